@@ -1,0 +1,24 @@
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import * as schema from "./schema";
+
+export type Db = NodePgDatabase<typeof schema>;
+
+export interface DbHandle {
+  db: Db;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export function createDb(url: string, opts: { max?: number; application?: string } = {}): DbHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    application_name: opts.application ?? "switchyard",
+  });
+  // An idle client losing its connection (Postgres restarted) must not crash the process.
+  pool.on("error", (err) => console.warn(`[db] idle connection error: ${err.message}`));
+  return { db: drizzle(pool, { schema }), pool, close: () => pool.end() };
+}

@@ -1,0 +1,52 @@
+import { sql } from "drizzle-orm";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bytea, tsOpts } from "./types";
+
+/**
+ * Every dead letter captured from a Kafka dead-letter topic or a RabbitMQ dead-letter queue.
+ * Payload and headers are kept byte-faithful; the parsed fields beside them drive search and replay.
+ */
+export const deadLetters = pgTable(
+  "dead_letters",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** kafka | rabbitmq */
+    system: text("system").notNull(),
+    /** configured cluster or broker name */
+    sourceName: text("source_name").notNull(),
+    vhost: text("vhost"),
+    /** the dead-letter topic or queue */
+    source: text("source").notNull(),
+    /** idempotency key: topic/partition/offset for Kafka, message id or content hash + first death for RabbitMQ */
+    dedupKey: text("dedup_key").notNull(),
+    messageKey: bytea("message_key"),
+    payload: bytea("payload").notNull(),
+    payloadSize: integer("payload_size").notNull(),
+    payloadTruncated: boolean("payload_truncated").notNull().default(false),
+    headers: jsonb("headers").$type<Record<string, unknown>>().notNull().default({}),
+    properties: jsonb("properties").$type<Record<string, unknown>>().notNull().default({}),
+    kafkaPartition: integer("kafka_partition"),
+    kafkaOffset: bigint("kafka_offset", { mode: "number" }),
+    /** rejected | expired | maxlen | delivery_limit | exception | ... */
+    reason: text("reason"),
+    errorType: text("error_type"),
+    errorMessage: text("error_message"),
+    originalDestination: text("original_destination"),
+    originalExchange: text("original_exchange"),
+    originalRoutingKey: text("original_routing_key"),
+    deathCount: integer("death_count").notNull().default(1),
+    firstDeadAt: timestamp("first_dead_at", tsOpts),
+    lastDeadAt: timestamp("last_dead_at", tsOpts),
+    traceId: text("trace_id"),
+    /** new | replaying | replayed | discarded */
+    status: text("status").notNull().default("new"),
+    capturedAt: timestamp("captured_at", tsOpts).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("dead_letters_dedup").on(t.system, t.sourceName, t.source, t.dedupKey),
+    index("dead_letters_list").on(t.status, t.capturedAt.desc()),
+    index("dead_letters_source").on(t.system, t.source, t.capturedAt.desc()),
+    index("dead_letters_reason").on(t.reason),
+    index("dead_letters_trace").on(t.traceId).where(sql`${t.traceId} is not null`),
+  ],
+);

@@ -1,0 +1,74 @@
+import { bigint, bigserial, doublePrecision, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { tsOpts } from "./types";
+
+/** One row per (group, partition) per poll. Raw rows are kept for RETENTION_RAW_HOURS, then rolled up. */
+export const kafkaLagSamples = pgTable(
+  "kafka_lag_samples",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    cluster: text("cluster").notNull(),
+    groupId: text("group_id").notNull(),
+    topic: text("topic").notNull(),
+    partition: integer("partition").notNull(),
+    committedOffset: bigint("committed_offset", { mode: "number" }),
+    endOffset: bigint("end_offset", { mode: "number" }).notNull(),
+    lag: bigint("lag", { mode: "number" }),
+    lagSeconds: doublePrecision("lag_seconds"),
+    /** exact | interpolated | none */
+    lagMethod: text("lag_method").notNull(),
+    sampledAt: timestamp("sampled_at", tsOpts).notNull(),
+  },
+  (t) => [
+    index("kafka_lag_samples_group_time").on(t.cluster, t.groupId, t.sampledAt.desc()),
+    index("kafka_lag_samples_time_brin").using("brin", t.sampledAt),
+  ],
+);
+
+/** Per-minute rollup of total group lag, what long time ranges are drawn from. */
+export const kafkaLagRollups = pgTable(
+  "kafka_lag_rollups",
+  {
+    cluster: text("cluster").notNull(),
+    groupId: text("group_id").notNull(),
+    bucket: timestamp("bucket", tsOpts).notNull(),
+    totalLag: bigint("total_lag", { mode: "number" }).notNull(),
+    maxLagSeconds: doublePrecision("max_lag_seconds"),
+    samples: integer("samples").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cluster, t.groupId, t.bucket] }), index("kafka_lag_rollups_time_brin").using("brin", t.bucket)],
+);
+
+/** Latest evaluation of each consumer group. */
+export const kafkaGroupStatus = pgTable(
+  "kafka_group_status",
+  {
+    cluster: text("cluster").notNull(),
+    groupId: text("group_id").notNull(),
+    /** Kafka's group state: Stable, Empty, PreparingRebalance, Dead, ... */
+    state: text("state").notNull(),
+    /** Switchyard's health: OK | WARN | STALL | STOP | REWIND | ERROR */
+    status: text("status").notNull(),
+    totalLag: bigint("total_lag", { mode: "number" }),
+    maxLagSeconds: doublePrecision("max_lag_seconds"),
+    etaSeconds: doublePrecision("eta_seconds"),
+    consumeRate: doublePrecision("consume_rate"),
+    produceRate: doublePrecision("produce_rate"),
+    members: integer("members").notNull().default(0),
+    evaluatedAt: timestamp("evaluated_at", tsOpts).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cluster, t.groupId] }), index("kafka_group_status_status").on(t.status)],
+);
+
+/** Every change of a group's status, for the group page's status history. */
+export const kafkaGroupStatusHistory = pgTable(
+  "kafka_group_status_history",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    cluster: text("cluster").notNull(),
+    groupId: text("group_id").notNull(),
+    status: text("status").notNull(),
+    reason: text("reason"),
+    at: timestamp("at", tsOpts).notNull(),
+  },
+  (t) => [index("kafka_group_status_history_group").on(t.cluster, t.groupId, t.at.desc())],
+);

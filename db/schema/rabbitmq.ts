@@ -1,0 +1,65 @@
+import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { tsOpts } from "./types";
+
+/** One row per queue per poll of the management API. */
+export const rabbitmqQueueSamples = pgTable(
+  "rabbitmq_queue_samples",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    broker: text("broker").notNull(),
+    vhost: text("vhost").notNull(),
+    queue: text("queue").notNull(),
+    ready: bigint("ready", { mode: "number" }).notNull(),
+    unacked: bigint("unacked", { mode: "number" }).notNull(),
+    consumers: integer("consumers").notNull(),
+    consumerCapacity: doublePrecision("consumer_capacity"),
+    publishRate: doublePrecision("publish_rate"),
+    deliverRate: doublePrecision("deliver_rate"),
+    ackRate: doublePrecision("ack_rate"),
+    redeliverRate: doublePrecision("redeliver_rate"),
+    headMessageAgeSeconds: doublePrecision("head_message_age_seconds"),
+    sampledAt: timestamp("sampled_at", tsOpts).notNull(),
+  },
+  (t) => [
+    index("rabbitmq_queue_samples_queue_time").on(t.broker, t.vhost, t.queue, t.sampledAt.desc()),
+    index("rabbitmq_queue_samples_time_brin").using("brin", t.sampledAt),
+  ],
+);
+
+/** Per-minute rollup of queue depth for long ranges. */
+export const rabbitmqQueueRollups = pgTable(
+  "rabbitmq_queue_rollups",
+  {
+    broker: text("broker").notNull(),
+    vhost: text("vhost").notNull(),
+    queue: text("queue").notNull(),
+    bucket: timestamp("bucket", tsOpts).notNull(),
+    maxReady: bigint("max_ready", { mode: "number" }).notNull(),
+    maxUnacked: bigint("max_unacked", { mode: "number" }).notNull(),
+    avgPublishRate: doublePrecision("avg_publish_rate"),
+    avgDeliverRate: doublePrecision("avg_deliver_rate"),
+    samples: integer("samples").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.broker, t.vhost, t.queue, t.bucket] }), index("rabbitmq_queue_rollups_time_brin").using("brin", t.bucket)],
+);
+
+/** What the collector last knew of each queue: type, arguments, policy and where its dead letters go. */
+export const rabbitmqQueues = pgTable(
+  "rabbitmq_queues",
+  {
+    broker: text("broker").notNull(),
+    vhost: text("vhost").notNull(),
+    name: text("name").notNull(),
+    /** classic | quorum | stream */
+    type: text("type").notNull(),
+    state: text("state"),
+    arguments: jsonb("arguments").$type<Record<string, unknown>>().notNull().default({}),
+    policy: text("policy"),
+    deadLetterExchange: text("dead_letter_exchange"),
+    deadLetterRoutingKey: text("dead_letter_routing_key"),
+    isDeadLetterQueue: boolean("is_dead_letter_queue").notNull().default(false),
+    deadLetterSources: jsonb("dead_letter_sources").$type<string[]>().notNull().default([]),
+    updatedAt: timestamp("updated_at", tsOpts).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.broker, t.vhost, t.name] }), index("rabbitmq_queues_dlq").on(t.isDeadLetterQueue)],
+);

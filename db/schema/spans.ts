@@ -1,0 +1,58 @@
+import { sql } from "drizzle-orm";
+import { bigint, doublePrecision, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp } from "drizzle-orm/pg-core";
+import { tsOpts } from "./types";
+
+/** One OpenTelemetry span as received over OTLP, with messaging fields lifted into columns. */
+export const spans = pgTable(
+  "spans",
+  {
+    traceId: text("trace_id").notNull(),
+    spanId: text("span_id").notNull(),
+    parentSpanId: text("parent_span_id"),
+    service: text("service").notNull(),
+    name: text("name").notNull(),
+    kind: smallint("kind").notNull(),
+    startTime: timestamp("start_time", tsOpts).notNull(),
+    /** nanoseconds since the epoch, as sent (a Date keeps only milliseconds) */
+    startUnixNano: bigint("start_unix_nano", { mode: "bigint" }).notNull(),
+    durationMs: doublePrecision("duration_ms").notNull(),
+    statusCode: smallint("status_code").notNull().default(0),
+    statusMessage: text("status_message"),
+    attributes: jsonb("attributes").$type<Record<string, unknown>>().notNull().default({}),
+    resourceAttributes: jsonb("resource_attributes").$type<Record<string, unknown>>().notNull().default({}),
+    events: jsonb("events").$type<unknown[]>().notNull().default([]),
+    links: jsonb("links").$type<unknown[]>().notNull().default([]),
+    messagingSystem: text("messaging_system"),
+    messagingDestination: text("messaging_destination"),
+    messagingOperation: text("messaging_operation"),
+    messagingConsumerGroup: text("messaging_consumer_group"),
+    messagingMessageId: text("messaging_message_id"),
+    kafkaPartition: integer("kafka_partition"),
+    kafkaOffset: bigint("kafka_offset", { mode: "number" }),
+    rabbitmqRoutingKey: text("rabbitmq_routing_key"),
+    receivedAt: timestamp("received_at", tsOpts).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.traceId, t.spanId] }),
+    index("spans_service_time").on(t.service, t.startTime.desc()),
+    index("spans_time_brin").using("brin", t.startTime),
+    index("spans_destination").on(t.messagingDestination).where(sql`${t.messagingDestination} is not null`),
+    index("spans_message_id").on(t.messagingMessageId).where(sql`${t.messagingMessageId} is not null`),
+  ],
+);
+
+/** Span links, indexed both ways so a trace finds the traces linked to it and those it links to. */
+export const spanLinks = pgTable(
+  "span_links",
+  {
+    traceId: text("trace_id").notNull(),
+    spanId: text("span_id").notNull(),
+    linkedTraceId: text("linked_trace_id").notNull(),
+    linkedSpanId: text("linked_span_id").notNull(),
+    startTime: timestamp("start_time", tsOpts).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.traceId, t.spanId, t.linkedTraceId, t.linkedSpanId] }),
+    index("span_links_linked").on(t.linkedTraceId),
+  ],
+);

@@ -1,0 +1,181 @@
+import { z } from "zod";
+
+/**
+ * The one environment schema every Switchyard process reads (dashboard, collectors, demo, scripts).
+ * A bad value stops the process with a message naming the variable; see `loadConfig`.
+ */
+
+const hostPort = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
+const clusterName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+export interface KafkaClusterConfig {
+  name: string;
+  brokers: string[];
+}
+
+export interface RabbitBrokerConfig {
+  name: string;
+  /** amqp(s):// URL, credentials included. Server-only. */
+  amqpUrl: string;
+  /** http(s):// base URL of the management API, without credentials. */
+  managementUrl: string;
+  managementUser: string;
+  managementPassword: string;
+}
+
+/** `local=127.0.0.1:9092,127.0.0.1:9093;staging=10.0.0.5:9092` */
+const kafkaClusters = z.string().transform((raw, ctx): KafkaClusterConfig[] => {
+  const out: KafkaClusterConfig[] = [];
+  for (const part of raw.split(";").map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.indexOf("=");
+    const name = eq > 0 ? part.slice(0, eq).trim() : "";
+    const list = eq > 0 ? part.slice(eq + 1) : "";
+    if (!clusterName.test(name)) {
+      ctx.addIssue({ code: "custom", message: `'${part}' must look like name=host:port[,host:port] (name: letters, digits, . _ -)` });
+      continue;
+    }
+    const brokers = list.split(",").map((s) => s.trim()).filter(Boolean);
+    const bad = brokers.filter((b) => !hostPort.test(b) || Number(b.slice(b.lastIndexOf(":") + 1)) > 65535);
+    if (brokers.length === 0 || bad.length) {
+      ctx.addIssue({ code: "custom", message: `cluster '${name}': broker '${bad[0] ?? list}' is not host:port` });
+      continue;
+    }
+    out.push({ name, brokers });
+  }
+  if (!raw.trim()) ctx.addIssue({ code: "custom", message: "no cluster given (name=host:port)" });
+  return out;
+});
+
+function parseUrl(s: string): URL | null {
+  try {
+    return new URL(s);
+  } catch {
+    return null;
+  }
+}
+
+/** `local=amqp://guest:guest@127.0.0.1:5672|http://127.0.0.1:15672;other=amqps://...|https://...` */
+const rabbitBrokers = z.string().transform((raw, ctx): RabbitBrokerConfig[] => {
+  const out: RabbitBrokerConfig[] = [];
+  for (const part of raw.split(";").map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.indexOf("=");
+    const name = eq > 0 ? part.slice(0, eq).trim() : "";
+    const [amqpRaw = "", mgmtRaw = ""] = (eq > 0 ? part.slice(eq + 1) : "").split("|").map((s) => s.trim());
+    if (!clusterName.test(name)) {
+      ctx.addIssue({ code: "custom", message: `'${redactUrls(part)}' must look like name=amqp://user:pass@host:5672|http://host:15672` });
+      continue;
+    }
+    const amqp = parseUrl(amqpRaw);
+    if (!amqp || (amqp.protocol !== "amqp:" && amqp.protocol !== "amqps:") || !amqp.hostname) {
+      ctx.addIssue({ code: "custom", message: `broker '${name}': '${redactUrls(amqpRaw)}' is not an amqp:// or amqps:// URL` });
+      continue;
+    }
+    const mgmt = parseUrl(mgmtRaw || `http://${amqp.hostname}:15672`);
+    if (!mgmt || (mgmt.protocol !== "http:" && mgmt.protocol !== "https:") || !mgmt.hostname) {
+      ctx.addIssue({ code: "custom", message: `broker '${name}': management URL '${redactUrls(mgmtRaw)}' is not an http(s):// URL` });
+      continue;
+    }
+    const user = decodeURIComponent(mgmt.username || amqp.username || "guest");
+    const password = decodeURIComponent(mgmt.password || amqp.password || "guest");
+    mgmt.username = "";
+    mgmt.password = "";
+    out.push({
+      name,
+      amqpUrl: amqp.toString(),
+      managementUrl: mgmt.toString().replace(/\/$/, ""),
+      managementUser: user,
+      managementPassword: password,
+    });
+  }
+  if (!raw.trim()) ctx.addIssue({ code: "custom", message: "no broker given (name=amqp://...)" });
+  return out;
+});
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const postgresUrl = z.string().refine((s) => {
+  const u = parseUrl(s);
+  return !!u && (u.protocol === "postgres:" || u.protocol === "postgresql:") && !!u.hostname && u.pathname.length > 1;
+}, "must be a postgres://user@host:port/database URL");
+
+/** `alice:operator:s3cret,bob:viewer:pw` — who may call the API in token mode, with which role. */
+const authTokens = z.string().transform((raw, ctx) => {
+  const out: { user: string; role: "viewer" | "operator"; token: string }[] = [];
+  for (const item of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const [user, role, ...rest] = item.split(":");
+    const token = rest.join(":");
+    if (!user || (role !== "viewer" && role !== "operator") || token.length < 8) {
+      ctx.addIssue({ code: "custom", message: `entry for '${user ?? "?"}' must be user:viewer|operator:token (token at least 8 characters)` });
+      continue;
+    }
+    out.push({ user, role, token });
+  }
+  return out;
+});
+
+export const envSchema = z
+  .object({
+    DATABASE_URL: postgresUrl.prefault("postgres://postgres@127.0.0.1:5432/switchyard"),
+    KAFKA_CLUSTERS: kafkaClusters.prefault("local=127.0.0.1:9092"),
+    RABBITMQ_BROKERS: rabbitBrokers.prefault("local=amqp://guest:guest@127.0.0.1:5672|http://127.0.0.1:15672"),
+    OTLP_HOST: z.string().min(1).default("0.0.0.0"),
+    OTLP_HTTP_PORT: port.default(4318),
+    OTLP_GRPC_PORT: port.default(4317),
+    OTLP_MAX_BODY_BYTES: positiveInt.default(20 * 1024 * 1024),
+    COLLECTORS_PORT: port.default(9464),
+    COLLECTORS_URL: z.url().default("http://127.0.0.1:9464"),
+    HEALTH_INTERVAL_MS: positiveInt.default(5000),
+    RETENTION_RAW_HOURS: positiveInt.default(48),
+    RETENTION_DOWNSAMPLED_DAYS: positiveInt.default(30),
+    RETENTION_SPANS_DAYS: positiveInt.default(7),
+    AUTH_MODE: z.enum(["open", "token"]).default("open"),
+    AUTH_TOKENS: authTokens.prefault(""),
+  })
+  .superRefine((env, ctx) => {
+    if (env.AUTH_MODE === "token" && env.AUTH_TOKENS.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["AUTH_TOKENS"], message: "AUTH_MODE=token needs at least one user:role:token" });
+    }
+  });
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parse an environment; empty strings count as unset so `FOO=` falls back to the default. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== "") cleaned[k] = v;
+  const r = envSchema.safeParse(cleaned);
+  if (r.success) return r.data;
+  throw new ConfigError(r.error.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`));
+}
+
+let cached: Config | undefined;
+
+/** For process entry points: parse once, and on a bad value print what is wrong and exit. */
+export function loadConfig(): Config {
+  if (cached) return cached;
+  try {
+    cached = parseConfig(process.env);
+    return cached;
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw e;
+  }
+}
+
+/** Removes passwords from any URL in a message, so errors can be shown to a browser or a log. */
+export function redactUrls(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*)(:[^\s/@]*)?@/gi, (_m, scheme: string, user: string, pw?: string) =>
+    pw ? `${scheme}${user}:***@` : `${scheme}${user}@`,
+  );
+}

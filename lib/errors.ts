@@ -1,0 +1,56 @@
+/**
+ * Typed errors of the domain. Each carries the HTTP status it maps to; route handlers map them in one place
+ * (app/api/_lib/handler.ts), so no handler decides a status on its own.
+ */
+export abstract class AppError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  constructor(message: string, readonly details?: unknown) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  readonly status = 400;
+  readonly code = "invalid_request";
+}
+
+export class UnauthenticatedError extends AppError {
+  readonly status = 401;
+  readonly code = "unauthenticated";
+}
+
+export class ForbiddenError extends AppError {
+  readonly status = 403;
+  readonly code = "forbidden";
+}
+
+export class NotFoundError extends AppError {
+  readonly status = 404;
+  readonly code = "not_found";
+}
+
+export class ConflictError extends AppError {
+  readonly status = 409;
+  readonly code = "conflict";
+}
+
+export class PayloadTooLargeError extends AppError {
+  readonly status = 413;
+  readonly code = "payload_too_large";
+}
+
+export class UnavailableError extends AppError {
+  readonly status = 503;
+  readonly code = "unavailable";
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof AggregateError && e.errors.length) return e.errors.map(errorMessage).join("; ");
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return e.message || (typeof code === "string" ? code : e.name);
+  }
+  return String(e);
+}
