@@ -1,0 +1,117 @@
+/**
+ * The collectors process (`npm run collectors`): one supervised connection per configured Kafka cluster and
+ * RabbitMQ broker, Postgres, the OTLP receiver, and an ops server with /healthz and /metrics.
+ * Sources that fail are reported unhealthy and retried with backoff; the process itself keeps running.
+ */
+import type http from "node:http";
+import { loadConfig, redactUrls } from "../lib/config/env";
+import { backoffDelay } from "../lib/backoff";
+import { errorMessage } from "../lib/errors";
+import { createDb } from "../db/client";
+import { ensureDatabase, runMigrations } from "../db/migrate";
+import { upsertSourceHealth } from "../db/queries/health";
+import { insertSpans } from "../db/queries/spans";
+import { HealthRegistry } from "./health-registry";
+import { startOpsServer } from "./http";
+import { startOtlpHttpReceiver } from "./otlp/receiver";
+import { kafkaDriver } from "./sources/kafka";
+import { postgresDriver } from "./sources/postgres";
+import { rabbitDriver } from "./sources/rabbitmq";
+import { Supervisor } from "./supervisor";
+
+const log = (s: string) => console.log(`${new Date().toISOString()} ${s}`);
+
+async function migrateUntilDone(url: string, stopped: () => boolean): Promise<void> {
+  for (let attempt = 0; !stopped(); attempt++) {
+    try {
+      await ensureDatabase(url);
+      await runMigrations(url);
+      log("[db] schema up to date");
+      return;
+    } catch (e) {
+      const wait = backoffDelay(attempt);
+      log(`[db] migrations not applied (${redactUrls(errorMessage(e))}); retrying in ${Math.round(wait / 1000)} s`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  let stopping = false;
+  const health = new HealthRegistry();
+  const dbh = createDb(config.DATABASE_URL, { application: "switchyard-collectors" });
+  const ready = migrateUntilDone(config.DATABASE_URL, () => stopping);
+
+  const supervisors: Supervisor<unknown>[] = [
+    new Supervisor(postgresDriver(dbh), health, config.HEALTH_INTERVAL_MS, undefined, log),
+    ...config.KAFKA_CLUSTERS.map((c) => new Supervisor(kafkaDriver(c), health, config.HEALTH_INTERVAL_MS, undefined, log)),
+    ...config.RABBITMQ_BROKERS.map((b) => new Supervisor(rabbitDriver(b), health, config.HEALTH_INTERVAL_MS, undefined, log)),
+  ] as Supervisor<unknown>[];
+  supervisors.forEach((s) => s.start());
+
+  const servers: http.Server[] = [];
+  let otlpServer: http.Server | null = null;
+  health.register("otlp", "http");
+  try {
+    otlpServer = await startOtlpHttpReceiver({
+        host: config.OTLP_HOST,
+        port: config.OTLP_HTTP_PORT,
+        maxBodyBytes: config.OTLP_MAX_BODY_BYTES,
+        store: async (spans) => {
+          await ready;
+          await insertSpans(dbh.db, spans);
+        },
+      log,
+    });
+    servers.push(otlpServer);
+    log(`[otlp] receiving OTLP/HTTP on ${config.OTLP_HOST}:${config.OTLP_HTTP_PORT}/v1/traces`);
+  } catch (e) {
+    health.report("otlp", "http", false, `cannot listen on ${config.OTLP_HOST}:${config.OTLP_HTTP_PORT}: ${errorMessage(e)}`);
+    log(`[otlp] cannot listen on ${config.OTLP_HTTP_PORT}: ${errorMessage(e)}`);
+  }
+
+  try {
+    servers.push(await startOpsServer("127.0.0.1", config.COLLECTORS_PORT, health));
+    log(`[ops] /healthz and /metrics on 127.0.0.1:${config.COLLECTORS_PORT}`);
+  } catch (e) {
+    console.error(`collectors: cannot listen on 127.0.0.1:${config.COLLECTORS_PORT} (${errorMessage(e)}); is another collectors process running?`);
+    process.exit(1);
+  }
+
+  // Health goes to Postgres for the dashboard; when Postgres is down the dashboard sees that itself.
+  const otlpEndpoint = `http://${config.OTLP_HOST}:${config.OTLP_HTTP_PORT}/v1/traces`;
+  const writeHealth = async () => {
+    if (otlpServer) {
+      if (otlpServer.listening) health.report("otlp", "http", true, null, { endpoint: otlpEndpoint });
+      else health.report("otlp", "http", false, "OTLP/HTTP receiver is not listening");
+    }
+    await upsertSourceHealth(dbh.db, health.all()).catch((e: unknown) => log(`[health] not written: ${errorMessage(e)}`));
+  };
+  void ready.then(writeHealth);
+  const healthTimer = setInterval(() => void ready.then(writeHealth), Math.min(config.HEALTH_INTERVAL_MS, 5000));
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`received ${signal}, shutting down`);
+    const force = setTimeout(() => {
+      log("shutdown took over 15 s, exiting");
+      process.exit(1);
+    }, 15_000);
+    force.unref();
+    clearInterval(healthTimer);
+    await Promise.allSettled(servers.map((s) => new Promise((r) => s.close(r))));
+    await Promise.allSettled(supervisors.map((s) => s.stop()));
+    await dbh.close().catch(() => undefined);
+    log("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((e: unknown) => {
+  console.error(`collectors: ${errorMessage(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,33 @@
+import client from "prom-client";
+
+/** The collectors' Prometheus metrics, served on /metrics. */
+export const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry, prefix: "switchyard_collectors_" });
+
+export const sourceUp = new client.Gauge({
+  name: "switchyard_source_up",
+  help: "1 when the collectors can talk to the source, 0 when not",
+  labelNames: ["system", "name"] as const,
+  registers: [registry],
+});
+
+export const sourceReconnects = new client.Counter({
+  name: "switchyard_source_reconnects_total",
+  help: "Connection attempts after a failure or a lost connection",
+  labelNames: ["system", "name"] as const,
+  registers: [registry],
+});
+
+export const otlpRequests = new client.Counter({
+  name: "switchyard_otlp_requests_total",
+  help: "OTLP export requests by transport, content type and HTTP status",
+  labelNames: ["transport", "format", "status"] as const,
+  registers: [registry],
+});
+
+export const otlpSpans = new client.Counter({
+  name: "switchyard_otlp_spans_total",
+  help: "Spans received over OTLP, by outcome",
+  labelNames: ["outcome"] as const,
+  registers: [registry],
+});

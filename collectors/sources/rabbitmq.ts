@@ -1,0 +1,34 @@
+import amqp from "amqplib";
+import type { RabbitBrokerConfig } from "../../lib/config/env";
+import type { SourceDriver } from "../supervisor";
+import { describeAmqpError, probeRabbitManagement } from "./probes";
+
+/**
+ * A long-lived AMQP connection per configured broker (the dead-letter consumers will share it) plus the
+ * management API, which the queue collector needs; the broker is healthy when both answer.
+ */
+export function rabbitDriver(broker: RabbitBrokerConfig, timeoutMs = 5000): SourceDriver<amqp.ChannelModel> {
+  return {
+    system: "rabbitmq",
+    name: broker.name,
+    async connect() {
+      const conn = await amqp.connect(broker.amqpUrl, { timeout: timeoutMs, clientProperties: { connection_name: "switchyard-collectors" } });
+      // An 'error' event without a listener would crash the process; 'close' follows it and is handled by onLost.
+      conn.on("error", () => undefined);
+      return conn;
+    },
+    onLost(conn, lost) {
+      conn.on("close", (err?: Error) => lost(new Error(err ? `connection closed: ${describeAmqpError(err)}` : "connection closed by the broker")));
+    },
+    async check(conn) {
+      const ch = await conn.createChannel();
+      await ch.close();
+      const { version } = await probeRabbitManagement(broker, timeoutMs);
+      return { version };
+    },
+    async close(conn) {
+      await conn.close();
+    },
+    describeError: describeAmqpError,
+  };
+}

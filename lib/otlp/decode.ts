@@ -1,0 +1,60 @@
+import { fromBinary, fromJson, toBinary, toJson, create, type JsonValue } from "@bufbuild/protobuf";
+import {
+  ExportTraceServiceRequestSchema,
+  ExportTraceServiceResponseSchema,
+  type ExportTraceServiceRequest,
+} from "./gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
+import { ValidationError } from "../errors";
+
+/**
+ * OTLP request decoding with the generated opentelemetry-proto code. OTLP/JSON differs from canonical proto3 JSON
+ * in one way that matters here: trace and span ids are hex, not base64 (OTLP spec, "JSON Protobuf Encoding").
+ */
+
+export function decodeProtobufRequest(body: Uint8Array): ExportTraceServiceRequest {
+  try {
+    return fromBinary(ExportTraceServiceRequestSchema, body);
+  } catch (e) {
+    throw new ValidationError(`undecodable protobuf: ${(e as Error).message}`);
+  }
+}
+
+const idKeys = new Set(["traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id"]);
+
+/** Rewrites hex ids to the base64 the proto3 JSON mapping expects, everywhere they occur. */
+function hexIdsToBase64(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(hexIdsToBase64);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (idKeys.has(k) && typeof x === "string") {
+        if (x !== "" && !/^[0-9a-fA-F]*$/.test(x)) throw new ValidationError(`${k} '${x.slice(0, 40)}' is not hex`);
+        if (x.length % 2) throw new ValidationError(`${k} '${x.slice(0, 40)}' has an odd number of hex digits`);
+        out[k] = Buffer.from(x, "hex").toString("base64");
+      } else out[k] = hexIdsToBase64(x);
+    }
+    return out;
+  }
+  return v;
+}
+
+export function decodeJsonRequest(text: string): ExportTraceServiceRequest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ValidationError(`invalid JSON: ${(e as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new ValidationError("OTLP JSON body must be an object");
+  try {
+    return fromJson(ExportTraceServiceRequestSchema, hexIdsToBase64(parsed) as JsonValue, { ignoreUnknownFields: true });
+  } catch (e) {
+    if (e instanceof ValidationError) throw e;
+    throw new ValidationError(`not an ExportTraceServiceRequest: ${(e as Error).message}`);
+  }
+}
+
+export function encodeResponse(format: "protobuf" | "json", rejectedSpans: number, errorMessage: string): Uint8Array | string {
+  const msg = create(ExportTraceServiceResponseSchema, rejectedSpans || errorMessage ? { partialSuccess: { rejectedSpans: BigInt(rejectedSpans), errorMessage } } : {});
+  return format === "protobuf" ? toBinary(ExportTraceServiceResponseSchema, msg) : JSON.stringify(toJson(ExportTraceServiceResponseSchema, msg));
+}
