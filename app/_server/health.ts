@@ -1,0 +1,29 @@
+import "server-only";
+import { listSourceHealth, pingDb } from "@/db/queries/health";
+import { redactUrls } from "@/lib/config/env";
+import { errorMessage } from "@/lib/errors";
+import { summarizeHealth, type HealthReport, type HealthResponse } from "@/lib/health";
+import { serverContext } from "./context";
+
+export async function getHealth(): Promise<HealthResponse> {
+  const { config, db } = serverContext();
+  let postgres: { healthy: true } | { healthy: false; error: string } = { healthy: true };
+  let reports: HealthReport[] | null = null;
+  try {
+    await pingDb(db.db);
+    reports = await listSourceHealth(db.db);
+  } catch (e) {
+    postgres = { healthy: false, error: redactUrls(errorMessage(e)) };
+  }
+  return summarizeHealth({
+    expected: {
+      kafka: config.KAFKA_CLUSTERS.map((c) => c.name),
+      rabbitmq: config.RABBITMQ_BROKERS.map((b) => b.name),
+      otlp: ["http"],
+    },
+    reports,
+    postgres,
+    now: new Date(),
+    staleAfterMs: Math.max(30_000, config.HEALTH_INTERVAL_MS * 4),
+  });
+}

@@ -1,0 +1,27 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { Providers } from "./providers";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: "Switchyard",
+  description: "Consumer lag, dead letters, traces and workflows across Kafka and RabbitMQ",
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <header className="topbar">
+          <a href="/" className="brand">
+            Switchyard
+          </a>
+          <span className="tagline">message ops for on-call</span>
+        </header>
+        <Providers>
+          <main>{children}</main>
+        </Providers>
+      </body>
+    </html>
+  );
+}
