@@ -4,6 +4,7 @@ import {
   ExportTraceServiceResponseSchema,
   type ExportTraceServiceRequest,
 } from "./gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
+import { isSafeNumber, parse as parseLossless } from "lossless-json";
 import { ValidationError } from "../errors";
 
 /**
@@ -41,7 +42,8 @@ function hexIdsToBase64(v: unknown): unknown {
 export function decodeJsonRequest(text: string): ExportTraceServiceRequest {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    // OTLP allows int64 (timestamps in ns) as JSON numbers; JSON.parse would round them past 2^53.
+    parsed = parseLossless(text, null, (n: string) => (isSafeNumber(n) ? Number(n) : n));
   } catch (e) {
     throw new ValidationError(`invalid JSON: ${(e as Error).message}`);
   }

@@ -1,0 +1,35 @@
+import "../otel";
+import { Kafka, logLevel } from "kafkajs";
+import { loadKnobs, sleep } from "../knobs";
+import { topology } from "../topology";
+import { shutdownTelemetry } from "../otel";
+
+/** A deliberately slow consumer group on shop.orders: DEMO_SLOW_MS per message, so its lag grows under load. */
+const knobs = loadKnobs();
+const kafka = new Kafka({ clientId: "analytics-service", brokers: knobs.KAFKA_BROKERS.split(","), logLevel: logLevel.WARN });
+const consumer = kafka.consumer({ groupId: topology.kafka.analyticsGroup, sessionTimeout: 60_000, heartbeatInterval: 3_000 });
+
+async function main() {
+  await consumer.connect();
+  await consumer.subscribe({ topic: topology.kafka.orders, fromBeginning: true });
+  await consumer.run({
+    partitionsConsumedConcurrently: 1,
+    eachMessage: async ({ heartbeat }) => {
+      await sleep(knobs.DEMO_SLOW_MS);
+      await heartbeat();
+    },
+  });
+  console.log(`analytics-service: consuming ${topology.kafka.orders} slowly (${knobs.DEMO_SLOW_MS} ms per message)`);
+}
+
+async function stop() {
+  await consumer.disconnect().catch(() => undefined);
+  await shutdownTelemetry();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());
+main().catch((e) => {
+  console.error(`analytics-service: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig, redactUrls } from "./env";
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseConfig", () => {
+  it("gives the local stack by default", () => {
+    const c = parseConfig({});
+    expect(c.KAFKA_CLUSTERS).toEqual([{ name: "local", brokers: ["127.0.0.1:9092"] }]);
+    expect(c.RABBITMQ_BROKERS[0]).toMatchObject({ name: "local", managementUrl: "http://127.0.0.1:15672", managementUser: "guest", managementPassword: "guest" });
+    expect(c.DATABASE_URL).toBe("postgres://postgres@127.0.0.1:5432/switchyard");
+    expect(c.OTLP_HTTP_PORT).toBe(4318);
+  });
+
+  it("treats an empty variable as unset", () => {
+    expect(parseConfig({ OTLP_HTTP_PORT: "" }).OTLP_HTTP_PORT).toBe(4318);
+  });
+
+  it("reads several Kafka clusters and RabbitMQ brokers", () => {
+    const c = parseConfig({
+      KAFKA_CLUSTERS: "prod=k1:9092,k2:9092; staging=10.0.0.5:19092",
+      RABBITMQ_BROKERS: "eu=amqps://app:s%40cret@rabbit.eu:5671|https://ops:pw@rabbit.eu:15671;us=amqp://u:p@rabbit.us",
+    });
+    expect(c.KAFKA_CLUSTERS).toEqual([
+      { name: "prod", brokers: ["k1:9092", "k2:9092"] },
+      { name: "staging", brokers: ["10.0.0.5:19092"] },
+    ]);
+    expect(c.RABBITMQ_BROKERS).toHaveLength(2);
+    expect(c.RABBITMQ_BROKERS[0]).toMatchObject({ name: "eu", managementUrl: "https://rabbit.eu:15671", managementUser: "ops", managementPassword: "pw" });
+    // management credentials default to the AMQP ones, the management URL to port 15672 on the AMQP host
+    expect(c.RABBITMQ_BROKERS[1]).toMatchObject({ managementUrl: "http://rabbit.us:15672", managementUser: "u", managementPassword: "p" });
+  });
+
+  it("names the variable and the broker that is wrong", () => {
+    const p = problems({ KAFKA_CLUSTERS: "prod=k1:9092,not-a-broker" });
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^KAFKA_CLUSTERS: .*'not-a-broker' is not host:port/);
+  });
+
+  it("rejects a malformed RabbitMQ URL without echoing its password", () => {
+    const p = problems({ RABBITMQ_BROKERS: "main=http://admin:hunter2@rabbit:5672" });
+    expect(p[0]).toMatch(/^RABBITMQ_BROKERS: broker 'main'.*not an amqp/);
+    expect(p.join()).not.toContain("hunter2");
+  });
+
+  it("rejects a DATABASE_URL that is not postgres", () => {
+    expect(problems({ DATABASE_URL: "mysql://root@localhost/db" })[0]).toMatch(/^DATABASE_URL: /);
+  });
+
+  it("reports every bad variable at once", () => {
+    const p = problems({ OTLP_HTTP_PORT: "99999", HEALTH_INTERVAL_MS: "soon", KAFKA_CLUSTERS: "=x:1" });
+    expect(p.map((x) => x.split(":")[0]).sort()).toEqual(["HEALTH_INTERVAL_MS", "KAFKA_CLUSTERS", "OTLP_HTTP_PORT"]);
+  });
+
+  it("needs tokens in token auth mode", () => {
+    expect(problems({ AUTH_MODE: "token" })[0]).toMatch(/^AUTH_TOKENS: /);
+    const c = parseConfig({ AUTH_MODE: "token", AUTH_TOKENS: "alice:operator:0123456789,bob:viewer:abcdefghij" });
+    expect(c.AUTH_TOKENS.map((t) => `${t.user}/${t.role}`)).toEqual(["alice/operator", "bob/viewer"]);
+    expect(problems({ AUTH_TOKENS: "eve:admin:0123456789" })[0]).toMatch(/^AUTH_TOKENS: entry for 'eve'/);
+  });
+});
+
+describe("redactUrls", () => {
+  it("hides passwords in any URL and keeps the rest", () => {
+    expect(redactUrls("connect amqp://guest:guest@host:5672/ failed; postgres://u@db/x")).toBe("connect amqp://guest:***@host:5672/ failed; postgres://u@db/x");
+  });
+});
