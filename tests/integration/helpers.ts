@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import pg from "pg";
+import { parseConfig } from "../../lib/config/env";
+
+export const root = path.resolve(__dirname, "../..");
+export const config = parseConfig(process.env);
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** A database of its own for a test file; dropped by the returned function. */
+export async function freshDatabase(prefix = "switchyard_it"): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new URL(config.DATABASE_URL);
+  admin.pathname = "/postgres";
+  const c = new pg.Client({ connectionString: admin.toString() });
+  await c.connect();
+  await c.query(`create database ${name}`);
+  await c.end();
+  const url = new URL(config.DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const d = new pg.Client({ connectionString: admin.toString() });
+      await d.connect();
+      await d.query(`drop database if exists ${name} with (force)`);
+      await d.end();
+    },
+  };
+}
+
+export interface RunningProcess {
+  proc: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs a TypeScript entry point with tsx, as its npm script would, with env overrides. */
+export function runTs(entry: string, env: Record<string, string>): RunningProcess {
+  const proc = spawn(path.join(root, "node_modules", ".bin", "tsx"), [path.join(root, entry)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let out = "";
+  proc.stdout!.on("data", (d) => (out += d));
+  proc.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal })));
+  return {
+    proc,
+    output: () => out,
+    exited,
+    async stop(signal = "SIGTERM") {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        try {
+          process.kill(-proc.pid!, signal);
+        } catch {
+          /* gone */
+        }
+      }
+      const t = setTimeout(() => {
+        try {
+          process.kill(-proc.pid!, "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }, 20_000);
+      const r = await exited;
+      clearTimeout(t);
+      return r;
+    },
+  };
+}
+
+export interface Healthz {
+  status: string;
+  sources: { system: string; name: string; healthy: boolean; error: string | null }[];
+}
+
+export async function collectorsEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  return {
+    OTLP_HTTP_PORT: String(await freePort()),
+    OTLP_HOST: "127.0.0.1",
+    COLLECTORS_PORT: String(await freePort()),
+    HEALTH_INTERVAL_MS: "1000",
+    ...extra,
+  };
+}
+
+export async function healthz(env: Record<string, string>): Promise<Healthz> {
+  const r = await fetch(`http://127.0.0.1:${env.COLLECTORS_PORT}/healthz`);
+  return (await r.json()) as Healthz;
+}
+
+export function source(h: Healthz, system: string, name: string) {
+  return h.sources.find((s) => s.system === system && s.name === name);
+}
