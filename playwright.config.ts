@@ -1,0 +1,52 @@
+import { defineConfig } from "@playwright/test";
+
+/**
+ * End-to-end tests in Debian's Chromium against the production build (`next build` into .next-test) and a real
+ * collectors process. Ports differ from `npm run demo`'s so both can run at once.
+ */
+const port = Number(process.env.E2E_PORT ?? 3100);
+const stackEnv = {
+  ...(process.env as Record<string, string>),
+  OTLP_HTTP_PORT: process.env.E2E_OTLP_PORT ?? "14318",
+  COLLECTORS_PORT: process.env.E2E_COLLECTORS_PORT ?? "19464",
+  HEALTH_INTERVAL_MS: "1000",
+  NEXT_DIST_DIR: process.env.NEXT_DIST_DIR ?? ".next-test",
+  NEXT_TELEMETRY_DISABLED: "1",
+};
+
+export default defineConfig({
+  testDir: "e2e",
+  timeout: 60_000,
+  expect: { timeout: 20_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://localhost:${port}`,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+  },
+  webServer: [
+    {
+      command: "node_modules/.bin/tsx collectors/main.ts",
+      url: `http://127.0.0.1:${stackEnv.COLLECTORS_PORT}/healthz`,
+      env: stackEnv,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      command: `node_modules/.bin/next start -p ${port}`,
+      url: `http://localhost:${port}/api/v1/health`,
+      env: stackEnv,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+  ],
+});

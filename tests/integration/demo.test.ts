@@ -1,0 +1,116 @@
+import { Kafka, logLevel } from "kafkajs";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runMigrations } from "../../db/migrate";
+import { topology } from "../../demo/topology";
+import { ensureTopology } from "../../demo/setup";
+import { collectorsEnv, config, freePort, freshDatabase, runTs, waitUntil, type RunningProcess } from "./helpers";
+
+/**
+ * The demo shop, left running, makes what the dashboard exists for: messages on both brokers, a dead letter on
+ * each, lag on the slow group, and spans from every service through the real SDK into the real receiver.
+ */
+describe("demo services", () => {
+  const cluster = config.KAFKA_CLUSTERS[0]!;
+  const rabbit = config.RABBITMQ_BROKERS[0]!;
+  const kafka = new Kafka({ clientId: "it-demo", brokers: cluster.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let collectors: RunningProcess;
+  let demo: RunningProcess;
+  let client: pg.Client;
+
+  const endOffsets = async (topic: string) => (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  const queueDepth = async (queue: string) => {
+    const auth = Buffer.from(`${rabbit.managementUser}:${rabbit.managementPassword}`).toString("base64");
+    const r = await fetch(`${rabbit.managementUrl}/api/queues/%2F/${encodeURIComponent(queue)}`, { headers: { authorization: `Basic ${auth}` } });
+    return ((await r.json()) as { messages?: number }).messages ?? 0;
+  };
+
+  let before: { orders: number; dlt: number };
+
+  beforeAll(async () => {
+    await admin.connect();
+    await ensureTopology(cluster.brokers, rabbit.amqpUrl);
+    before = { orders: await endOffsets(topology.kafka.orders), dlt: await endOffsets(topology.kafka.ordersDlt) };
+    db = await freshDatabase("switchyard_demo");
+    await runMigrations(db.url);
+    const env = await collectorsEnv({ DATABASE_URL: db.url });
+    collectors = runTs("collectors/main.ts", env);
+    demo = runTs("demo/run.ts", {
+      KAFKA_BROKERS: cluster.brokers.join(","),
+      RABBITMQ_URL: rabbit.amqpUrl,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${env.OTLP_HTTP_PORT}/v1/traces`,
+      DEMO_ORDER_PORT: String(await freePort()),
+      DEMO_RATE: "10",
+      DEMO_KAFKA_POISON_RATE: "0.1",
+      DEMO_DECLINE_RATE: "0.1",
+      DEMO_SLOW_MS: "1000",
+      KAFKAJS_NO_PARTITIONER_WARNING: "1",
+    });
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await demo?.stop();
+    await collectors?.stop();
+    await client?.end();
+    await admin.disconnect();
+    await db?.drop();
+  });
+
+  it("produces traffic, dead letters on both brokers, lag on the slow group, and spans", async () => {
+    // Messages on Kafka and at least one dead letter in the .DLT, with Spring's headers.
+    await waitUntil("orders on Kafka", async () => (await endOffsets(topology.kafka.orders)) - before.orders >= 50, 60_000, 1000);
+    await waitUntil("a record in shop.orders.DLT", async () => (await endOffsets(topology.kafka.ordersDlt)) > before.dlt, 60_000, 1000);
+    const consumer = kafka.consumer({ groupId: `it-demo-dlt-${Date.now()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: topology.kafka.ordersDlt, fromBeginning: true });
+    let headers: Record<string, unknown> | undefined;
+    await consumer.run({ eachMessage: async ({ message }) => void (headers ??= message.headers as Record<string, unknown>) });
+    await waitUntil("a DLT record read", async () => headers, 30_000);
+    await consumer.disconnect();
+    expect(String(headers!["kafka_dlt-original-topic"])).toBe(topology.kafka.orders);
+    expect(String(headers!["kafka_dlt-exception-message"])).toMatch(/not valid JSON/);
+
+    // RabbitMQ: payments flowed and declined ones were dead-lettered through the DLX.
+    await waitUntil("a dead letter in the RabbitMQ DLQ", async () => (await queueDepth(topology.rabbit.paymentsDlq)) > 0, 60_000, 1000);
+
+    // The slow group falls behind.
+    const lag = await waitUntil(
+      "lag on the slow group",
+      async () => {
+        const committed = await admin.fetchOffsets({ groupId: topology.kafka.analyticsGroup, topics: [topology.kafka.orders] });
+        const high = await admin.fetchTopicOffsets(topology.kafka.orders);
+        const total = committed[0]!.partitions.reduce((n, p) => {
+          const end = Number(high.find((h) => h.partition === p.partition)!.high);
+          return n + (Number(p.offset) < 0 ? end : end - Number(p.offset));
+        }, 0);
+        return total > 20 ? total : null;
+      },
+      60_000,
+      1000,
+    );
+    expect(lag).toBeGreaterThan(20);
+
+    // Spans from every service, and whole traces crossing HTTP, Kafka and RabbitMQ.
+    const crossing = await waitUntil(
+      "a trace through order → inventory → payment → notification",
+      async () => {
+        const r = await client.query(
+          `select trace_id, array_agg(distinct service order by service) as services from spans group by trace_id
+           having count(distinct service) >= 4 limit 1`,
+        );
+        return r.rows[0];
+      },
+      60_000,
+      1000,
+    );
+    expect(crossing.services).toEqual(["inventory-service", "notification-service", "order-service", "payment-service"]);
+    const systems = await client.query("select distinct messaging_system from spans where trace_id = $1 and messaging_system is not null", [crossing.trace_id]);
+    expect(systems.rows.map((r) => r.messaging_system).sort()).toEqual(["kafka", "rabbitmq"]);
+    const services = await client.query("select distinct service from spans");
+    expect(services.rows.map((r) => r.service)).toEqual(expect.arrayContaining(["analytics-service"]));
+  });
+});
