@@ -1,0 +1,128 @@
+import type { Kafka } from "kafkajs";
+
+/**
+ * Batched Kafka requests that kafkajs's public admin API does not offer: ListOffsets for many topics in one request
+ * per broker, and a Fetch of the records at given offsets (one request per broker) to read their timestamps.
+ * Built on kafkajs's own Cluster and Broker classes (kafkajs is pinned at 2.2.4, its last release), reached through
+ * the Kafka instance's cluster factory. The surface used is typed narrowly here and covered by integration tests.
+ */
+interface WireBroker {
+  fetch(req: {
+    replicaId: number;
+    isolationLevel: number;
+    maxWaitTime: number;
+    minBytes: number;
+    maxBytes: number;
+    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
+  }): Promise<{
+    responses: { topicName: string; partitions: { partition: number; errorCode: number; messages: { offset: string; timestamp: string }[] }[] }[];
+  }>;
+}
+
+interface WireCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(q: { nodeId: string }): Promise<WireBroker>;
+  fetchTopicsOffset(topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[]): Promise<
+    { topic: string; partitions: { partition: number; offset: string }[] }[]
+  >;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+export class KafkaWire {
+  private readonly cluster: WireCluster;
+
+  constructor(kafka: Kafka) {
+    const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === "private:Kafka:createCluster");
+    if (!factory) throw new Error("kafkajs internals changed: no cluster factory on the Kafka instance (is kafkajs still 2.2.4?)");
+    const create = (kafka as unknown as Record<symbol, (o: object) => WireCluster>)[factory]!;
+    this.cluster = create({ allowAutoTopicCreation: false, metadataMaxAge: 30_000, isolationLevel: 0 });
+  }
+
+  connect(): Promise<void> {
+    return this.cluster.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.cluster.disconnect();
+  }
+
+  /** Partition ids of each (existing) topic, from fresh metadata. */
+  async partitions(topics: string[]): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    if (topics.length === 0) return out;
+    await this.cluster.addMultipleTargetTopics(topics);
+    await this.cluster.refreshMetadata();
+    for (const t of topics) out.set(t, this.cluster.findTopicPartitionMetadata(t).map((p) => p.partitionId).sort((a, b) => a - b));
+    return out;
+  }
+
+  /** Latest (high watermark) and earliest offsets of every partition of the topics: two ListOffsets per broker. */
+  async offsets(topics: Map<string, number[]>): Promise<Map<string, { high: number; low: number }>> {
+    const req = [...topics].filter(([, ps]) => ps.length > 0).map(([topic, ps]) => ({ topic, partitions: ps.map((partition) => ({ partition })) }));
+    const out = new Map<string, { high: number; low: number }>();
+    if (req.length === 0) return out;
+    const [high, low] = await Promise.all([
+      this.cluster.fetchTopicsOffset(req.map((r) => ({ ...r, fromBeginning: false }))),
+      this.cluster.fetchTopicsOffset(req.map((r) => ({ ...r, fromBeginning: true }))),
+    ]);
+    for (const t of high) for (const p of t.partitions) out.set(tpKey(t.topic, p.partition), { high: Number(p.offset), low: 0 });
+    for (const t of low) for (const p of t.partitions) {
+      const e = out.get(tpKey(t.topic, p.partition));
+      if (e) e.low = Number(p.offset);
+    }
+    return out;
+  }
+
+  /**
+   * Timestamp (ms) of the record at each offset, or of the first record after it when that offset holds none
+   * (a compacted or transactional gap). One Fetch per broker; partitions that answer an error are left out.
+   */
+  async timestampsAt(positions: (TopicPartition & { offset: number })[], maxBytesPerPartition = 64 * 1024): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (positions.length === 0) return out;
+    const byBroker = new Map<string, (TopicPartition & { offset: number })[]>();
+    for (const p of positions) {
+      const leaders = this.cluster.findLeaderForPartitions(p.topic, [p.partition]);
+      const nodeId = Object.keys(leaders)[0];
+      if (nodeId === undefined) continue;
+      byBroker.set(nodeId, [...(byBroker.get(nodeId) ?? []), p]);
+    }
+    await Promise.all(
+      [...byBroker].map(async ([nodeId, ps]) => {
+        const broker = await this.cluster.findBroker({ nodeId });
+        const topics = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
+        for (const p of ps) topics.set(p.topic, [...(topics.get(p.topic) ?? []), { partition: p.partition, fetchOffset: String(p.offset), maxBytes: maxBytesPerPartition }]);
+        const res = await broker.fetch({
+          replicaId: -1,
+          isolationLevel: 0,
+          maxWaitTime: 0,
+          minBytes: 0,
+          maxBytes: Math.min(50 * 1024 * 1024, maxBytesPerPartition * ps.length),
+          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+        });
+        const wanted = new Map(ps.map((p) => [tpKey(p.topic, p.partition), p.offset]));
+        for (const t of res.responses) {
+          for (const p of t.partitions) {
+            const key = tpKey(t.topicName, p.partition);
+            const at = wanted.get(key);
+            if (p.errorCode !== 0 || at === undefined) continue;
+            const rec = p.messages.find((m) => Number(m.offset) >= at);
+            if (rec) out.set(key, Number(rec.timestamp));
+          }
+        }
+      }),
+    );
+    return out;
+  }
+}
