@@ -16,7 +16,11 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <a href="/" className="brand">
             Switchyard
           </a>
-          <span className="tagline">message ops for on-call</span>
+          <nav className="nav">
+            <a href="/">Systems</a>
+            <a href="/kafka">Consumer lag</a>
+            <a href="/dead-letters">Dead letters</a>
+          </nav>
         </header>
         <Providers>
           <main>{children}</main>

@@ -10,10 +10,13 @@ import { errorMessage } from "../lib/errors";
 import { createDb } from "../db/client";
 import { ensureDatabase, runMigrations } from "../db/migrate";
 import { upsertSourceHealth } from "../db/queries/health";
+import { applyKafkaRetention } from "../db/queries/kafka";
 import { insertSpans } from "../db/queries/spans";
 import { HealthRegistry } from "./health-registry";
 import { startOpsServer } from "./http";
 import { startOtlpHttpReceiver } from "./otlp/receiver";
+import { DltCapture } from "./kafka/dlt-capture";
+import { LagCollector } from "./kafka/lag-collector";
 import { kafkaDriver } from "./sources/kafka";
 import { postgresDriver } from "./sources/postgres";
 import { rabbitDriver } from "./sources/rabbitmq";
@@ -49,6 +52,38 @@ async function main(): Promise<void> {
     ...config.RABBITMQ_BROKERS.map((b) => new Supervisor(rabbitDriver(b), health, config.HEALTH_INTERVAL_MS, undefined, log)),
   ] as Supervisor<unknown>[];
   supervisors.forEach((s) => s.start());
+
+  // Collectors that write to Postgres start once the schema is there.
+  const lagCollectors: LagCollector[] = [];
+  const dltCaptures: DltCapture[] = [];
+  void ready.then(() => {
+    if (stopping) return;
+    for (const c of config.KAFKA_CLUSTERS) {
+      lagCollectors.push(
+        new LagCollector(
+          c,
+          {
+            intervalMs: config.KAFKA_POLL_INTERVAL_MS,
+            windowSamples: config.KAFKA_STATUS_WINDOW,
+            include: config.KAFKA_GROUP_INCLUDE,
+            exclude: config.KAFKA_GROUP_EXCLUDE,
+            exactMaxPartitions: config.KAFKA_EXACT_LAG_MAX_PARTITIONS,
+          },
+          dbh.db,
+          log,
+        ).start(),
+      );
+      dltCaptures.push(
+        new DltCapture(c, { patterns: config.KAFKA_DLT_PATTERNS, groupId: config.KAFKA_DLT_GROUP, maxBytes: config.DEAD_LETTER_MAX_BYTES, rediscoverMs: 30_000 }, dbh.db, log).start(),
+      );
+    }
+  });
+  const retention = () =>
+    void ready
+      .then(() => applyKafkaRetention(dbh.db, config.RETENTION_RAW_HOURS, config.RETENTION_DOWNSAMPLED_DAYS))
+      .catch((e: unknown) => log(`[retention] ${errorMessage(e)}`));
+  retention();
+  const retentionTimer = setInterval(retention, 10 * 60_000);
 
   const servers: http.Server[] = [];
   let otlpServer: http.Server | null = null;
@@ -101,6 +136,8 @@ async function main(): Promise<void> {
     }, 15_000);
     force.unref();
     clearInterval(healthTimer);
+    clearInterval(retentionTimer);
+    await Promise.allSettled([...lagCollectors.map((c) => c.stop()), ...dltCaptures.map((c) => c.stop())]);
     await Promise.allSettled(servers.map((s) => new Promise((r) => s.close(r))));
     await Promise.allSettled(supervisors.map((s) => s.stop()));
     await dbh.close().catch(() => undefined);

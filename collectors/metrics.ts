@@ -31,3 +31,18 @@ export const otlpSpans = new client.Counter({
   labelNames: ["outcome"] as const,
   registers: [registry],
 });
+
+export const kafkaPollSeconds = new client.Histogram({
+  name: "switchyard_kafka_lag_poll_seconds",
+  help: "Time one lag poll of a cluster took",
+  labelNames: ["cluster"] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+export const deadLettersCaptured = new client.Counter({
+  name: "switchyard_dead_letters_captured_total",
+  help: "Dead letters written to Postgres, by system and source",
+  labelNames: ["system", "source"] as const,
+  registers: [registry],
+});

@@ -1,4 +1,4 @@
-import { bigint, bigserial, doublePrecision, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, bigserial, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { tsOpts } from "./types";
 
 /** One row per (group, partition) per poll. Raw rows are kept for RETENTION_RAW_HOURS, then rolled up. */
@@ -11,11 +11,14 @@ export const kafkaLagSamples = pgTable(
     topic: text("topic").notNull(),
     partition: integer("partition").notNull(),
     committedOffset: bigint("committed_offset", { mode: "number" }),
-    endOffset: bigint("end_offset", { mode: "number" }).notNull(),
+    /** null when the topic no longer exists */
+    endOffset: bigint("end_offset", { mode: "number" }),
     lag: bigint("lag", { mode: "number" }),
     lagSeconds: doublePrecision("lag_seconds"),
     /** exact | interpolated | none */
     lagMethod: text("lag_method").notNull(),
+    /** Switchyard's partition status: OK | WARN | STALL | STOP | REWIND */
+    status: text("status"),
     sampledAt: timestamp("sampled_at", tsOpts).notNull(),
   },
   (t) => [
@@ -38,6 +41,13 @@ export const kafkaLagRollups = pgTable(
   (t) => [primaryKey({ columns: [t.cluster, t.groupId, t.bucket] }), index("kafka_lag_rollups_time_brin").using("brin", t.bucket)],
 );
 
+export interface GroupMember {
+  memberId: string;
+  clientId: string;
+  host: string;
+  assignment: Record<string, number[]>;
+}
+
 /** Latest evaluation of each consumer group. */
 export const kafkaGroupStatus = pgTable(
   "kafka_group_status",
@@ -54,6 +64,10 @@ export const kafkaGroupStatus = pgTable(
     consumeRate: doublePrecision("consume_rate"),
     produceRate: doublePrecision("produce_rate"),
     members: integer("members").notNull().default(0),
+    /** [{ memberId, clientId, host, assignment: { topic: [partitions] } }] */
+    memberDetails: jsonb("member_details").$type<GroupMember[]>().notNull().default([]),
+    /** why the last poll could not evaluate this group (cluster down, ...) */
+    error: text("error"),
     evaluatedAt: timestamp("evaluated_at", tsOpts).notNull(),
   },
   (t) => [primaryKey({ columns: [t.cluster, t.groupId] }), index("kafka_group_status_status").on(t.status)],

@@ -7,13 +7,16 @@ import { shutdownTelemetry } from "../otel";
 /** A deliberately slow consumer group on shop.orders: DEMO_SLOW_MS per message, so its lag grows under load. */
 const knobs = loadKnobs();
 const kafka = new Kafka({ clientId: "analytics-service", brokers: knobs.KAFKA_BROKERS.split(","), logLevel: logLevel.WARN });
-const consumer = kafka.consumer({ groupId: topology.kafka.analyticsGroup, sessionTimeout: 60_000, heartbeatInterval: 3_000 });
+// Small fetches, so it works through every partition in turn instead of one large batch at a time.
+const consumer = kafka.consumer({ groupId: topology.kafka.analyticsGroup, sessionTimeout: 60_000, heartbeatInterval: 3_000, maxBytesPerPartition: 2048 });
 
 async function main() {
   await consumer.connect();
   await consumer.subscribe({ topic: topology.kafka.orders, fromBeginning: true });
   await consumer.run({
     partitionsConsumedConcurrently: 1,
+    // commit every few seconds, not only when a whole batch is done, so the group visibly moves while it falls behind
+    autoCommitInterval: 5_000,
     eachMessage: async ({ heartbeat }) => {
       await sleep(knobs.DEMO_SLOW_MS);
       await heartbeat();

@@ -92,6 +92,9 @@ const rabbitBrokers = z.string().transform((raw, ctx): RabbitBrokerConfig[] => {
 });
 
 const port = z.coerce.number().int().min(1).max(65535);
+
+/** Comma-separated glob patterns. */
+const globList = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
 const positiveInt = z.coerce.number().int().positive();
 
 const postgresUrl = z.string().refine((s) => {
@@ -126,6 +129,16 @@ export const envSchema = z
     COLLECTORS_PORT: port.default(9464),
     COLLECTORS_URL: z.url().default("http://127.0.0.1:9464"),
     HEALTH_INTERVAL_MS: positiveInt.default(5000),
+    KAFKA_POLL_INTERVAL_MS: positiveInt.default(10_000),
+    KAFKA_GROUP_INCLUDE: globList.prefault(""),
+    KAFKA_GROUP_EXCLUDE: globList.prefault(""),
+    /** samples per partition the group status is evaluated over */
+    KAFKA_STATUS_WINDOW: z.coerce.number().int().min(3).max(100).default(10),
+    /** lagging partitions per poll whose lag in seconds is read exactly (the rest are interpolated) */
+    KAFKA_EXACT_LAG_MAX_PARTITIONS: z.coerce.number().int().min(0).default(500),
+    KAFKA_DLT_PATTERNS: globList.prefault("*.DLT,*-dlt,*.dlq,*-dlq,dlq.*"),
+    KAFKA_DLT_GROUP: z.string().min(1).default("switchyard-dlt"),
+    DEAD_LETTER_MAX_BYTES: positiveInt.default(10 * 1024 * 1024),
     RETENTION_RAW_HOURS: positiveInt.default(48),
     RETENTION_DOWNSAMPLED_DAYS: positiveInt.default(30),
     RETENTION_SPANS_DAYS: positiveInt.default(7),

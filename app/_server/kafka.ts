@@ -1,0 +1,92 @@
+import "server-only";
+import { z } from "zod";
+import { getGroupStatus, groupLagSeries, latestPartitions, listGroupStatuses, recentTotals, statusHistory } from "@/db/queries/kafka";
+import { timeRanges, type TimeRange } from "@/lib/charts/lag-series";
+import { NotFoundError } from "@/lib/errors";
+import type { GroupStatus } from "@/lib/kafka/group-health";
+import { filterGroups, ownerOf, sortGroups, groupSortKeys, type GroupSummary } from "@/lib/kafka/view";
+import { serverContext } from "./context";
+
+const statuses = ["OK", "WARN", "STALL", "STOP", "REWIND"] as const;
+
+export const groupListQuery = z.object({
+  cluster: z.string().max(200).optional(),
+  q: z.string().max(200).optional(),
+  status: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(",").map((x) => x.trim().toUpperCase()) : []))
+    .pipe(z.array(z.enum(statuses))),
+  sort: z.enum(groupSortKeys).default("status"),
+  dir: z.enum(["asc", "desc"]).default("desc"),
+});
+
+export const groupDetailQuery = z.object({
+  range: z.enum(Object.keys(timeRanges) as [TimeRange, ...TimeRange[]]).default("1h"),
+});
+
+function summary(row: Awaited<ReturnType<typeof listGroupStatuses>>[number], pollMs: number, now: number): GroupSummary {
+  return {
+    cluster: row.cluster,
+    groupId: row.groupId,
+    state: row.state,
+    status: row.status as GroupStatus,
+    totalLag: row.totalLag,
+    maxLagSeconds: row.maxLagSeconds,
+    etaSeconds: row.etaSeconds,
+    consumeRate: row.consumeRate,
+    produceRate: row.produceRate,
+    members: row.members,
+    evaluatedAt: row.evaluatedAt.toISOString(),
+    error: row.error,
+    stale: now - row.evaluatedAt.getTime() > Math.max(3 * pollMs, 30_000),
+  };
+}
+
+export async function listConsumerGroups(query: z.infer<typeof groupListQuery>) {
+  const { config, db } = serverContext();
+  const now = Date.now();
+  const [rows, totals] = await Promise.all([listGroupStatuses(db.db), recentTotals(db.db, new Date(now - 15 * 60_000))]);
+  const spark = new Map<string, number[]>();
+  for (const t of totals) {
+    const k = `${t.cluster}\u0000${t.groupId}`;
+    spark.set(k, [...(spark.get(k) ?? []), Number(t.totalLag)]);
+  }
+  const groups = rows.map((r) => ({ ...summary(r, config.KAFKA_POLL_INTERVAL_MS, now), sparkline: spark.get(`${r.cluster}\u0000${r.groupId}`) ?? [] }));
+  const items = sortGroups(filterGroups(groups, { q: query.q, status: query.status, cluster: query.cluster }), query.sort, query.dir);
+  return { items, clusters: config.KAFKA_CLUSTERS.map((c) => c.name), pollIntervalMs: config.KAFKA_POLL_INTERVAL_MS };
+}
+
+export async function getConsumerGroup(cluster: string, groupId: string, query: z.infer<typeof groupDetailQuery>) {
+  const { config, db } = serverContext();
+  const row = await getGroupStatus(db.db, cluster, groupId);
+  if (!row) throw new NotFoundError(`no consumer group '${groupId}' on cluster '${cluster}'`);
+  const now = Date.now();
+  const [parts, history, changes] = await Promise.all([
+    latestPartitions(db.db, cluster, groupId),
+    groupLagSeries(db.db, cluster, groupId, new Date(now - timeRanges[query.range] * 1000), config.RETENTION_RAW_HOURS),
+    statusHistory(db.db, cluster, groupId),
+  ]);
+  return {
+    ...summary(row, config.KAFKA_POLL_INTERVAL_MS, now),
+    memberDetails: row.memberDetails,
+    partitions: parts.map((p) => ({
+      topic: p.topic,
+      partition: p.partition,
+      committedOffset: p.committedOffset,
+      endOffset: p.endOffset,
+      lag: p.lag,
+      lagSeconds: p.lagSeconds,
+      lagMethod: p.lagMethod,
+      status: p.status,
+      note: p.endOffset === null ? "topic deleted" : p.committedOffset === null ? "no committed offset" : null,
+      member: ownerOf(row.memberDetails, p.topic, p.partition),
+    })),
+    range: query.range,
+    history: history.map((h) => ({ t: h.t.toISOString(), totalLag: Number(h.totalLag), maxLagSeconds: h.maxLagSeconds })),
+    statusHistory: changes.map((c) => ({ status: c.status, reason: c.reason, at: c.at.toISOString() })),
+  };
+}
+
+export type ConsumerGroupList = Awaited<ReturnType<typeof listConsumerGroups>>;
+export type ConsumerGroupDetail = Awaited<ReturnType<typeof getConsumerGroup>>;

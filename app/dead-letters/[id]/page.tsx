@@ -1,0 +1,58 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { getDeadLetterItem, idParam } from "@/app/_server/dead-letters";
+import { NotFoundError } from "@/lib/errors";
+
+export const dynamic = "force-dynamic";
+
+/** One dead letter. Payload and headers are hostile input: React renders them as text, never as HTML. */
+export default async function DeadLetterPage({ params }: { params: Promise<{ id: string }> }) {
+  const id = idParam.safeParse((await params).id);
+  if (!id.success) notFound();
+  let d;
+  try {
+    d = await getDeadLetterItem(id.data);
+  } catch (e) {
+    if (e instanceof NotFoundError) notFound();
+    throw e;
+  }
+  const fields: [string, string | number | null][] = [
+    ["system", d.system],
+    ["source", `${d.sourceName} / ${d.source}`],
+    ["original destination", d.originalDestination],
+    ["reason", d.reason],
+    ["error type", d.errorType],
+    ["error message", d.errorMessage],
+    ["deaths", d.deathCount],
+    ["first died", d.firstDeadAt],
+    ["trace id", d.traceId],
+    ["status", d.status],
+    ["size", `${d.sizeBytes} bytes${d.payload.truncated ? ` (stored first ${d.payload.storedBytes})` : ""}`],
+  ];
+  return (
+    <>
+      <p>
+        <Link href="/dead-letters">← all dead letters</Link>
+      </p>
+      <h1>Dead letter #{d.id}</h1>
+      <dl className="fields">
+        {fields.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v ?? "—"}</dd>
+          </div>
+        ))}
+      </dl>
+      <h2>Payload ({d.payload.encoding})</h2>
+      <pre className="payload" data-testid="payload">
+        {d.payload.text ?? d.payload.base64}
+      </pre>
+      <h2>Headers</h2>
+      <pre className="payload" data-testid="headers">
+        {JSON.stringify(d.headers, null, 2)}
+      </pre>
+      <h2>Properties</h2>
+      <pre className="payload">{JSON.stringify(d.properties, null, 2)}</pre>
+    </>
+  );
+}

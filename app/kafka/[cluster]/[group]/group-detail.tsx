@@ -1,0 +1,164 @@
+"use client";
+
+import Link from "next/link";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { ConsumerGroupDetail } from "@/app/_server/kafka";
+import { formatTick, prepareLagSeries, timeRanges, type TimeRange } from "@/lib/charts/lag-series";
+import { formatDuration, formatDurationShort, formatTimestamp } from "@/lib/kafka/view";
+import { StatusBadge } from "@/app/_components/status-badge";
+import { useUrlState } from "@/app/_components/use-url-state";
+
+function LagChart({ title, data, dataKey, range, format, axisFormat }: { title: string; data: ReturnType<typeof prepareLagSeries>; dataKey: "lag" | "lagSeconds"; range: TimeRange; format: (v: number) => string; axisFormat: (v: number) => string }) {
+  return (
+    <figure className="card chart" data-testid={`chart-${dataKey}`}>
+      <figcaption>{title}</figcaption>
+      {data.points.length === 0 ? (
+        <p className="muted">No samples in this range yet.</p>
+      ) : (
+        <ResponsiveContainer width="100%" height={220}>
+          <LineChart data={data.points} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+            <CartesianGrid stroke="#2a323c" strokeDasharray="3 3" />
+            <XAxis dataKey="t" type="number" domain={data.domain} ticks={data.ticks} tickFormatter={(v: number) => formatTick(v, range)} stroke="#8b949e" fontSize={11} />
+            <YAxis stroke="#8b949e" fontSize={11} tickFormatter={axisFormat} width={70} />
+            <Tooltip labelFormatter={(v) => new Date(Number(v)).toISOString()} formatter={(v) => format(Number(v))} contentStyle={{ background: "#171d24", border: "1px solid #2a323c" }} />
+            <Line type="monotone" dataKey={dataKey} stroke="#58a6ff" dot={false} isAnimationActive={false} connectNulls />
+          </LineChart>
+        </ResponsiveContainer>
+      )}
+    </figure>
+  );
+}
+
+export function GroupDetail({ cluster, group }: { cluster: string; group: string }) {
+  const url = useUrlState();
+  const range = (Object.keys(timeRanges).includes(url.get("range")) ? url.get("range") : "1h") as TimeRange;
+  const { data, error } = useQuery({
+    queryKey: ["consumer-group", cluster, group, range],
+    queryFn: async (): Promise<ConsumerGroupDetail> => {
+      const r = await fetch(`/api/v1/kafka/consumer-groups/${encodeURIComponent(cluster)}/${encodeURIComponent(group)}?range=${range}`);
+      if (!r.ok) throw new Error(((await r.json()) as { error?: { message?: string } }).error?.message ?? `HTTP ${r.status}`);
+      return r.json();
+    },
+    refetchInterval: 5000,
+    placeholderData: keepPreviousData,
+  });
+  if (error && !data) return <p className="error">{error.message}</p>;
+  if (!data) return <p className="muted">Loading…</p>;
+  const chart = prepareLagSeries(data.history, range, Date.now());
+  return (
+    <>
+      <p>
+        <Link href="/kafka">← all groups</Link>
+      </p>
+      <h1>
+        {data.groupId} <StatusBadge status={data.status} />
+      </h1>
+      <p className="muted">
+        cluster {data.cluster} · state {data.state} · {data.members} member{data.members === 1 ? "" : "s"} · evaluated {formatTimestamp(data.evaluatedAt)}
+      </p>
+      {data.error ? <p className="error">{data.error}</p> : null}
+      <div className="stats">
+        <div>
+          <span className="muted small">lag</span>
+          <strong data-testid="detail-total-lag">{data.totalLag === null ? "—" : data.totalLag.toLocaleString("en-US")}</strong>
+        </div>
+        <div>
+          <span className="muted small">oldest unconsumed</span>
+          <strong>{formatDuration(data.maxLagSeconds)}</strong>
+        </div>
+        <div>
+          <span className="muted small">ETA</span>
+          <strong>{data.totalLag === 0 ? "caught up" : data.etaSeconds === null ? "not catching up" : formatDuration(data.etaSeconds)}</strong>
+        </div>
+        <div>
+          <span className="muted small">consuming / producing</span>
+          <strong>
+            {data.consumeRate?.toFixed(1) ?? "—"} / {data.produceRate?.toFixed(1) ?? "—"} msg/s
+          </strong>
+        </div>
+      </div>
+      <div className="toolbar">
+        {Object.keys(timeRanges).map((r) => (
+          <button key={r} type="button" className={r === range ? "chip on" : "chip"} aria-pressed={r === range} onClick={() => url.set({ range: r === "1h" ? null : r })}>
+            {r}
+          </button>
+        ))}
+      </div>
+      <div className="charts">
+        <LagChart title="Lag (messages)" data={chart} dataKey="lag" range={range} format={(v) => v.toLocaleString("en-US")} axisFormat={(v) => v.toLocaleString("en-US")} />
+        <LagChart title="Lag (time of the oldest unconsumed message)" data={chart} dataKey="lagSeconds" range={range} format={(v) => formatDuration(v)} axisFormat={formatDurationShort} />
+      </div>
+      <h2>Partitions</h2>
+      <table className="grid-table" data-testid="partitions-table">
+        <thead>
+          <tr>
+            <th>Topic</th>
+            <th>Partition</th>
+            <th>Committed</th>
+            <th>End</th>
+            <th>Lag</th>
+            <th>Lag (time)</th>
+            <th>Method</th>
+            <th>Status</th>
+            <th>Member / client</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.partitions.map((p) => (
+            <tr key={`${p.topic}/${p.partition}`}>
+              <td>{p.topic}</td>
+              <td className="num">{p.partition}</td>
+              <td className="num">{p.committedOffset ?? "none"}</td>
+              <td className="num">{p.endOffset ?? "—"}</td>
+              <td className="num">{p.lag ?? "—"}</td>
+              <td className="num">{formatDuration(p.lagSeconds)}</td>
+              <td>{p.lagMethod}</td>
+              <td>{p.note ? <span className="muted">{p.note}</span> : <StatusBadge status={p.status ?? "OK"} />}</td>
+              <td>{p.member ? `${p.member.clientId} @ ${p.member.host}` : <span className="muted">unassigned</span>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Members</h2>
+      {data.memberDetails.length === 0 ? (
+        <p className="muted">No active members: nobody is consuming for this group.</p>
+      ) : (
+        <table className="grid-table">
+          <thead>
+            <tr>
+              <th>Client</th>
+              <th>Host</th>
+              <th>Assignment</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.memberDetails.map((m) => (
+              <tr key={m.memberId}>
+                <td title={m.memberId}>{m.clientId}</td>
+                <td>{m.host}</td>
+                <td>
+                  {Object.entries(m.assignment)
+                    .map(([t, ps]) => `${t} [${ps.join(", ")}]`)
+                    .join("; ") || "—"}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Status history</h2>
+      {data.statusHistory.length === 0 ? (
+        <p className="muted">No status changes recorded.</p>
+      ) : (
+        <ul className="history">
+          {data.statusHistory.map((h) => (
+            <li key={h.at}>
+              <StatusBadge status={h.status} /> {formatTimestamp(h.at)} <span className="muted">{h.reason}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}

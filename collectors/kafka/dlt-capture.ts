@@ -1,0 +1,133 @@
+import { Kafka, logLevel, type Consumer } from "kafkajs";
+import type { KafkaClusterConfig } from "../../lib/config/env";
+import { backoffDelay } from "../../lib/backoff";
+import { kafkaDeadLetterRow } from "../../lib/kafka/dead-letter-record";
+import type { RawHeaders } from "../../lib/kafka/dlt-headers";
+import { matchesAny } from "../../lib/patterns";
+import type { Db } from "../../db/client";
+import { insertDeadLetters } from "../../db/queries/dead-letters";
+import { deadLettersCaptured } from "../metrics";
+import { describeKafkaError } from "../sources/probes";
+
+/**
+ * Captures every record of the cluster's dead-letter topics (found by name patterns, re-checked periodically) into
+ * the dead-letters table with Switchyard's own consumer group. Offsets are committed only after the batch is
+ * committed in Postgres, and the insert is idempotent on topic/partition/offset: a crash in between neither loses
+ * nor duplicates a dead letter.
+ */
+export interface DltCaptureOptions {
+  patterns: string[];
+  groupId: string;
+  maxBytes: number;
+  rediscoverMs: number;
+}
+
+export class DltCapture {
+  private readonly kafka: Kafka;
+  private consumer: Consumer | null = null;
+  private topics: string[] = [];
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+
+  constructor(
+    private readonly cluster: KafkaClusterConfig,
+    private readonly opts: DltCaptureOptions,
+    private readonly db: Db,
+    private readonly log: (s: string) => void,
+  ) {
+    this.kafka = new Kafka({ clientId: "switchyard-dlt", brokers: cluster.brokers, connectionTimeout: 5000, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  }
+
+  start(): this {
+    void this.tick();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+
+  private schedule(ms: number) {
+    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), ms);
+  }
+
+  private async discover(): Promise<string[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return (await admin.listTopics()).filter((t) => matchesAny(t, this.opts.patterns)).sort();
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const topics = await this.discover();
+      if (topics.join("\n") !== this.topics.join("\n") || !this.consumer) {
+        await this.consumer?.disconnect().catch(() => undefined);
+        this.consumer = null;
+        this.topics = topics;
+        if (topics.length) {
+          await this.run(topics);
+          this.log(`[kafka-dlt:${this.cluster.name}] capturing ${topics.join(", ")}`);
+        }
+      }
+      this.failures = 0;
+      this.schedule(this.opts.rediscoverMs);
+    } catch (e) {
+      this.failures++;
+      this.log(`[kafka-dlt:${this.cluster.name}] ${describeKafkaError(e)}; retrying`);
+      await this.consumer?.disconnect().catch(() => undefined);
+      this.consumer = null;
+      this.schedule(backoffDelay(this.failures));
+    }
+  }
+
+  private async run(topics: string[]): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId: this.opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000 });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, (e) => {
+      const { error, restart } = e.payload as { error: Error; restart: boolean };
+      this.log(`[kafka-dlt:${this.cluster.name}] consumer crashed: ${describeKafkaError(error)}${restart ? " (kafkajs restarts it)" : ""}`);
+      if (!restart && !this.stopped) {
+        this.consumer = null;
+        this.schedule(backoffDelay(++this.failures));
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const rows = batch.messages.map((m) =>
+          kafkaDeadLetterRow(
+            {
+              cluster: this.cluster.name,
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: m.offset,
+              timestamp: m.timestamp,
+              key: m.key ?? null,
+              value: m.value ?? null,
+              headers: (m.headers ?? {}) as RawHeaders,
+            },
+            this.opts.maxBytes,
+          ),
+        );
+        // Postgres first; a failure throws, kafkajs retries the batch, and nothing was committed to Kafka.
+        const inserted = await insertDeadLetters(this.db, rows);
+        deadLettersCaptured.inc({ system: "kafka", source: batch.topic }, inserted);
+        const last = batch.messages[batch.messages.length - 1]!;
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]);
+        await heartbeat();
+      },
+    });
+  }
+}

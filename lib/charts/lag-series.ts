@@ -1,0 +1,55 @@
+/**
+ * Prepares a group's lag history for recharts (data → prepare → visualise): fixed time axis for the chosen range,
+ * points bucketed so a week never draws more than `maxPoints`, each bucket keeping its worst (max) values.
+ */
+export const timeRanges = { "15m": 15 * 60, "1h": 3600, "6h": 6 * 3600, "24h": 86_400, "7d": 7 * 86_400 } as const;
+export type TimeRange = keyof typeof timeRanges;
+
+export interface LagHistoryPoint {
+  t: string | Date;
+  totalLag: number;
+  maxLagSeconds: number | null;
+}
+
+export interface LagChartData {
+  points: { t: number; lag: number; lagSeconds: number | null }[];
+  domain: [number, number];
+  ticks: number[];
+}
+
+export function prepareLagSeries(history: readonly LagHistoryPoint[], range: TimeRange, nowMs: number, maxPoints = 300): LagChartData {
+  const spanMs = timeRanges[range] * 1000;
+  const from = nowMs - spanMs;
+  const bucketMs = Math.max(1, Math.ceil(spanMs / maxPoints));
+  const buckets = new Map<number, { t: number; lag: number; lagSeconds: number | null }>();
+  for (const p of history) {
+    const t = typeof p.t === "string" ? Date.parse(p.t) : p.t.getTime();
+    if (t < from || t > nowMs) continue;
+    const b = from + Math.floor((t - from) / bucketMs) * bucketMs;
+    const cur = buckets.get(b);
+    if (!cur) buckets.set(b, { t, lag: p.totalLag, lagSeconds: p.maxLagSeconds });
+    else {
+      cur.lag = Math.max(cur.lag, p.totalLag);
+      cur.lagSeconds = p.maxLagSeconds === null ? cur.lagSeconds : Math.max(cur.lagSeconds ?? 0, p.maxLagSeconds);
+      cur.t = Math.max(cur.t, t);
+    }
+  }
+  const points = [...buckets.values()].sort((a, b) => a.t - b.t);
+  const tickCount = 6;
+  const ticks = Array.from({ length: tickCount + 1 }, (_, i) => Math.round(from + (i * spanMs) / tickCount));
+  return { points, domain: [from, nowMs], ticks };
+}
+
+/** Tick label for a time axis: clock time for short ranges, day and time for long ones. */
+export function formatTick(ms: number, range: TimeRange): string {
+  const d = new Date(ms);
+  const hm = `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
+  return range === "7d" || range === "24h" ? `${String(d.getUTCMonth() + 1).padStart(2, "0")}-${String(d.getUTCDate()).padStart(2, "0")} ${hm}` : hm;
+}
+
+/** Sparkline values (oldest first) from recent totals, at most `max` points. */
+export function sparkline(values: readonly number[], max = 30): number[] {
+  if (values.length <= max) return [...values];
+  const step = values.length / max;
+  return Array.from({ length: max }, (_, i) => values[Math.min(values.length - 1, Math.floor((i + 1) * step) - 1)]!);
+}

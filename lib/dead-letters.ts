@@ -1,0 +1,15 @@
+/** Shapes shared by the dead-letter capture (collectors) and the dead-letters API (dashboard). */
+export const deadLetterStatuses = ["new", "replaying", "replayed", "discarded"] as const;
+export type DeadLetterStatus = (typeof deadLetterStatuses)[number];
+
+/** Cuts a payload to the configured maximum, remembering its real size. */
+export function capPayload(payload: Buffer, maxBytes: number): { payload: Buffer; size: number; truncated: boolean } {
+  return payload.length > maxBytes ? { payload: payload.subarray(0, maxBytes), size: payload.length, truncated: true } : { payload, size: payload.length, truncated: false };
+}
+
+/** A payload for display: always base64, plus text when it is valid UTF-8 (rendered as text, never as HTML). */
+export function payloadView(payload: Buffer): { base64: string; text: string | null; encoding: "utf8" | "binary" } {
+  const s = payload.toString("utf8");
+  const isText = Buffer.from(s, "utf8").equals(payload) && !/[\u0000-\u0008\u000e-\u001f]/.test(s);
+  return { base64: payload.toString("base64"), text: isText ? s : null, encoding: isText ? "utf8" : "binary" };
+}
