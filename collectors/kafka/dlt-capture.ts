@@ -89,7 +89,7 @@ export class DltCapture {
   }
 
   private async run(topics: string[]): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: this.opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000 });
+    const consumer = this.kafka.consumer({ groupId: this.opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, (e) => {
       const { error, restart } = e.payload as { error: Error; restart: boolean };
