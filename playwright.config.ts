@@ -10,12 +10,16 @@ const stackEnv = {
   OTLP_HTTP_PORT: process.env.E2E_OTLP_PORT ?? "14318",
   COLLECTORS_PORT: process.env.E2E_COLLECTORS_PORT ?? "19464",
   HEALTH_INTERVAL_MS: "1000",
+  KAFKA_POLL_INTERVAL_MS: "2000",
+  KAFKA_STATUS_WINDOW: "5",
+  E2E_RUN: process.env.E2E_RUN ?? String(Date.now()),
   NEXT_DIST_DIR: process.env.NEXT_DIST_DIR ?? ".next-test",
   NEXT_TELEMETRY_DISABLED: "1",
 };
 
 export default defineConfig({
   testDir: "e2e",
+  globalSetup: "./e2e/global-setup.ts",
   timeout: 60_000,
   expect: { timeout: 20_000 },
   fullyParallel: false,
@@ -47,6 +51,23 @@ export default defineConfig({
       env: stackEnv,
       reuseExistingServer: false,
       timeout: 60_000,
+    },
+    {
+      // the demo shop, so the pages show real traffic: lag on its slow group, dead letters, traces
+      command: "node_modules/.bin/tsx demo/run.ts",
+      port: 14100,
+      env: {
+        ...stackEnv,
+        DEMO_ORDER_PORT: "14100",
+        DEMO_RATE: "6",
+        DEMO_SLOW_MS: "1000",
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${stackEnv.OTLP_HTTP_PORT}/v1/traces`,
+        KAFKAJS_NO_PARTITIONER_WARNING: "1",
+      },
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+      stderr: "ignore",
     },
   ],
 });

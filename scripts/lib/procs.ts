@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import readline from "node:readline";
 
 /**
- * A small process group for `npm run demo` and the demo services: each child runs in its own process group, its
- * output is prefixed with its name, a child that dies is restarted with backoff (when asked), and `stopAll` sends
- * SIGTERM to every group, then SIGKILL to what is left after a grace period.
+ * A small process supervisor for `npm run demo` and the demo services: each child's output is prefixed with its
+ * name, a child that dies is restarted with backoff (when asked), and `stopAll` sends SIGTERM to every child, then
+ * SIGKILL to what is left after a grace period. Children stay in this process's process group, so whatever stops
+ * the group (Ctrl-C in a terminal, a test runner killing its web servers) stops them too.
  */
 export interface ProcSpec {
   name: string;
@@ -30,7 +31,6 @@ export class ProcGroup {
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env },
       stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
     });
     this.children.set(spec.name, child);
     const tag = `\x1b[${color}m${spec.name.padEnd(14)}\x1b[0m|`;
@@ -54,18 +54,18 @@ export class ProcGroup {
   async stopAll(graceMs = 10_000): Promise<void> {
     this.stopping = true;
     const live = [...this.children.values()];
-    for (const c of live) signalGroup(c, "SIGTERM");
+    for (const c of live) signal(c, "SIGTERM");
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && live.some((c) => c.exitCode === null && c.signalCode === null)) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    for (const c of live) if (c.exitCode === null && c.signalCode === null) signalGroup(c, "SIGKILL");
+    for (const c of live) if (c.exitCode === null && c.signalCode === null) signal(c, "SIGKILL");
   }
 }
 
-function signalGroup(c: ChildProcess, sig: NodeJS.Signals) {
+function signal(c: ChildProcess, sig: NodeJS.Signals) {
   try {
-    if (c.pid) process.kill(-c.pid, sig);
+    if (c.pid) process.kill(c.pid, sig);
   } catch {
     /* already gone */
   }

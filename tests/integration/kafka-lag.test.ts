@@ -13,7 +13,7 @@ const cluster = config.KAFKA_CLUSTERS[0]!;
 const kafka = new Kafka({ clientId: "it-lag", brokers: cluster.brokers, logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 const run = Date.now().toString(36);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let handle: DbHandle;
