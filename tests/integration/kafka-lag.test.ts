@@ -166,6 +166,30 @@ describe("lag collector", () => {
   });
 });
 
+describe("a cluster that goes down", () => {
+  it("keeps its groups' last figures and says why they are old, without crashing", async () => {
+    const topic = `it.lag.down.${run}`;
+    const groupId = `it-lag-down-${run}`;
+    await topicWith(topic, 1, 10);
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: "2" }] });
+    await pollTimes(collector(groupId), groupId, 1);
+    // the same cluster name, now unreachable
+    const down = new LagCollector(
+      { name: cluster.name, brokers: ["127.0.0.1:1"] },
+      { intervalMs: 500, windowSamples: 4, include: [groupId], exclude: [], exactMaxPartitions: 10 },
+      handle.db,
+      () => undefined,
+    ).start();
+    const row = await waitUntil("error recorded", async () => {
+      const g = await getGroupStatus(handle.db, cluster.name, groupId);
+      return g?.error ? g : null;
+    }, 20_000);
+    await down.stop();
+    expect(row.error).toMatch(/cluster unreachable.*connection refused/);
+    expect(row.totalLag).toBe(8); // the last known figure, not 0
+  });
+});
+
 describe("group status with real consumers", () => {
   it("STOP: the consumer went away with messages left", async () => {
     const topic = `it.status.stop.${run}`;
