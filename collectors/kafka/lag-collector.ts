@@ -8,7 +8,7 @@ import { selectNames } from "../../lib/patterns";
 import type { Db } from "../../db/client";
 import { lastStatuses, markClusterError, writeLagPoll, type GroupMember, type LagSampleRow } from "../../db/queries/kafka";
 import { describeKafkaError } from "../sources/probes";
-import { KafkaWire, tpKey } from "./wire";
+import { KafkaWire, positionKey, tpKey } from "./wire";
 import { kafkaPollSeconds } from "../metrics";
 
 /**
@@ -226,20 +226,17 @@ export class LagCollector {
     // lag in seconds: exact (timestamp of the oldest unconsumed record) within budget, interpolated beyond it
     const lagging = rows.filter((r) => r.lag !== null && r.lag > 0);
     const exact = new Set([...lagging].sort((a, b) => b.lag! - a.lag!).slice(0, this.opts.exactMaxPartitions));
-    const positions = new Map<string, { topic: string; partition: number; offset: number }>();
-    for (const r of exact) {
-      const offset = Math.max(r.committedOffset!, r.low); // records below the log start are gone; the oldest left is at `low`
-      positions.set(`${tpKey(r.topic, r.partition)}\u0000${offset}`, { topic: r.topic, partition: r.partition, offset });
-    }
+    // records below the log start are gone; the oldest one left is at `low`
+    const readAt = (r: Row) => Math.max(r.committedOffset!, r.low);
     let stamps = new Map<string, number>();
     try {
-      stamps = await wire.timestampsAt([...positions.values()]);
+      stamps = await wire.timestampsAt([...exact].map((r) => ({ topic: r.topic, partition: r.partition, offset: readAt(r) })));
     } catch (e) {
       this.log(`[kafka-lag:${this.cluster.name}] exact lag in seconds unavailable this poll (${errorMessage(e)}); interpolating`);
     }
     for (const r of lagging) {
-      const ts = stamps.get(tpKey(r.topic, r.partition));
-      if (ts !== undefined && exact.has(r)) {
+      const ts = exact.has(r) ? stamps.get(positionKey(r.topic, r.partition, readAt(r))) : undefined;
+      if (ts !== undefined) {
         r.lagSeconds = Math.max(0, (now - ts) / 1000);
         r.lagMethod = "exact";
         continue;

@@ -86,43 +86,69 @@ export class KafkaWire {
 
   /**
    * Timestamp (ms) of the record at each offset, or of the first record after it when that offset holds none
-   * (a compacted or transactional gap). One Fetch per broker; partitions that answer an error are left out.
+   * (a compacted or transactional gap), keyed by `positionKey`. A Fetch names each partition once, so several
+   * offsets on one partition (several groups reading it) take rounds: each round fetches the lowest unresolved offset
+   * of every partition, one request per broker, and every wanted offset the returned records cover is resolved at
+   * once. Offsets that cannot be read (an error, nothing returned) are left out.
    */
-  async timestampsAt(positions: (TopicPartition & { offset: number })[], maxBytesPerPartition = 64 * 1024): Promise<Map<string, number>> {
+  async timestampsAt(positions: (TopicPartition & { offset: number })[], maxBytesPerPartition = 64 * 1024, maxRounds = 50): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    if (positions.length === 0) return out;
-    const byBroker = new Map<string, (TopicPartition & { offset: number })[]>();
+    const pending = new Map<string, { topic: string; partition: number; offsets: number[] }>();
     for (const p of positions) {
-      const leaders = this.cluster.findLeaderForPartitions(p.topic, [p.partition]);
-      const nodeId = Object.keys(leaders)[0];
-      if (nodeId === undefined) continue;
-      byBroker.set(nodeId, [...(byBroker.get(nodeId) ?? []), p]);
+      const k = tpKey(p.topic, p.partition);
+      const e = pending.get(k) ?? { topic: p.topic, partition: p.partition, offsets: [] };
+      if (!e.offsets.includes(p.offset)) e.offsets.push(p.offset);
+      pending.set(k, e);
     }
-    await Promise.all(
-      [...byBroker].map(async ([nodeId, ps]) => {
-        const broker = await this.cluster.findBroker({ nodeId });
-        const topics = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
-        for (const p of ps) topics.set(p.topic, [...(topics.get(p.topic) ?? []), { partition: p.partition, fetchOffset: String(p.offset), maxBytes: maxBytesPerPartition }]);
-        const res = await broker.fetch({
-          replicaId: -1,
-          isolationLevel: 0,
-          maxWaitTime: 0,
-          minBytes: 0,
-          maxBytes: Math.min(50 * 1024 * 1024, maxBytesPerPartition * ps.length),
-          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-        });
-        const wanted = new Map(ps.map((p) => [tpKey(p.topic, p.partition), p.offset]));
-        for (const t of res.responses) {
-          for (const p of t.partitions) {
-            const key = tpKey(t.topicName, p.partition);
-            const at = wanted.get(key);
-            if (p.errorCode !== 0 || at === undefined) continue;
-            const rec = p.messages.find((m) => Number(m.offset) >= at);
-            if (rec) out.set(key, Number(rec.timestamp));
-          }
+    for (const e of pending.values()) e.offsets.sort((a, b) => a - b);
+    for (let round = 0; round < maxRounds && pending.size > 0; round++) {
+      const byBroker = new Map<string, { topic: string; partition: number; offset: number }[]>();
+      for (const [k, e] of pending) {
+        const nodeId = Object.keys(this.cluster.findLeaderForPartitions(e.topic, [e.partition]))[0];
+        if (nodeId === undefined) {
+          pending.delete(k);
+          continue;
         }
-      }),
-    );
+        byBroker.set(nodeId, [...(byBroker.get(nodeId) ?? []), { topic: e.topic, partition: e.partition, offset: e.offsets[0]! }]);
+      }
+      await Promise.all(
+        [...byBroker].map(async ([nodeId, ps]) => {
+          const broker = await this.cluster.findBroker({ nodeId });
+          const topics = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
+          for (const p of ps) topics.set(p.topic, [...(topics.get(p.topic) ?? []), { partition: p.partition, fetchOffset: String(p.offset), maxBytes: maxBytesPerPartition }]);
+          const res = await broker.fetch({
+            replicaId: -1,
+            isolationLevel: 0,
+            maxWaitTime: 0,
+            minBytes: 0,
+            maxBytes: Math.min(50 * 1024 * 1024, maxBytesPerPartition * ps.length),
+            topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+          });
+          const answered = new Set<string>();
+          for (const t of res.responses) {
+            for (const p of t.partitions) {
+              const k = tpKey(t.topicName, p.partition);
+              const e = pending.get(k);
+              if (!e) continue;
+              answered.add(k);
+              const msgs = p.errorCode === 0 ? p.messages.map((m) => ({ offset: Number(m.offset), ts: Number(m.timestamp) })).sort((a, b) => a.offset - b.offset) : [];
+              const last = msgs[msgs.length - 1];
+              const left: number[] = [];
+              for (const o of e.offsets) {
+                const rec = last && o <= last.offset ? msgs.find((m) => m.offset >= o) : undefined;
+                if (rec) out.set(positionKey(e.topic, e.partition, o), rec.ts);
+                else if (o !== e.offsets[0]) left.push(o); // not covered yet: a later round
+              }
+              if (left.length) e.offsets = left;
+              else pending.delete(k);
+            }
+          }
+          for (const p of ps) if (!answered.has(tpKey(p.topic, p.partition))) pending.delete(tpKey(p.topic, p.partition));
+        }),
+      );
+    }
     return out;
   }
 }
+
+export const positionKey = (topic: string, partition: number, offset: number) => `${tpKey(topic, partition)}\u0000${offset}`;

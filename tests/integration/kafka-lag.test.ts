@@ -20,15 +20,21 @@ let handle: DbHandle;
 const consumers: Consumer[] = [];
 const groups: string[] = [];
 
-async function topicWith(name: string, partitions: number, perPartition: number, timestamp?: (i: number) => number) {
+async function topicWith(name: string, partitions: number, perPartition: number, timestamp?: (i: number) => number, valueBytes = 0) {
   await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true });
   const producer = kafka.producer();
   await producer.connect();
   for (let p = 0; p < partitions; p++) {
-    await producer.send({
-      topic: name,
-      messages: Array.from({ length: perPartition }, (_, i) => ({ partition: p, value: `m${i}`, ...(timestamp ? { timestamp: String(timestamp(i)) } : {}) })),
-    });
+    // batches of 100 records, so one Fetch returns only part of a long partition
+    for (let from = 0; from < perPartition; from += 100) {
+      await producer.send({
+        topic: name,
+        messages: Array.from({ length: Math.min(100, perPartition - from) }, (_, k) => {
+          const i = from + k;
+          return { partition: p, value: `m${i}`.padEnd(valueBytes, "."), ...(timestamp ? { timestamp: String(timestamp(i)) } : {}) };
+        }),
+      });
+    }
   }
   await producer.disconnect();
 }
@@ -102,19 +108,25 @@ describe("lag collector", () => {
     expect((await getGroupStatus(handle.db, cluster.name, groupId))!.totalLag).toBe(113 + 0 + 65);
   });
 
-  it("reads lag in seconds exactly from the oldest unconsumed record's timestamp", async () => {
+  it("reads lag in seconds exactly from the oldest unconsumed record's timestamp, for every group on a partition", async () => {
     const topic = `it.lag.secs.${run}`;
-    const groupId = `it-lag-secs-${run}`;
     const base = Date.now() - 3_600_000; // an hour ago, one record per second
-    await topicWith(topic, 1, 100, (i) => base + i * 1000);
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: "40" }] });
-    const c = collector(groupId);
-    await pollTimes(c, groupId, 1);
+    await topicWith(topic, 1, 3000, (i) => base + i * 1000, 200); // ~600 KB: a 64 KB Fetch covers a fraction
+    // three groups on the same partition, far enough apart that one Fetch cannot cover them all
+    const at = { a: 40, b: 1500, c: 2990 } as const;
+    for (const [g, offset] of Object.entries(at)) await admin.setOffsets({ groupId: `it-lag-secs-${g}-${run}`, topic, partitions: [{ partition: 0, offset: String(offset) }] });
+    const ids = Object.keys(at).map((g) => `it-lag-secs-${g}-${run}`);
+    groups.push(...ids);
+    const c = new LagCollector(cluster, { intervalMs: 1000, windowSamples: 4, include: ["it-lag-secs-*-" + run], exclude: [], exactMaxPartitions: 500 }, handle.db, () => undefined);
+    await c.connect();
+    await c.pollOnce();
     await c.close();
-    const [p] = await latestPartitions(handle.db, cluster.name, groupId);
-    expect(p!.lagMethod).toBe("exact");
-    const age = (Date.now() - (base + 40_000)) / 1000;
-    expect(Math.abs(p!.lagSeconds! - age)).toBeLessThan(1); // within one poll interval (1 s here)
+    for (const [g, offset] of Object.entries(at)) {
+      const [p] = await latestPartitions(handle.db, cluster.name, `it-lag-secs-${g}-${run}`);
+      expect(p!.lagMethod).toBe("exact");
+      const age = (Date.now() - (base + offset * 1000)) / 1000;
+      expect(Math.abs(p!.lagSeconds! - age), `group ${g}`).toBeLessThan(1); // within one poll interval (1 s here)
+    }
   });
 
   it("interpolates lag in seconds from end-offset samples when exact reads are off budget", async () => {
