@@ -19,6 +19,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <nav className="nav">
             <a href="/">Systems</a>
             <a href="/kafka">Consumer lag</a>
+            <a href="/rabbitmq">Queues</a>
             <a href="/dead-letters">Dead letters</a>
           </nav>
         </header>

@@ -11,12 +11,15 @@ import { createDb } from "../db/client";
 import { ensureDatabase, runMigrations } from "../db/migrate";
 import { upsertSourceHealth } from "../db/queries/health";
 import { applyKafkaRetention } from "../db/queries/kafka";
+import { applyRabbitRetention } from "../db/queries/rabbitmq";
 import { insertSpans } from "../db/queries/spans";
 import { HealthRegistry } from "./health-registry";
 import { startOpsServer } from "./http";
 import { startOtlpHttpReceiver } from "./otlp/receiver";
 import { DltCapture } from "./kafka/dlt-capture";
 import { LagCollector } from "./kafka/lag-collector";
+import { DlqCapture } from "./rabbitmq/dlq-capture";
+import { QueueCollector } from "./rabbitmq/queue-collector";
 import { kafkaDriver } from "./sources/kafka";
 import { postgresDriver } from "./sources/postgres";
 import { rabbitDriver } from "./sources/rabbitmq";
@@ -46,10 +49,20 @@ async function main(): Promise<void> {
   const dbh = createDb(config.DATABASE_URL, { application: "switchyard-collectors" });
   const ready = migrateUntilDone(config.DATABASE_URL, () => stopping);
 
+  const dlqCaptures = new Map(
+    config.RABBITMQ_BROKERS.map((b) => [
+      b.name,
+      new DlqCapture(b, { mode: config.RABBITMQ_DLQ_MODE, prefetch: config.RABBITMQ_CAPTURE_PREFETCH, maxBytes: config.DEAD_LETTER_MAX_BYTES }, dbh.db, log),
+    ]),
+  );
+  const queueCollectors: QueueCollector[] = [];
+
   const supervisors: Supervisor<unknown>[] = [
     new Supervisor(postgresDriver(dbh), health, config.HEALTH_INTERVAL_MS, undefined, log),
     ...config.KAFKA_CLUSTERS.map((c) => new Supervisor(kafkaDriver(c), health, config.HEALTH_INTERVAL_MS, undefined, log)),
-    ...config.RABBITMQ_BROKERS.map((b) => new Supervisor(rabbitDriver(b), health, config.HEALTH_INTERVAL_MS, undefined, log)),
+    ...config.RABBITMQ_BROKERS.map(
+      (b) => new Supervisor(rabbitDriver(b, 5000, () => dlqCaptures.get(b.name)?.error ?? null), health, config.HEALTH_INTERVAL_MS, undefined, log),
+    ),
   ] as Supervisor<unknown>[];
   supervisors.forEach((s) => s.start());
 
@@ -77,10 +90,25 @@ async function main(): Promise<void> {
         new DltCapture(c, { patterns: config.KAFKA_DLT_PATTERNS, groupId: config.KAFKA_DLT_GROUP, maxBytes: config.DEAD_LETTER_MAX_BYTES, rediscoverMs: 30_000 }, dbh.db, log).start(),
       );
     }
+    for (const b of config.RABBITMQ_BROKERS) {
+      const capture = dlqCaptures.get(b.name)!;
+      queueCollectors.push(
+        new QueueCollector(
+          b,
+          { intervalMs: config.RABBITMQ_POLL_INTERVAL_MS, dlqPatterns: config.RABBITMQ_DLQ_PATTERNS, mode: config.RABBITMQ_DLQ_MODE, fallbackQueues: config.RABBITMQ_FALLBACK_QUEUES },
+          dbh.db,
+          log,
+          (dlqs) => void capture.sync(dlqs).catch((e: unknown) => log(`[rabbitmq-dlq:${b.name}] ${errorMessage(e)}`)),
+        ).start(),
+      );
+    }
   });
   const retention = () =>
     void ready
-      .then(() => applyKafkaRetention(dbh.db, config.RETENTION_RAW_HOURS, config.RETENTION_DOWNSAMPLED_DAYS))
+      .then(async () => {
+        await applyKafkaRetention(dbh.db, config.RETENTION_RAW_HOURS, config.RETENTION_DOWNSAMPLED_DAYS);
+        await applyRabbitRetention(dbh.db, config.RETENTION_RAW_HOURS, config.RETENTION_DOWNSAMPLED_DAYS);
+      })
       .catch((e: unknown) => log(`[retention] ${errorMessage(e)}`));
   retention();
   const retentionTimer = setInterval(retention, 10 * 60_000);
@@ -137,7 +165,12 @@ async function main(): Promise<void> {
     force.unref();
     clearInterval(healthTimer);
     clearInterval(retentionTimer);
-    await Promise.allSettled([...lagCollectors.map((c) => c.stop()), ...dltCaptures.map((c) => c.stop())]);
+    await Promise.allSettled([
+      ...lagCollectors.map((c) => c.stop()),
+      ...dltCaptures.map((c) => c.stop()),
+      ...queueCollectors.map((c) => c.stop()),
+      ...[...dlqCaptures.values()].map((c) => c.stop()),
+    ]);
     await Promise.allSettled(servers.map((s) => new Promise((r) => s.close(r))));
     await Promise.allSettled(supervisors.map((s) => s.stop()));
     await dbh.close().catch(() => undefined);

@@ -5,9 +5,10 @@ import { describeAmqpError, probeRabbitManagement } from "./probes";
 
 /**
  * A long-lived AMQP connection per configured broker (the dead-letter consumers will share it) plus the
- * management API, which the queue collector needs; the broker is healthy when both answer.
+ * management API, which the queue collector needs; the broker is healthy when both answer and the collectors' own
+ * work on it (dead-letter capture) is not failing.
  */
-export function rabbitDriver(broker: RabbitBrokerConfig, timeoutMs = 5000): SourceDriver<amqp.ChannelModel> {
+export function rabbitDriver(broker: RabbitBrokerConfig, timeoutMs = 5000, problems: () => string | null = () => null): SourceDriver<amqp.ChannelModel> {
   return {
     system: "rabbitmq",
     name: broker.name,
@@ -24,6 +25,9 @@ export function rabbitDriver(broker: RabbitBrokerConfig, timeoutMs = 5000): Sour
       const ch = await conn.createChannel();
       await ch.close();
       const { version } = await probeRabbitManagement(broker, timeoutMs);
+      // the connection is fine, but something Switchyard does with it is not (dead-letter capture paused, ...)
+      const problem = problems();
+      if (problem) throw new Error(problem);
       return { version };
     },
     async close(conn) {

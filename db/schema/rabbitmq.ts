@@ -59,6 +59,12 @@ export const rabbitmqQueues = pgTable(
     deadLetterRoutingKey: text("dead_letter_routing_key"),
     isDeadLetterQueue: boolean("is_dead_letter_queue").notNull().default(false),
     deadLetterSources: jsonb("dead_letter_sources").$type<string[]>().notNull().default([]),
+    /** queues this queue's dead letters land in */
+    deadLetterTargets: jsonb("dead_letter_targets").$type<string[]>().notNull().default([]),
+    /** its dead-letter exchange is configured but does not exist: RabbitMQ drops its dead letters */
+    dlxMissing: boolean("dlx_missing").notNull().default(false),
+    /** capture | observe-stream | monitor-only | null (not a dead-letter queue) */
+    captureMode: text("capture_mode"),
     updatedAt: timestamp("updated_at", tsOpts).notNull(),
   },
   (t) => [primaryKey({ columns: [t.broker, t.vhost, t.name] }), index("rabbitmq_queues_dlq").on(t.isDeadLetterQueue)],

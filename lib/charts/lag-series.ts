@@ -1,9 +1,50 @@
 /**
- * Prepares a group's lag history for recharts (data → prepare → visualise): fixed time axis for the chosen range,
- * points bucketed so a week never draws more than `maxPoints`, each bucket keeping its worst (max) values.
+ * Prepares history for recharts (data → prepare → visualise): a fixed time axis for the chosen range, points
+ * bucketed so a week never draws more than `maxPoints`, each bucket keeping its worst (max) value per series.
  */
 export const timeRanges = { "15m": 15 * 60, "1h": 3600, "6h": 6 * 3600, "24h": 86_400, "7d": 7 * 86_400 } as const;
 export type TimeRange = keyof typeof timeRanges;
+
+export interface ChartData<K extends string> {
+  points: ({ t: number } & Record<K, number | null>)[];
+  domain: [number, number];
+  ticks: number[];
+}
+
+export function prepareTimeSeries<K extends string>(
+  history: readonly ({ t: string | Date } & Record<K, number | null>)[],
+  keys: readonly K[],
+  range: TimeRange,
+  nowMs: number,
+  maxPoints = 300,
+): ChartData<K> {
+  const spanMs = timeRanges[range] * 1000;
+  const from = nowMs - spanMs;
+  const bucketMs = Math.max(1, Math.ceil(spanMs / maxPoints));
+  const buckets = new Map<number, { t: number } & Record<K, number | null>>();
+  for (const p of history) {
+    const t = typeof p.t === "string" ? Date.parse(p.t) : p.t.getTime();
+    if (t < from || t > nowMs) continue;
+    const b = from + Math.floor((t - from) / bucketMs) * bucketMs;
+    const cur = buckets.get(b);
+    if (!cur) {
+      const point = { t } as { t: number } & Record<K, number | null>;
+      for (const k of keys) (point as Record<K, number | null>)[k] = p[k];
+      buckets.set(b, point);
+    } else {
+      cur.t = Math.max(cur.t, t);
+      for (const k of keys) {
+        const v = p[k];
+        const c = cur[k];
+        (cur as Record<K, number | null>)[k] = v === null ? c : c === null ? v : Math.max(c, v);
+      }
+    }
+  }
+  const points = [...buckets.values()].sort((a, b) => a.t - b.t);
+  const tickCount = 6;
+  const ticks = Array.from({ length: tickCount + 1 }, (_, i) => Math.round(from + (i * spanMs) / tickCount));
+  return { points, domain: [from, nowMs], ticks };
+}
 
 export interface LagHistoryPoint {
   t: string | Date;
@@ -11,33 +52,16 @@ export interface LagHistoryPoint {
   maxLagSeconds: number | null;
 }
 
-export interface LagChartData {
-  points: { t: number; lag: number; lagSeconds: number | null }[];
-  domain: [number, number];
-  ticks: number[];
-}
+export type LagChartData = ChartData<"lag" | "lagSeconds">;
 
 export function prepareLagSeries(history: readonly LagHistoryPoint[], range: TimeRange, nowMs: number, maxPoints = 300): LagChartData {
-  const spanMs = timeRanges[range] * 1000;
-  const from = nowMs - spanMs;
-  const bucketMs = Math.max(1, Math.ceil(spanMs / maxPoints));
-  const buckets = new Map<number, { t: number; lag: number; lagSeconds: number | null }>();
-  for (const p of history) {
-    const t = typeof p.t === "string" ? Date.parse(p.t) : p.t.getTime();
-    if (t < from || t > nowMs) continue;
-    const b = from + Math.floor((t - from) / bucketMs) * bucketMs;
-    const cur = buckets.get(b);
-    if (!cur) buckets.set(b, { t, lag: p.totalLag, lagSeconds: p.maxLagSeconds });
-    else {
-      cur.lag = Math.max(cur.lag, p.totalLag);
-      cur.lagSeconds = p.maxLagSeconds === null ? cur.lagSeconds : Math.max(cur.lagSeconds ?? 0, p.maxLagSeconds);
-      cur.t = Math.max(cur.t, t);
-    }
-  }
-  const points = [...buckets.values()].sort((a, b) => a.t - b.t);
-  const tickCount = 6;
-  const ticks = Array.from({ length: tickCount + 1 }, (_, i) => Math.round(from + (i * spanMs) / tickCount));
-  return { points, domain: [from, nowMs], ticks };
+  return prepareTimeSeries(
+    history.map((h) => ({ t: h.t, lag: h.totalLag, lagSeconds: h.maxLagSeconds })),
+    ["lag", "lagSeconds"] as const,
+    range,
+    nowMs,
+    maxPoints,
+  );
 }
 
 /** Tick label for a time axis: clock time for short ranges, day and time for long ones. */

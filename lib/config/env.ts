@@ -139,6 +139,13 @@ export const envSchema = z
     KAFKA_DLT_PATTERNS: globList.prefault("*.DLT,*-dlt,*.dlq,*-dlq,dlq.*"),
     KAFKA_DLT_GROUP: z.string().min(1).default("switchyard-dlt"),
     DEAD_LETTER_MAX_BYTES: positiveInt.default(10 * 1024 * 1024),
+    RABBITMQ_POLL_INTERVAL_MS: positiveInt.default(10_000),
+    RABBITMQ_DLQ_PATTERNS: globList.prefault("*.dlq,*.dead,*_error,dlq.*"),
+    /** capture: consume dead-letter queues into Postgres (ack after insert); observe: never drain (streams are read, others only monitored) */
+    RABBITMQ_DLQ_MODE: z.enum(["capture", "observe"]).default("capture"),
+    RABBITMQ_CAPTURE_PREFETCH: z.coerce.number().int().min(1).max(5000).default(200),
+    /** vhost/queue names to check over AMQP when the management API is unavailable */
+    RABBITMQ_FALLBACK_QUEUES: globList.prefault(""),
     RETENTION_RAW_HOURS: positiveInt.default(48),
     RETENTION_DOWNSAMPLED_DAYS: positiveInt.default(30),
     RETENTION_SPANS_DAYS: positiveInt.default(7),

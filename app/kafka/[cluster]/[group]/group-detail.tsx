@@ -2,33 +2,12 @@
 
 import Link from "next/link";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { ConsumerGroupDetail } from "@/app/_server/kafka";
-import { formatTick, prepareLagSeries, timeRanges, type TimeRange } from "@/lib/charts/lag-series";
+import { prepareLagSeries, timeRanges, type TimeRange } from "@/lib/charts/lag-series";
+import { RangePicker, TimeChart } from "@/app/_components/time-chart";
 import { formatDuration, formatDurationShort, formatTimestamp } from "@/lib/kafka/view";
 import { StatusBadge } from "@/app/_components/status-badge";
 import { useUrlState } from "@/app/_components/use-url-state";
-
-function LagChart({ title, data, dataKey, range, format, axisFormat }: { title: string; data: ReturnType<typeof prepareLagSeries>; dataKey: "lag" | "lagSeconds"; range: TimeRange; format: (v: number) => string; axisFormat: (v: number) => string }) {
-  return (
-    <figure className="card chart" data-testid={`chart-${dataKey}`}>
-      <figcaption>{title}</figcaption>
-      {data.points.length === 0 ? (
-        <p className="muted">No samples in this range yet.</p>
-      ) : (
-        <ResponsiveContainer width="100%" height={220}>
-          <LineChart data={data.points} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
-            <CartesianGrid stroke="#2a323c" strokeDasharray="3 3" />
-            <XAxis dataKey="t" type="number" domain={data.domain} ticks={data.ticks} tickFormatter={(v: number) => formatTick(v, range)} stroke="#8b949e" fontSize={11} />
-            <YAxis stroke="#8b949e" fontSize={11} tickFormatter={axisFormat} width={70} />
-            <Tooltip labelFormatter={(v) => new Date(Number(v)).toISOString()} formatter={(v) => format(Number(v))} contentStyle={{ background: "#171d24", border: "1px solid #2a323c" }} />
-            <Line type="monotone" dataKey={dataKey} stroke="#58a6ff" dot={false} isAnimationActive={false} connectNulls />
-          </LineChart>
-        </ResponsiveContainer>
-      )}
-    </figure>
-  );
-}
 
 export function GroupDetail({ cluster, group }: { cluster: string; group: string }) {
   const url = useUrlState();
@@ -78,16 +57,10 @@ export function GroupDetail({ cluster, group }: { cluster: string; group: string
           </strong>
         </div>
       </div>
-      <div className="toolbar">
-        {Object.keys(timeRanges).map((r) => (
-          <button key={r} type="button" className={r === range ? "chip on" : "chip"} aria-pressed={r === range} onClick={() => url.set({ range: r === "1h" ? null : r })}>
-            {r}
-          </button>
-        ))}
-      </div>
+      <RangePicker range={range} onChange={(r) => url.set({ range: r === "1h" ? null : r })} />
       <div className="charts">
-        <LagChart title="Lag (messages)" data={chart} dataKey="lag" range={range} format={(v) => v.toLocaleString("en-US")} axisFormat={(v) => v.toLocaleString("en-US")} />
-        <LagChart title="Lag (time of the oldest unconsumed message)" data={chart} dataKey="lagSeconds" range={range} format={(v) => formatDuration(v)} axisFormat={formatDurationShort} />
+        <TimeChart title="Lag (messages)" testId="chart-lag" data={chart} dataKey="lag" range={range} format={(v) => v.toLocaleString("en-US")} />
+        <TimeChart title="Lag (time of the oldest unconsumed message)" testId="chart-lagSeconds" data={chart} dataKey="lagSeconds" range={range} format={(v) => formatDuration(v)} axisFormat={formatDurationShort} />
       </div>
       <h2>Partitions</h2>
       <table className="grid-table" data-testid="partitions-table">

@@ -1,0 +1,93 @@
+import "server-only";
+import { z } from "zod";
+import { getQueue, listQueues, queueSeries, recentDepths } from "@/db/queries/rabbitmq";
+import { timeRanges, type TimeRange } from "@/lib/charts/lag-series";
+import { NotFoundError } from "@/lib/errors";
+import { drainEtaSeconds, growthRate } from "@/lib/rabbitmq/queue-stats";
+import { filterQueues, queueSortKeys, sortQueues } from "@/lib/rabbitmq/view";
+import { serverContext } from "./context";
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1");
+
+export const queueListQuery = z.object({
+  q: z.string().max(200).optional(),
+  broker: z.string().max(200).optional(),
+  vhost: z.string().max(200).optional(),
+  dlq: bool.optional(),
+  problems: bool.optional(),
+  sort: z.enum(queueSortKeys).default("ready"),
+  dir: z.enum(["asc", "desc"]).default("desc"),
+});
+
+export const queueDetailQuery = z.object({
+  range: z.enum(Object.keys(timeRanges) as [TimeRange, ...TimeRange[]]).default("1h"),
+});
+
+export async function listQueueItems(query: z.infer<typeof queueListQuery>) {
+  const { config, db } = serverContext();
+  const now = Date.now();
+  const [rows, depths] = await Promise.all([listQueues(db.db), recentDepths(db.db, new Date(now - 15 * 60_000))]);
+  const spark = new Map<string, { ready: number; t: number }[]>();
+  for (const d of depths) {
+    const k = `${d.broker}\u0000${d.vhost}\u0000${d.queue}`;
+    spark.set(k, [...(spark.get(k) ?? []), { ready: d.ready, t: d.t.getTime() }]);
+  }
+  const items = rows.map(({ q, s }) => {
+    const series = spark.get(`${q.broker}\u0000${q.vhost}\u0000${q.name}`) ?? [];
+    const first = series[0];
+    const last = series[series.length - 1];
+    const ready = s?.ready ?? null;
+    const rates = { publishRate: s?.publishRate ?? null, deliverRate: s?.deliverRate ?? null, ackRate: s?.ackRate ?? null };
+    return {
+      broker: q.broker,
+      vhost: q.vhost,
+      name: q.name,
+      type: q.type,
+      state: q.state,
+      ready,
+      unacked: s?.unacked ?? null,
+      total: s ? s.ready + s.unacked : null,
+      consumers: s?.consumers ?? null,
+      consumerCapacity: s?.consumerCapacity ?? null,
+      ...rates,
+      redeliverRate: s?.redeliverRate ?? null,
+      headMessageAgeSeconds: s?.headMessageAgeSeconds ?? null,
+      arguments: q.arguments,
+      policy: q.policy,
+      isDeadLetterQueue: q.isDeadLetterQueue,
+      deadLetterSources: q.deadLetterSources,
+      deadLetterTargets: q.deadLetterTargets,
+      deadLetterExchange: q.deadLetterExchange,
+      deadLetterRoutingKey: q.deadLetterRoutingKey,
+      dlxMissing: q.dlxMissing,
+      captureMode: q.captureMode,
+      drainEtaSeconds: ready === null ? null : drainEtaSeconds(ready, rates),
+      growthRate: first && last && last.t > first.t ? growthRate({ ready: first.ready, timeMs: first.t }, { ready: last.ready, timeMs: last.t }) : null,
+      sparkline: series.map((p) => p.ready),
+      sampledAt: s?.sampledAt.toISOString() ?? null,
+      stale: !s || now - s.sampledAt.getTime() > Math.max(3 * config.RABBITMQ_POLL_INTERVAL_MS, 30_000),
+    };
+  });
+  return {
+    items: sortQueues(filterQueues(items, query), query.sort, query.dir),
+    brokers: config.RABBITMQ_BROKERS.map((b) => b.name),
+    pollIntervalMs: config.RABBITMQ_POLL_INTERVAL_MS,
+  };
+}
+
+export async function getQueueDetail(broker: string, vhost: string, name: string, query: z.infer<typeof queueDetailQuery>) {
+  const { config, db } = serverContext();
+  const q = await getQueue(db.db, broker, vhost, name);
+  if (!q) throw new NotFoundError(`no queue '${name}' in vhost '${vhost}' on broker '${broker}'`);
+  const history = await queueSeries(db.db, broker, vhost, name, new Date(Date.now() - timeRanges[query.range] * 1000), config.RETENTION_RAW_HOURS);
+  const list = await listQueueItems({ q: name, broker, vhost, sort: "name", dir: "asc" });
+  const current = list.items.find((x) => x.name === name && x.vhost === vhost);
+  return {
+    ...current!,
+    range: query.range,
+    history: history.map((h) => ({ t: h.t.toISOString(), ready: Number(h.ready), unacked: Number(h.unacked), publishRate: h.publishRate, deliverRate: h.deliverRate })),
+  };
+}
+
+export type QueueList = Awaited<ReturnType<typeof listQueueItems>>;
+export type QueueDetail = Awaited<ReturnType<typeof getQueueDetail>>;

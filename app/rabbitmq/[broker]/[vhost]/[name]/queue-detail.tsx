@@ -1,0 +1,101 @@
+"use client";
+
+import Link from "next/link";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import type { QueueDetail } from "@/app/_server/rabbitmq";
+import { prepareTimeSeries, timeRanges, type TimeRange } from "@/lib/charts/lag-series";
+import { formatDuration, formatTimestamp } from "@/lib/kafka/view";
+import { RangePicker, TimeChart } from "@/app/_components/time-chart";
+import { useUrlState } from "@/app/_components/use-url-state";
+import { queueHref } from "../../../queues-overview";
+
+export function QueueDetailView({ broker, vhost, name }: { broker: string; vhost: string; name: string }) {
+  const url = useUrlState();
+  const range = (Object.keys(timeRanges).includes(url.get("range")) ? url.get("range") : "1h") as TimeRange;
+  const { data, error } = useQuery({
+    queryKey: ["queue", broker, vhost, name, range],
+    queryFn: async (): Promise<QueueDetail> => {
+      const r = await fetch(`/api/v1/rabbitmq/queues/${encodeURIComponent(broker)}/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}?range=${range}`);
+      if (!r.ok) throw new Error(((await r.json()) as { error?: { message?: string } }).error?.message ?? `HTTP ${r.status}`);
+      return r.json();
+    },
+    refetchInterval: 5000,
+    placeholderData: keepPreviousData,
+  });
+  if (error && !data) return <p className="error">{error.message}</p>;
+  if (!data) return <p className="muted">Loading…</p>;
+  const chart = prepareTimeSeries(data.history, ["ready", "unacked", "publishRate", "deliverRate"] as const, range, Date.now());
+  const n = (v: number) => v.toLocaleString("en-US");
+  return (
+    <>
+      <p>
+        <Link href="/rabbitmq">← all queues</Link>
+      </p>
+      <h1>
+        {data.name} {data.isDeadLetterQueue ? <span className="badge badge-stall">DLQ</span> : null}
+      </h1>
+      <p className="muted">
+        {data.type} queue · vhost {data.vhost} · broker {data.broker} · {data.state ?? "state unknown"} · sampled {formatTimestamp(data.sampledAt)}
+      </p>
+      {data.dlxMissing ? <p className="error">Its dead-letter exchange '{data.deadLetterExchange}' does not exist: RabbitMQ drops its dead letters.</p> : null}
+      <div className="stats">
+        <div>
+          <span className="muted small">ready</span>
+          <strong data-testid="detail-ready">{data.ready ?? "—"}</strong>
+        </div>
+        <div>
+          <span className="muted small">unacked</span>
+          <strong>{data.unacked ?? "—"}</strong>
+        </div>
+        <div>
+          <span className="muted small">consumers</span>
+          <strong>{data.consumers ?? "—"}</strong>
+        </div>
+        <div>
+          <span className="muted small">drains in</span>
+          <strong>{data.ready === 0 ? "empty" : data.drainEtaSeconds === null ? "not draining" : formatDuration(data.drainEtaSeconds)}</strong>
+        </div>
+        <div>
+          <span className="muted small">oldest message</span>
+          <strong>{formatDuration(data.headMessageAgeSeconds)}</strong>
+        </div>
+      </div>
+      {data.deadLetterTargets.length || data.deadLetterSources.length ? (
+        <p>
+          {data.deadLetterTargets.length ? (
+            <>
+              Dead letters go to{" "}
+              {data.deadLetterTargets.map((t) => (
+                <Link key={t} href={queueHref({ ...data, name: t })}>
+                  {t}{" "}
+                </Link>
+              ))}
+              via exchange '{data.deadLetterExchange}'.{" "}
+            </>
+          ) : null}
+          {data.deadLetterSources.length ? (
+            <>
+              Dead letters from{" "}
+              {data.deadLetterSources.map((s) => (
+                <Link key={s} href={queueHref({ ...data, name: s })}>
+                  {s}{" "}
+                </Link>
+              ))}
+              ({data.captureMode === "capture" ? "captured into Switchyard" : data.captureMode === "observe-stream" ? "read from the stream, never drained" : "monitored by depth only"}) ·{" "}
+              <Link href={`/dead-letters?system=rabbitmq&source=${encodeURIComponent(data.name)}`}>see them</Link>
+            </>
+          ) : null}
+        </p>
+      ) : null}
+      <RangePicker range={range} onChange={(r) => url.set({ range: r === "1h" ? null : r })} />
+      <div className="charts">
+        <TimeChart title="Ready messages" testId="chart-ready" data={chart} dataKey="ready" range={range} format={n} />
+        <TimeChart title="Unacked messages" testId="chart-unacked" data={chart} dataKey="unacked" range={range} format={n} />
+        <TimeChart title="Published /s" testId="chart-publish" data={chart} dataKey="publishRate" range={range} format={(v) => v.toFixed(1)} />
+        <TimeChart title="Delivered /s" testId="chart-deliver" data={chart} dataKey="deliverRate" range={range} format={(v) => v.toFixed(1)} />
+      </div>
+      <h2>Arguments</h2>
+      <pre className="payload">{JSON.stringify({ arguments: data.arguments, policy: data.policy }, null, 2)}</pre>
+    </>
+  );
+}

@@ -1,0 +1,131 @@
+"use client";
+
+import Link from "next/link";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import type { QueueList } from "@/app/_server/rabbitmq";
+import { sparkline } from "@/lib/charts/lag-series";
+import { formatDuration } from "@/lib/kafka/view";
+import { Sparkline } from "../_components/sparkline";
+import { useUrlState } from "../_components/use-url-state";
+
+const columns: [key: string, label: string][] = [
+  ["name", "Queue"],
+  ["ready", "Ready"],
+  ["unacked", "Unacked"],
+  ["consumers", "Consumers"],
+  ["publishRate", "In /s"],
+  ["deliverRate", "Out /s"],
+  ["growth", "Growth /s"],
+];
+
+export const queueHref = (q: { broker: string; vhost: string; name: string }) =>
+  `/rabbitmq/${encodeURIComponent(q.broker)}/${encodeURIComponent(q.vhost)}/${encodeURIComponent(q.name)}`;
+
+const rate = (v: number | null) => (v === null ? "—" : v.toFixed(1));
+
+export function QueuesOverview() {
+  const url = useUrlState();
+  const sort = url.get("sort") || "ready";
+  const dir = url.get("dir") || "desc";
+  const api = new URLSearchParams();
+  for (const k of ["q", "broker", "dlq", "problems", "sort", "dir"]) if (url.get(k)) api.set(k, url.get(k));
+  const refresh = Number(url.get("refresh") || 5);
+  const { data, error, isFetching } = useQuery({
+    queryKey: ["queues", api.toString()],
+    queryFn: async (): Promise<QueueList> => {
+      const r = await fetch(`/api/v1/rabbitmq/queues?${api}`);
+      if (!r.ok) throw new Error(((await r.json()) as { error?: { message?: string } }).error?.message ?? `HTTP ${r.status}`);
+      return r.json();
+    },
+    refetchInterval: refresh > 0 ? refresh * 1000 : false,
+    placeholderData: keepPreviousData,
+  });
+  const sortBy = (key: string) => url.set({ sort: key, dir: sort === key && dir === "desc" ? "asc" : "desc" });
+  return (
+    <section>
+      <div className="toolbar">
+        <input aria-label="Filter queues" placeholder="filter queues…" defaultValue={url.get("q")} onChange={(e) => url.set({ q: e.target.value })} />
+        <button type="button" className={url.get("dlq") ? "chip on" : "chip"} aria-pressed={!!url.get("dlq")} onClick={() => url.set({ dlq: url.get("dlq") ? null : "true" })}>
+          dead-letter queues
+        </button>
+        <button type="button" className={url.get("problems") ? "chip on" : "chip"} aria-pressed={!!url.get("problems")} onClick={() => url.set({ problems: url.get("problems") ? null : "true" })}>
+          needs attention
+        </button>
+        <label className="muted small">
+          refresh{" "}
+          <select aria-label="Refresh interval" value={String(refresh)} onChange={(e) => url.set({ refresh: e.target.value === "5" ? null : e.target.value })}>
+            <option value="0">off</option>
+            <option value="5">5 s</option>
+            <option value="15">15 s</option>
+            <option value="60">60 s</option>
+          </select>
+        </label>
+        <span className="muted small">{isFetching ? "refreshing…" : ""}</span>
+      </div>
+      {error ? <p className="error">Could not load queues: {error.message}</p> : null}
+      {!data ? (
+        <p className="muted">Loading…</p>
+      ) : data.items.length === 0 ? (
+        <p className="muted">No queues match. The collectors poll every {data.pollIntervalMs / 1000} s.</p>
+      ) : (
+        <table className="grid-table" data-testid="queues-table">
+          <thead>
+            <tr>
+              {columns.map(([key, label]) => (
+                <th key={key} aria-sort={sort === key ? (dir === "asc" ? "ascending" : "descending") : "none"}>
+                  <button type="button" className="th-button" onClick={() => sortBy(key)}>
+                    {label}
+                    {sort === key ? (dir === "asc" ? " ▲" : " ▼") : ""}
+                  </button>
+                </th>
+              ))}
+              <th>Drains in</th>
+              <th>Dead letters go to / come from</th>
+              <th>Last 15 min</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.items.map((q) => (
+              <tr key={`${q.broker}/${q.vhost}/${q.name}`} data-testid={`queue-${q.name}`} data-dlq={String(q.isDeadLetterQueue)}>
+                <td>
+                  <Link href={queueHref(q)}>{q.name}</Link> {q.isDeadLetterQueue ? <span className="badge badge-stall">DLQ</span> : null}{" "}
+                  <span className="muted small">
+                    {q.type}
+                    {q.vhost !== "/" ? ` · ${q.vhost}` : ""}
+                    {data.brokers.length > 1 ? ` · ${q.broker}` : ""}
+                  </span>
+                  {q.dlxMissing ? <div className="error small">dead-letter exchange '{q.deadLetterExchange}' does not exist: its dead letters are dropped</div> : null}
+                </td>
+                <td className="num" data-testid="ready">{q.ready ?? "—"}</td>
+                <td className="num">{q.unacked ?? "—"}</td>
+                <td className="num">{q.consumers ?? "—"}</td>
+                <td className="num">{rate(q.publishRate)}</td>
+                <td className="num">{rate(q.deliverRate)}</td>
+                <td className="num">{rate(q.growthRate)}</td>
+                <td className="num">{q.ready === 0 ? "empty" : q.drainEtaSeconds === null ? "not draining" : formatDuration(q.drainEtaSeconds)}</td>
+                <td className="small">
+                  {q.deadLetterTargets.map((t) => (
+                    <div key={t}>
+                      → <Link href={queueHref({ ...q, name: t })}>{t}</Link>
+                    </div>
+                  ))}
+                  {q.deadLetterSources.map((s) => (
+                    <div key={s} data-testid="dlq-source">
+                      ← <Link href={queueHref({ ...q, name: s })}>{s}</Link>
+                    </div>
+                  ))}
+                  {q.isDeadLetterQueue ? (
+                    <Link href={`/dead-letters?system=rabbitmq&source=${encodeURIComponent(q.name)}`}>captured dead letters</Link>
+                  ) : null}
+                </td>
+                <td>
+                  <Sparkline values={sparkline(q.sparkline)} label={`ready messages in ${q.name} over the last 15 minutes`} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,101 @@
+import { z } from "zod";
+import type { RabbitBrokerConfig } from "../../lib/config/env";
+
+/**
+ * The RabbitMQ management HTTP API, read cheaply: queues page by page (`pagination=true`, `page_size` ≤ 500) with
+ * `columns=` so only the fields Switchyard uses travel, and every response validated before use.
+ */
+const rate = z.object({ rate: z.number() }).partial().optional();
+
+const queueSchema = z.object({
+  name: z.string(),
+  vhost: z.string(),
+  type: z.string().optional().default("classic"),
+  state: z.string().optional(),
+  messages_ready: z.number().optional().default(0),
+  messages_unacknowledged: z.number().optional().default(0),
+  messages: z.number().optional().default(0),
+  consumers: z.number().optional().default(0),
+  consumer_capacity: z.number().optional(),
+  consumer_utilisation: z.number().nullable().optional(),
+  arguments: z.record(z.string(), z.unknown()).optional().default({}),
+  policy: z.string().nullable().optional(),
+  effective_policy_definition: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).nullable().optional(),
+  head_message_timestamp: z.number().nullable().optional(),
+  message_stats: z
+    .object({ publish_details: rate, deliver_get_details: rate, ack_details: rate, redeliver_details: rate })
+    .partial()
+    .optional(),
+});
+export type ManagementQueue = z.infer<typeof queueSchema>;
+
+const pageSchema = z.object({
+  items: z.array(queueSchema),
+  page: z.number(),
+  page_count: z.number(),
+  total_count: z.number().optional(),
+});
+
+const exchangeSchema = z.object({ name: z.string(), vhost: z.string(), type: z.string() });
+const bindingSchema = z.object({
+  source: z.string(),
+  vhost: z.string(),
+  destination: z.string(),
+  destination_type: z.enum(["queue", "exchange"]),
+  routing_key: z.string(),
+});
+
+export const queueColumns = [
+  "name",
+  "vhost",
+  "type",
+  "state",
+  "messages_ready",
+  "messages_unacknowledged",
+  "messages",
+  "consumers",
+  "consumer_capacity",
+  "consumer_utilisation",
+  "arguments",
+  "policy",
+  "effective_policy_definition",
+  "head_message_timestamp",
+  "message_stats.publish_details.rate",
+  "message_stats.deliver_get_details.rate",
+  "message_stats.ack_details.rate",
+  "message_stats.redeliver_details.rate",
+].join(",");
+
+export class ManagementApi {
+  private readonly auth: string;
+  constructor(private readonly broker: RabbitBrokerConfig, private readonly timeoutMs = 10_000) {
+    this.auth = `Basic ${Buffer.from(`${broker.managementUser}:${broker.managementPassword}`).toString("base64")}`;
+  }
+
+  private async get<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+    const res = await fetch(`${this.broker.managementUrl}${path}`, { headers: { authorization: this.auth }, signal: AbortSignal.timeout(this.timeoutMs) });
+    if (res.status === 401) throw new Error("management API: 401, wrong user or password");
+    if (!res.ok) throw new Error(`management API ${path.split("?")[0]} answered ${res.status}`);
+    const parsed = schema.safeParse(await res.json());
+    if (!parsed.success) throw new Error(`management API ${path.split("?")[0]}: unexpected response (${parsed.error.issues[0]?.message})`);
+    return parsed.data;
+  }
+
+  /** Every queue, `pageSize` at a time (the API's maximum is 500). */
+  async queues(pageSize = 500): Promise<ManagementQueue[]> {
+    const out: ManagementQueue[] = [];
+    for (let page = 1; ; page++) {
+      const p = await this.get(`/api/queues?page=${page}&page_size=${pageSize}&pagination=true&columns=${queueColumns}`, pageSchema);
+      out.push(...p.items);
+      if (page >= p.page_count) return out;
+    }
+  }
+
+  exchanges() {
+    return this.get(`/api/exchanges?columns=name,vhost,type`, z.array(exchangeSchema));
+  }
+
+  bindings() {
+    return this.get(`/api/bindings?columns=source,vhost,destination,destination_type,routing_key`, z.array(bindingSchema));
+  }
+}

@@ -1,0 +1,174 @@
+import amqp from "amqplib";
+import type { RabbitBrokerConfig } from "../../lib/config/env";
+import { backoffDelay } from "../../lib/backoff";
+import { errorMessage } from "../../lib/errors";
+import { deadLetterTopology, queueKey } from "../../lib/rabbitmq/topology";
+import type { Db } from "../../db/client";
+import { writeQueuePoll, type QueueRow, type QueueSampleRow } from "../../db/queries/rabbitmq";
+import { ManagementApi, type ManagementQueue } from "./management";
+
+/**
+ * Polls one RabbitMQ broker's queues through the management API (paged, only the needed columns), works out which
+ * queues are dead-letter queues and for whom, and writes samples and the queue list to Postgres. When the management
+ * API is unavailable it checks the queues named in RABBITMQ_FALLBACK_QUEUES over AMQP (`checkQueue`) instead.
+ */
+export interface QueueCollectorOptions {
+  intervalMs: number;
+  dlqPatterns: string[];
+  mode: "capture" | "observe";
+  fallbackQueues: string[];
+}
+
+export interface DeadLetterQueueRef {
+  vhost: string;
+  name: string;
+  type: string;
+  sources: string[];
+}
+
+export class QueueCollector {
+  private readonly api: ManagementApi;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  /** dead-letter queues found by the last poll, for the capture */
+  deadLetterQueues: DeadLetterQueueRef[] = [];
+  lastError: string | null = null;
+
+  constructor(
+    private readonly broker: RabbitBrokerConfig,
+    private readonly opts: QueueCollectorOptions,
+    private readonly db: Db,
+    private readonly log: (s: string) => void,
+    private readonly onPoll: (dlqs: DeadLetterQueueRef[]) => void = () => undefined,
+  ) {
+    this.api = new ManagementApi(broker);
+  }
+
+  start(): this {
+    this.loop ??= this.run();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private sleep(ms: number) {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private async run() {
+    let failures = 0;
+    while (!this.stopped) {
+      const started = Date.now();
+      try {
+        await this.pollOnce();
+        if (failures) this.log(`[rabbitmq-queues:${this.broker.name}] polling again`);
+        failures = 0;
+        this.lastError = null;
+      } catch (e) {
+        const msg = errorMessage(e);
+        if (failures === 0) this.log(`[rabbitmq-queues:${this.broker.name}] management API poll failed: ${msg}`);
+        failures++;
+        this.lastError = msg;
+        await this.fallback().catch((f: unknown) => this.log(`[rabbitmq-queues:${this.broker.name}] fallback failed: ${errorMessage(f)}`));
+      }
+      if (this.stopped) break;
+      const wait = failures ? Math.max(this.opts.intervalMs, backoffDelay(failures)) : this.opts.intervalMs - (Date.now() - started);
+      await this.sleep(Math.max(0, wait));
+    }
+  }
+
+  async pollOnce(): Promise<{ queues: number; deadLetterQueues: number }> {
+    const at = new Date();
+    const [queues, exchanges, bindings] = await Promise.all([this.api.queues(), this.api.exchanges(), this.api.bindings()]);
+    const policyOf = (q: ManagementQueue) => (Array.isArray(q.effective_policy_definition) ? {} : (q.effective_policy_definition ?? {}));
+    const topo = deadLetterTopology(
+      queues.map((q) => ({ vhost: q.vhost, name: q.name, arguments: q.arguments, effectivePolicy: policyOf(q) })),
+      exchanges,
+      bindings.map((b) => ({ vhost: b.vhost, source: b.source, destination: b.destination, destinationType: b.destination_type, routingKey: b.routing_key })),
+      this.opts.dlqPatterns,
+    );
+    const rows: QueueRow[] = [];
+    const samples: QueueSampleRow[] = [];
+    const dlqs: DeadLetterQueueRef[] = [];
+    for (const q of queues) {
+      const t = topo.get(queueKey(q.vhost, q.name));
+      const isDlq = t?.isDeadLetterQueue ?? false;
+      const captureMode = !isDlq ? null : this.opts.mode === "capture" ? "capture" : q.type === "stream" ? "observe-stream" : "monitor-only";
+      rows.push({
+        broker: this.broker.name,
+        vhost: q.vhost,
+        name: q.name,
+        type: q.type,
+        state: q.state ?? null,
+        arguments: q.arguments,
+        policy: q.policy ?? null,
+        deadLetterExchange: t?.route?.deadLetterExchange ?? null,
+        deadLetterRoutingKey: t?.route?.deadLetterRoutingKey ?? null,
+        isDeadLetterQueue: isDlq,
+        deadLetterSources: t?.deadLetterSources ?? [],
+        deadLetterTargets: t?.route?.targets ?? [],
+        dlxMissing: t?.route?.dlxMissing ?? false,
+        captureMode,
+        updatedAt: at,
+      });
+      const stats = q.message_stats ?? {};
+      samples.push({
+        broker: this.broker.name,
+        vhost: q.vhost,
+        queue: q.name,
+        ready: q.messages_ready,
+        unacked: q.messages_unacknowledged,
+        consumers: q.consumers,
+        consumerCapacity: q.consumer_capacity ?? q.consumer_utilisation ?? null,
+        publishRate: stats.publish_details?.rate ?? null,
+        deliverRate: stats.deliver_get_details?.rate ?? null,
+        ackRate: stats.ack_details?.rate ?? null,
+        redeliverRate: stats.redeliver_details?.rate ?? null,
+        headMessageAgeSeconds: q.head_message_timestamp ? Math.max(0, at.getTime() / 1000 - q.head_message_timestamp) : null,
+        sampledAt: at,
+      });
+      if (isDlq) dlqs.push({ vhost: q.vhost, name: q.name, type: q.type, sources: t?.deadLetterSources ?? [] });
+    }
+    await writeQueuePoll(this.db, this.broker.name, rows, samples, at);
+    this.deadLetterQueues = dlqs;
+    this.onPoll(dlqs);
+    return { queues: rows.length, deadLetterQueues: dlqs.length };
+  }
+
+  /** Depth of the configured queues over AMQP, each check on a channel of its own (a missing queue closes it). */
+  private async fallback(): Promise<void> {
+    if (this.opts.fallbackQueues.length === 0) return;
+    const conn = await amqp.connect(this.broker.amqpUrl, { timeout: 5000 });
+    conn.on("error", () => undefined);
+    const at = new Date();
+    const samples: QueueSampleRow[] = [];
+    try {
+      for (const entry of this.opts.fallbackQueues) {
+        const [vhost, name] = entry.includes("/") ? [entry.slice(0, entry.indexOf("/")) || "/", entry.slice(entry.indexOf("/") + 1)] : ["/", entry];
+        const ch = await conn.createChannel();
+        ch.on("error", () => undefined);
+        try {
+          const ok = await ch.checkQueue(name);
+          samples.push({ broker: this.broker.name, vhost, queue: name, ready: ok.messageCount, unacked: 0, consumers: ok.consumerCount, sampledAt: at });
+          await ch.close();
+        } catch (e) {
+          this.log(`[rabbitmq-queues:${this.broker.name}] fallback: queue ${name}: ${errorMessage(e)}`);
+        }
+      }
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+    await writeQueuePoll(this.db, this.broker.name, [], samples, at, false);
+  }
+}
