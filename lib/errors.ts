@@ -49,6 +49,10 @@ export class UnavailableError extends AppError {
 export function errorMessage(e: unknown): string {
   if (e instanceof AggregateError && e.errors.length) return e.errors.map(errorMessage).join("; ");
   if (e instanceof Error) {
+    // drizzle wraps driver errors as "Failed query: <sql> params: <values>": the values can be message payloads,
+    // which must not reach logs or the health page; the driver's own error says what went wrong
+    const cause = (e as { cause?: unknown }).cause;
+    if (e.message.startsWith("Failed query") && cause) return errorMessage(cause);
     const code = (e as { code?: unknown }).code;
     return e.message || (typeof code === "string" ? code : e.name);
   }

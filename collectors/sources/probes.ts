@@ -54,7 +54,7 @@ export async function probeRabbitAmqp(broker: RabbitBrokerConfig, timeoutMs = 50
 
 export function describeAmqpError(e: unknown): string {
   const msg = redactUrls(errorMessage(e));
-  if (/ACCESS_REFUSED|403/.test(msg)) return "access refused: wrong user or password";
+  if (/ACCESS[_-]REFUSED/.test(msg)) return "access refused: wrong user or password";
   if (/ECONNREFUSED/.test(msg)) return "connection refused (is RabbitMQ running?)";
   if (/ENOTFOUND|EAI_AGAIN/.test(msg)) return "host not found";
   return msg;

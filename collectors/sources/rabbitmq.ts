@@ -3,6 +3,8 @@ import type { RabbitBrokerConfig } from "../../lib/config/env";
 import type { SourceDriver } from "../supervisor";
 import { describeAmqpError, probeRabbitManagement } from "./probes";
 
+class CollectorProblem extends Error {}
+
 /**
  * A long-lived AMQP connection per configured broker (the dead-letter consumers will share it) plus the
  * management API, which the queue collector needs; the broker is healthy when both answer and the collectors' own
@@ -27,12 +29,13 @@ export function rabbitDriver(broker: RabbitBrokerConfig, timeoutMs = 5000, probl
       const { version } = await probeRabbitManagement(broker, timeoutMs);
       // the connection is fine, but something Switchyard does with it is not (dead-letter capture paused, ...)
       const problem = problems();
-      if (problem) throw new Error(problem);
+      if (problem) throw new CollectorProblem(problem);
       return { version };
     },
     async close(conn) {
       await conn.close();
     },
-    describeError: describeAmqpError,
+    // a problem of Switchyard's own is reported as it is, not read as an AMQP error
+    describeError: (e) => (e instanceof CollectorProblem ? e.message : describeAmqpError(e)),
   };
 }

@@ -1,31 +1,6 @@
-import net from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectorsEnv, config, freePort, freshDatabase, healthz, runTs, source, waitUntil, type RunningProcess } from "./helpers";
-
-/** A TCP proxy we can cut, to take a broker away from the collectors and give it back. */
-class CuttableProxy {
-  private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
-  constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
-  open(): Promise<void> {
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on("close", () => this.sockets.delete(s));
-        s.on("error", () => s.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    return new Promise((r) => this.server!.listen(this.port, "127.0.0.1", () => r()));
-  }
-  async cut(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
-    this.server = null;
-  }
-}
+import { collectorsEnv, config, CuttableProxy, freePort, freshDatabase, healthz, runTs, source, waitUntil, type RunningProcess } from "./helpers";
 
 describe("collectors process", () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;

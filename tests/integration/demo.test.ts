@@ -74,8 +74,17 @@ describe("demo services", () => {
     expect(String(headers!["kafka_dlt-original-topic"])).toBe(topology.kafka.orders);
     expect(String(headers!["kafka_dlt-exception-message"])).toMatch(/not valid JSON/);
 
-    // RabbitMQ: payments flowed and declined ones were dead-lettered through the DLX.
-    await waitUntil("a dead letter in the RabbitMQ DLQ", async () => (await queueDepth(topology.rabbit.paymentsDlq)) > 0, 60_000, 1000);
+    // RabbitMQ: payments flowed and declined ones were dead-lettered through the DLX (and the collectors, in capture
+    // mode, moved them from the DLQ into Postgres)
+    await waitUntil(
+      "a dead letter from the RabbitMQ DLQ",
+      async () => {
+        const r = await client.query("select count(*)::int n from dead_letters where system = 'rabbitmq' and source = $1 and reason = 'rejected'", [topology.rabbit.paymentsDlq]);
+        return r.rows[0].n > 0 || (await queueDepth(topology.rabbit.paymentsDlq)) > 0;
+      },
+      60_000,
+      1000,
+    );
 
     // The slow group falls behind.
     const lag = await waitUntil(

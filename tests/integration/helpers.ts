@@ -123,3 +123,28 @@ export async function healthz(env: Record<string, string>): Promise<Healthz> {
 export function source(h: Healthz, system: string, name: string) {
   return h.sources.find((s) => s.system === system && s.name === name);
 }
+
+/** A TCP proxy we can cut, to take a broker away from the collectors and give it back. */
+export class CuttableProxy {
+  private server: net.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+  constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
+  open(): Promise<void> {
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on("close", () => this.sockets.delete(s));
+        s.on("error", () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    return new Promise((r) => this.server!.listen(this.port, "127.0.0.1", () => r()));
+  }
+  async cut(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
+    this.server = null;
+  }
+}
+

@@ -1,0 +1,213 @@
+import amqp from "amqplib";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runMigrations } from "../../db/migrate";
+import { collectorsEnv, config, CuttableProxy, freePort, freshDatabase, healthz, runTs, source, waitUntil, type RunningProcess } from "./helpers";
+
+/** Queue health and dead-letter capture against the real broker. */
+const broker = config.RABBITMQ_BROKERS[0]!;
+const run = Date.now().toString(36);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const auth = `Basic ${Buffer.from(`${broker.managementUser}:${broker.managementPassword}`).toString("base64")}`;
+const depth = async (queue: string) => {
+  const r = await fetch(`${broker.managementUrl}/api/queues/%2F/${encodeURIComponent(queue)}`, { headers: { authorization: auth } });
+  const j = (await r.json()) as { messages?: number };
+  return j.messages ?? -1;
+};
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let client: pg.Client;
+let conn: amqp.ChannelModel;
+let ch: amqp.ConfirmChannel;
+const procs: RunningProcess[] = [];
+const queues: string[] = [];
+const exchanges: string[] = [];
+
+async function dlxAndDlq(name: string) {
+  const dlx = `it.dlx.${name}.${run}`;
+  const dlq = `it.${name}.${run}.dlq`;
+  await ch.assertExchange(dlx, "direct", { durable: false, autoDelete: false });
+  await ch.assertQueue(dlq, { durable: true });
+  exchanges.push(dlx);
+  queues.push(dlq);
+  return { dlx, dlq };
+}
+
+async function rows(where: string, args: unknown[]) {
+  return (await client.query(`select * from dead_letters where ${where} order by id`, args)).rows;
+}
+
+beforeAll(async () => {
+  db = await freshDatabase("switchyard_rabbit");
+  await runMigrations(db.url);
+  client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  conn = await amqp.connect(broker.amqpUrl);
+  ch = await conn.createConfirmChannel();
+});
+
+afterAll(async () => {
+  for (const p of procs) await p.stop("SIGKILL");
+  for (const q of queues) await ch.deleteQueue(q).catch(() => undefined);
+  for (const e of exchanges) await ch.deleteExchange(e).catch(() => undefined);
+  await conn?.close().catch(() => undefined);
+  await client?.end();
+  await db?.drop();
+});
+
+describe("RabbitMQ dead letters", () => {
+  it("captures rejected, expired, max-length and delivery-limit dead letters with their reason and origin", async () => {
+    // rejected without requeue
+    const r = await dlxAndDlq("rejected");
+    const rejectQ = `it.work.rejected.${run}`;
+    await ch.assertQueue(rejectQ, { durable: true, arguments: { "x-dead-letter-exchange": r.dlx, "x-dead-letter-routing-key": "r" } });
+    await ch.bindQueue(r.dlq, r.dlx, "r");
+    queues.push(rejectQ);
+    // TTL expiry
+    const e = await dlxAndDlq("expired");
+    const ttlQ = `it.work.ttl.${run}`;
+    await ch.assertQueue(ttlQ, { durable: true, arguments: { "x-dead-letter-exchange": e.dlx, "x-dead-letter-routing-key": "e", "x-message-ttl": 50 } });
+    await ch.bindQueue(e.dlq, e.dlx, "e");
+    queues.push(ttlQ);
+    // max-length overflow (drop-head dead-letters the oldest)
+    const m = await dlxAndDlq("maxlen");
+    const maxQ = `it.work.maxlen.${run}`;
+    await ch.assertQueue(maxQ, { durable: true, arguments: { "x-dead-letter-exchange": m.dlx, "x-dead-letter-routing-key": "m", "x-max-length": 1 } });
+    await ch.bindQueue(m.dlq, m.dlx, "m");
+    queues.push(maxQ);
+    // quorum queue delivery limit
+    const d = await dlxAndDlq("limit");
+    const quorumQ = `it.work.quorum.${run}`;
+    await ch.assertQueue(quorumQ, { durable: true, arguments: { "x-queue-type": "quorum", "x-delivery-limit": 1, "x-dead-letter-exchange": d.dlx, "x-dead-letter-routing-key": "d" } });
+    await ch.bindQueue(d.dlq, d.dlx, "d");
+    queues.push(quorumQ);
+    // a source whose dead-letter exchange does not exist
+    const lost = `it.work.lost.${run}`;
+    await ch.assertQueue(lost, { durable: false, arguments: { "x-dead-letter-exchange": `it.nowhere.${run}` } });
+    queues.push(lost);
+
+    const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    ch.publish("", rejectQ, Buffer.from("reject me"), { messageId: `rej-${run}`, headers: { traceparent: tp } });
+    ch.sendToQueue(ttlQ, Buffer.from("let me expire"), { messageId: `ttl-${run}` });
+    for (let i = 0; i < 3; i++) ch.sendToQueue(maxQ, Buffer.from(`max ${i}`), { messageId: `max-${run}-${i}` });
+    ch.sendToQueue(quorumQ, Buffer.from("redeliver me"), { messageId: `lim-${run}` });
+    await ch.waitForConfirms();
+
+    const worker = await conn.createChannel();
+    await worker.consume(rejectQ, (msg) => msg && worker.nack(msg, false, false));
+    let deliveries = 0;
+    await worker.consume(quorumQ, (msg) => {
+      if (!msg) return;
+      deliveries++;
+      worker.nack(msg, false, true); // requeue until the delivery limit dead-letters it
+    });
+
+    const env = await collectorsEnv({ DATABASE_URL: db.url, KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000", RABBITMQ_DLQ_PATTERNS: "none-by-name" });
+    const p = runTs("collectors/main.ts", env);
+    procs.push(p);
+    const got = await waitUntil("four kinds of dead letter", async () => {
+      const all = await rows("source like $1", [`it.%.${run}.dlq`]);
+      return all.length >= 5 ? all : null; // 1 rejected + 1 expired + 2 maxlen + 1 delivery limit
+    }, 60_000, 500);
+    await worker.close();
+    const by = (q: string) => got.filter((x) => x.source === q);
+    expect(by(r.dlq)).toEqual([expect.objectContaining({ reason: "rejected", original_destination: rejectQ, original_exchange: "", original_routing_key: rejectQ, trace_id: "4bf92f3577b34da6a3ce929d0e0e4736" })]);
+    expect(by(e.dlq)).toEqual([expect.objectContaining({ reason: "expired", original_destination: ttlQ })]);
+    expect(by(m.dlq).map((x) => [x.reason, x.original_destination, x.payload.toString()])).toEqual([
+      ["maxlen", maxQ, "max 0"],
+      ["maxlen", maxQ, "max 1"],
+    ]);
+    expect(by(d.dlq)).toEqual([expect.objectContaining({ reason: "delivery_limit", original_destination: quorumQ })]);
+    expect(deliveries).toBeGreaterThanOrEqual(2);
+
+    // the queue list knows who dead-letters where, and the missing exchange
+    const qrows = (await client.query("select name, is_dead_letter_queue, dead_letter_sources, dlx_missing, type from rabbitmq_queues where name like $1", [`%${run}%`])).rows;
+    const qb = Object.fromEntries(qrows.map((x) => [x.name, x]));
+    expect(qb[r.dlq]).toMatchObject({ is_dead_letter_queue: true, dead_letter_sources: [rejectQ] });
+    expect(qb[d.dlq]).toMatchObject({ is_dead_letter_queue: true, dead_letter_sources: [quorumQ] });
+    expect(qb[quorumQ]).toMatchObject({ type: "quorum", is_dead_letter_queue: false });
+    expect(qb[lost]).toMatchObject({ dlx_missing: true });
+    // captured means drained
+    await waitUntil("dead-letter queues drained", async () => (await depth(r.dlq)) === 0 && (await depth(m.dlq)) === 0, 20_000);
+    await p.stop();
+  });
+
+  it("loses nothing and duplicates nothing when killed while capturing 5,000 dead letters", async () => {
+    const { dlx, dlq } = await dlxAndDlq("bulk");
+    const work = `it.work.bulk.${run}`;
+    await ch.assertQueue(work, { durable: true, arguments: { "x-dead-letter-exchange": dlx, "x-dead-letter-routing-key": "b" } });
+    await ch.bindQueue(dlq, dlx, "b");
+    queues.push(work);
+    const n = 5000;
+    // no message id: the content hash is the key
+    for (let i = 0; i < n; i++) ch.sendToQueue(work, Buffer.from(JSON.stringify({ i, pad: "x".repeat(200) })), { persistent: true });
+    await ch.waitForConfirms();
+    const rejecter = await conn.createChannel();
+    await rejecter.prefetch(500);
+    await rejecter.consume(work, (msg) => msg && rejecter.nack(msg, false, false));
+    await waitUntil("all dead-lettered", async () => (await depth(dlq)) === n, 60_000, 500);
+    await rejecter.close();
+
+    const env = await collectorsEnv({ DATABASE_URL: db.url, KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000", RABBITMQ_CAPTURE_PREFETCH: "200" });
+    const count = async () => Number((await client.query("select count(*)::int n from dead_letters where source = $1", [dlq])).rows[0].n);
+    const first = runTs("collectors/main.ts", env);
+    procs.push(first);
+    await waitUntil("capture under way", async () => (await count()) > 0, 60_000, 10);
+    await first.stop("SIGKILL");
+    const atKill = await count();
+    expect(atKill).toBeLessThan(n);
+
+    const second = runTs("collectors/main.ts", env);
+    procs.push(second);
+    await waitUntil(`${n} captured`, async () => (await count()) >= n, 120_000, 250);
+    await waitUntil("the dead-letter queue is empty", async () => (await depth(dlq)) === 0, 30_000, 500);
+    await sleep(1500); // anything still in flight would show up now
+    expect(await count()).toBe(n);
+    const distinct = (await client.query("select count(distinct convert_from(payload, 'UTF8'))::int n from dead_letters where source = $1", [dlq])).rows[0].n;
+    expect(distinct).toBe(n);
+    await second.stop();
+  });
+
+  it("stops acking while Postgres is unreachable, says so, and catches up when it is back", async () => {
+    const { dlx, dlq } = await dlxAndDlq("pgdown");
+    const work = `it.work.pgdown.${run}`;
+    await ch.assertQueue(work, { durable: true, arguments: { "x-dead-letter-exchange": dlx, "x-dead-letter-routing-key": "p" } });
+    await ch.bindQueue(dlq, dlx, "p");
+    queues.push(work);
+    const pgUrl = new URL(db.url);
+    const proxy = new CuttableProxy(await freePort(), { host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
+    await proxy.open();
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    const env = await collectorsEnv({ DATABASE_URL: viaProxy.toString(), KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000" });
+    const p = runTs("collectors/main.ts", env);
+    procs.push(p);
+    try {
+      const rejecter = await conn.createChannel();
+      await rejecter.consume(work, (msg) => msg && rejecter.nack(msg, false, false));
+      ch.sendToQueue(work, Buffer.from("before"), { messageId: `pg-before-${run}` });
+      await ch.waitForConfirms();
+      await waitUntil("captured while Postgres is up", async () => (await rows("source = $1", [dlq])).length === 1, 60_000, 250);
+
+      await proxy.cut();
+      for (let i = 0; i < 20; i++) ch.sendToQueue(work, Buffer.from(`during ${i}`), { messageId: `pg-during-${run}-${i}` });
+      await ch.waitForConfirms();
+      const unhealthy = await waitUntil("reported unhealthy", async () => {
+        const s = source(await healthz(env), "rabbitmq", "local");
+        return s && !s.healthy ? s : null;
+      }, 30_000, 250);
+      expect(unhealthy.error, p.output().slice(-1500)).toMatch(/cannot write to Postgres/);
+      await sleep(2000);
+      expect(await depth(dlq)).toBe(20); // delivered to Switchyard but not acked: nothing lost
+
+      await proxy.open();
+      await waitUntil("caught up", async () => (await rows("source = $1", [dlq])).length === 21, 60_000, 500);
+      await waitUntil("drained", async () => (await depth(dlq)) === 0, 30_000, 500);
+      await waitUntil("healthy again", async () => source(await healthz(env), "rabbitmq", "local")?.healthy, 30_000, 500);
+      await rejecter.close();
+    } finally {
+      await p.stop();
+      await proxy.cut();
+    }
+  });
+});
