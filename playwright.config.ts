@@ -11,6 +11,7 @@ const stackEnv = {
   COLLECTORS_PORT: process.env.E2E_COLLECTORS_PORT ?? "19464",
   HEALTH_INTERVAL_MS: "1000",
   KAFKA_POLL_INTERVAL_MS: "2000",
+  RABBITMQ_POLL_INTERVAL_MS: "2000",
   KAFKA_STATUS_WINDOW: "5",
   E2E_RUN: process.env.E2E_RUN ?? String(Date.now()),
   NEXT_DIST_DIR: process.env.NEXT_DIST_DIR ?? ".next-test",
