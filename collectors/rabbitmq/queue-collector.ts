@@ -31,9 +31,12 @@ export class QueueCollector {
   private stopped = false;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
+  /** the definition last written per queue, so unchanged ones are not rewritten every poll */
+  private readonly written = new Map<string, string>();
   /** dead-letter queues found by the last poll, for the capture */
   deadLetterQueues: DeadLetterQueueRef[] = [];
   lastError: string | null = null;
+  private lastFullWrite = 0;
 
   constructor(
     private readonly broker: RabbitBrokerConfig,
@@ -140,7 +143,19 @@ export class QueueCollector {
       });
       if (isDlq) dlqs.push({ vhost: q.vhost, name: q.name, type: q.type, sources: t?.deadLetterSources ?? [] });
     }
-    await writeQueuePoll(this.db, this.broker.name, rows, samples, at);
+    // write only definitions that changed; refresh every row now and then so updated_at stays meaningful
+    const refreshAll = this.written.size === 0 || at.getTime() - this.lastFullWrite > 10 * 60_000;
+    const changed = rows.filter((r) => {
+      const { updatedAt: _u, ...def } = r;
+      const sig = JSON.stringify(def);
+      const k = queueKey(r.vhost, r.name);
+      if (!refreshAll && this.written.get(k) === sig) return false;
+      this.written.set(k, sig);
+      return true;
+    });
+    if (refreshAll) this.lastFullWrite = at.getTime();
+    await writeQueuePoll(this.db, this.broker.name, changed, samples, queues.map((q) => ({ vhost: q.vhost, name: q.name })));
+    if (this.written.size > rows.length * 2) this.written.clear();
     this.deadLetterQueues = dlqs;
     this.onPoll(dlqs);
     return { queues: rows.length, deadLetterQueues: dlqs.length };
@@ -169,6 +184,6 @@ export class QueueCollector {
     } finally {
       await conn.close().catch(() => undefined);
     }
-    await writeQueuePoll(this.db, this.broker.name, [], samples, at, false);
+    await writeQueuePoll(this.db, this.broker.name, [], samples, null);
   }
 }

@@ -5,14 +5,17 @@ import { rabbitmqQueueRollups, rabbitmqQueues, rabbitmqQueueSamples } from "../s
 export type QueueSampleRow = typeof rabbitmqQueueSamples.$inferInsert;
 export type QueueRow = typeof rabbitmqQueues.$inferInsert;
 
-/** Everything one poll of one broker learned, in one transaction; queues that vanished are removed. */
-export async function writeQueuePoll(db: Db, broker: string, queues: QueueRow[], samples: QueueSampleRow[], at: Date, removeVanished = true): Promise<void> {
+/**
+ * Everything one poll of one broker learned, in one transaction: every queue's sample, the queue definitions that
+ * changed (or are new), and the removal of queues that no longer exist (when `present` lists all of them).
+ */
+export async function writeQueuePoll(db: Db, broker: string, changed: QueueRow[], samples: QueueSampleRow[], present: { vhost: string; name: string }[] | null): Promise<void> {
   await db.transaction(async (tx) => {
-    for (let i = 0; i < samples.length; i += 1000) await tx.insert(rabbitmqQueueSamples).values(samples.slice(i, i + 1000));
-    for (let i = 0; i < queues.length; i += 1000) {
+    for (let i = 0; i < samples.length; i += 2000) await tx.insert(rabbitmqQueueSamples).values(samples.slice(i, i + 2000));
+    for (let i = 0; i < changed.length; i += 1000) {
       await tx
         .insert(rabbitmqQueues)
-        .values(queues.slice(i, i + 1000))
+        .values(changed.slice(i, i + 1000))
         .onConflictDoUpdate({
           target: [rabbitmqQueues.broker, rabbitmqQueues.vhost, rabbitmqQueues.name],
           set: {
@@ -31,41 +34,29 @@ export async function writeQueuePoll(db: Db, broker: string, queues: QueueRow[],
           },
         });
     }
-    if (removeVanished) await tx.delete(rabbitmqQueues).where(and(eq(rabbitmqQueues.broker, broker), lt(rabbitmqQueues.updatedAt, at)));
-    const bucket = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
-    for (let i = 0; i < samples.length; i += 1000) {
-      await tx
-        .insert(rabbitmqQueueRollups)
-        .values(
-          samples.slice(i, i + 1000).map((s) => ({
-            broker,
-            vhost: s.vhost,
-            queue: s.queue,
-            bucket,
-            maxReady: s.ready,
-            maxUnacked: s.unacked,
-            avgPublishRate: s.publishRate ?? null,
-            avgDeliverRate: s.deliverRate ?? null,
-            samples: 1,
-          })),
-        )
-        .onConflictDoUpdate({
-          target: [rabbitmqQueueRollups.broker, rabbitmqQueueRollups.vhost, rabbitmqQueueRollups.queue, rabbitmqQueueRollups.bucket],
-          set: {
-            maxReady: sql`greatest(${rabbitmqQueueRollups.maxReady}, excluded.max_ready)`,
-            maxUnacked: sql`greatest(${rabbitmqQueueRollups.maxUnacked}, excluded.max_unacked)`,
-            avgPublishRate: sql`(coalesce(${rabbitmqQueueRollups.avgPublishRate}, 0) * ${rabbitmqQueueRollups.samples} + coalesce(excluded.avg_publish_rate, 0)) / (${rabbitmqQueueRollups.samples} + 1)`,
-            avgDeliverRate: sql`(coalesce(${rabbitmqQueueRollups.avgDeliverRate}, 0) * ${rabbitmqQueueRollups.samples} + coalesce(excluded.avg_deliver_rate, 0)) / (${rabbitmqQueueRollups.samples} + 1)`,
-            samples: sql`${rabbitmqQueueRollups.samples} + 1`,
-          },
-        });
+    if (present) {
+      const list = JSON.stringify(present.map((q) => ({ vhost: q.vhost, name: q.name })));
+      await tx.execute(sql`
+        delete from rabbitmq_queues q where q.broker = ${broker} and not exists (
+          select 1 from jsonb_to_recordset(${list}::jsonb) as p(vhost text, name text) where p.vhost = q.vhost and p.name = q.name)`);
     }
   });
 }
 
+/** Per-minute rollups of raw samples about to leave retention ("downsampled after"), then the raw rows go. */
+export async function downsampleRabbitSamples(db: Db, before: Date): Promise<void> {
+  await db.execute(sql`
+    insert into rabbitmq_queue_rollups (broker, vhost, queue, bucket, max_ready, max_unacked, avg_publish_rate, avg_deliver_rate, samples)
+    select broker, vhost, queue, date_trunc('minute', sampled_at), max(ready), max(unacked), avg(publish_rate), avg(deliver_rate), count(*)
+    from rabbitmq_queue_samples where sampled_at < ${before}
+    group by broker, vhost, queue, date_trunc('minute', sampled_at)
+    on conflict (broker, vhost, queue, bucket) do nothing`);
+  await db.delete(rabbitmqQueueSamples).where(lt(rabbitmqQueueSamples.sampledAt, before));
+}
+
 export async function applyRabbitRetention(db: Db, rawHours: number, rollupDays: number): Promise<void> {
   const now = Date.now();
-  await db.delete(rabbitmqQueueSamples).where(lt(rabbitmqQueueSamples.sampledAt, new Date(now - rawHours * 3600_000)));
+  await downsampleRabbitSamples(db, new Date(now - rawHours * 3600_000));
   await db.delete(rabbitmqQueueRollups).where(lt(rabbitmqQueueRollups.bucket, new Date(now - rollupDays * 86_400_000)));
 }
 
