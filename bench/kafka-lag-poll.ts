@@ -4,9 +4,7 @@
  * BENCH_GROUPS (default 200) groups each commit on all BENCH_PARTITIONS (default 12) partitions of one topic.
  */
 import { Kafka, logLevel } from "kafkajs";
-import pg from "pg";
-import { createDb } from "../db/client";
-import { runMigrations } from "../db/migrate";
+import { benchDatabase } from "./lib";
 import { LagCollector } from "../collectors/kafka/lag-collector";
 import { parseConfig } from "../lib/config/env";
 
@@ -37,16 +35,7 @@ async function main() {
     );
   }
 
-  const dbName = `switchyard_bench_${run}`;
-  const adminUrl = new URL(config.DATABASE_URL);
-  adminUrl.pathname = "/postgres";
-  const c = new pg.Client({ connectionString: adminUrl.toString() });
-  await c.connect();
-  await c.query(`create database ${dbName}`);
-  const url = new URL(config.DATABASE_URL);
-  url.pathname = `/${dbName}`;
-  await runMigrations(url.toString());
-  const handle = createDb(url.toString(), { max: 3 });
+  const { handle, drop } = await benchDatabase(config.DATABASE_URL, run);
 
   const results: string[] = [];
   for (const exact of [500_000, 0]) {
@@ -65,9 +54,7 @@ async function main() {
     console.log(line);
     results.push(line);
   }
-  await handle.close();
-  await c.query(`drop database ${dbName} with (force)`);
-  await c.end();
+  await drop();
   await admin.deleteGroups(ids).catch(() => undefined);
   await admin.deleteTopics({ topics: [topic] });
   await admin.disconnect();

@@ -4,9 +4,7 @@
  * same listing costs without `columns=`.
  */
 import amqp from "amqplib";
-import pg from "pg";
-import { createDb } from "../db/client";
-import { runMigrations } from "../db/migrate";
+import { benchDatabase } from "./lib";
 import { ManagementApi, queueColumns } from "../collectors/rabbitmq/management";
 import { QueueCollector } from "../collectors/rabbitmq/queue-collector";
 import { parseConfig } from "../lib/config/env";
@@ -48,16 +46,7 @@ async function main() {
 
 async function measure(config: ReturnType<typeof parseConfig>, broker: ReturnType<typeof parseConfig>["RABBITMQ_BROKERS"][number], run: string) {
   let t: number;
-  const dbName = `switchyard_bench_${run}`;
-  const adminUrl = new URL(config.DATABASE_URL);
-  adminUrl.pathname = "/postgres";
-  const c = new pg.Client({ connectionString: adminUrl.toString() });
-  await c.connect();
-  await c.query(`create database ${dbName}`);
-  const url = new URL(config.DATABASE_URL);
-  url.pathname = `/${dbName}`;
-  await runMigrations(url.toString());
-  const handle = createDb(url.toString(), { max: 3 });
+  const { handle, drop } = await benchDatabase(config.DATABASE_URL, run);
 
   const auth = `Basic ${Buffer.from(`${broker.managementUser}:${broker.managementPassword}`).toString("base64")}`;
   const withColumns = await bytesOf(`${broker.managementUrl}/api/queues?page_size=500&pagination=true&columns=${queueColumns}`, auth);
@@ -82,9 +71,7 @@ async function measure(config: ReturnType<typeof parseConfig>, broker: ReturnTyp
   console.log(`management API listing (${Math.ceil(total / 500)} pages of 500): median ${med(apiTimes)} ms over ${polls} polls`);
   console.log(`full poll (listing + exchanges + bindings + topology + Postgres write): median ${med(pollTimes)} ms, min ${Math.min(...pollTimes).toFixed(0)}, max ${Math.max(...pollTimes).toFixed(0)}`);
 
-  await handle.close();
-  await c.query(`drop database ${dbName} with (force)`);
-  await c.end();
+  await drop();
 }
 
 main().catch((e) => {

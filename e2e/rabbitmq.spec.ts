@@ -24,7 +24,10 @@ test("the queues page marks the demo's dead-letter queue and links it to its sou
 
 test("queues API and RabbitMQ dead letters in the shared dead-letters API", async ({ request }) => {
   await expect.poll(async () => (await (await request.get("/api/v1/rabbitmq/queues?dlq=true")).json()).items.some((q: { name: string }) => q.name === dlq), { timeout: 45_000 }).toBe(true);
-  const { items } = await (await request.get("/api/v1/rabbitmq/queues")).json();
+  const list = await (await request.get("/api/v1/rabbitmq/queues")).json();
+  const { items } = list;
+  expect(list.overview[0]).toMatchObject({ broker: "local", healthy: true });
+  expect(list.overview[0].totals.queues).toBeGreaterThanOrEqual(3);
   const d = items.find((q: { name: string }) => q.name === dlq);
   expect(d).toMatchObject({ broker: "local", vhost: "/", type: "classic", isDeadLetterQueue: true, deadLetterSources: [source], captureMode: "capture" });
   for (const k of ["ready", "unacked", "consumers", "publishRate", "deliverRate"]) expect(d).toHaveProperty(k);

@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { listSourceHealth } from "@/db/queries/health";
 import { getQueue, listQueues, queueSeries, recentDepths } from "@/db/queries/rabbitmq";
 import { timeRanges, type TimeRange } from "@/lib/charts/lag-series";
 import { NotFoundError } from "@/lib/errors";
@@ -26,7 +27,7 @@ export const queueDetailQuery = z.object({
 export async function listQueueItems(query: z.infer<typeof queueListQuery>) {
   const { config, db } = serverContext();
   const now = Date.now();
-  const [rows, depths] = await Promise.all([listQueues(db.db), recentDepths(db.db, new Date(now - 15 * 60_000))]);
+  const [rows, depths, health] = await Promise.all([listQueues(db.db), recentDepths(db.db, new Date(now - 15 * 60_000)), listSourceHealth(db.db)]);
   const spark = new Map<string, { ready: number; t: number }[]>();
   for (const d of depths) {
     const k = `${d.broker}\u0000${d.vhost}\u0000${d.queue}`;
@@ -71,6 +72,11 @@ export async function listQueueItems(query: z.infer<typeof queueListQuery>) {
   return {
     items: sortQueues(filterQueues(items, query), query.sort, query.dir),
     brokers: config.RABBITMQ_BROKERS.map((b) => b.name),
+    /** each broker's totals from its management API's /api/overview, as the collectors last read them */
+    overview: config.RABBITMQ_BROKERS.map((b) => {
+      const h = health.find((x) => x.system === "rabbitmq" && x.name === b.name);
+      return { broker: b.name, healthy: h?.healthy ?? false, error: h?.error ?? null, checkedAt: h?.checkedAt.toISOString() ?? null, totals: h?.details.totals ?? null };
+    }),
     pollIntervalMs: config.RABBITMQ_POLL_INTERVAL_MS,
   };
 }

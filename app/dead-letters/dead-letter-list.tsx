@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { fetchJson } from "@/app/_components/fetch-json";
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import type { DeadLetterList } from "@/app/_server/dead-letters";
 import { formatTimestamp } from "@/lib/kafka/view";
@@ -16,9 +17,7 @@ export function DeadLetterListView() {
     queryFn: async ({ pageParam }): Promise<DeadLetterList> => {
       const qs = new URLSearchParams(api);
       if (pageParam) qs.set("cursor", pageParam);
-      const r = await fetch(`/api/v1/dead-letters?${qs}`);
-      if (!r.ok) throw new Error(((await r.json()) as { error?: { message?: string } }).error?.message ?? `HTTP ${r.status}`);
-      return r.json();
+      return fetchJson<DeadLetterList>(`/api/v1/dead-letters?${qs}`);
     },
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     refetchInterval: 10_000,

@@ -1,12 +1,14 @@
 "use client";
 
 import Link from "next/link";
+import { fetchJson } from "@/app/_components/fetch-json";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { ConsumerGroupList } from "@/app/_server/kafka";
 import { sparkline } from "@/lib/charts/lag-series";
 import { formatDuration } from "@/lib/kafka/view";
 import { Sparkline } from "../_components/sparkline";
 import { StatusBadge } from "../_components/status-badge";
+import { RefreshSelect } from "../_components/refresh-select";
 import { useUrlState } from "../_components/use-url-state";
 
 const statuses = ["OK", "WARN", "STALL", "STOP", "REWIND"];
@@ -27,11 +29,7 @@ export function GroupsOverview() {
   const refresh = Number(url.get("refresh") || 5);
   const { data, error, isFetching } = useQuery({
     queryKey: ["consumer-groups", api.toString()],
-    queryFn: async (): Promise<ConsumerGroupList> => {
-      const r = await fetch(`/api/v1/kafka/consumer-groups?${api}`);
-      if (!r.ok) throw new Error(((await r.json()) as { error?: { message?: string } }).error?.message ?? `HTTP ${r.status}`);
-      return r.json();
-    },
+    queryFn: () => fetchJson<ConsumerGroupList>(`/api/v1/kafka/consumer-groups?${api}`),
     refetchInterval: refresh > 0 ? refresh * 1000 : false,
     placeholderData: keepPreviousData,
   });
@@ -61,16 +59,7 @@ export function GroupsOverview() {
             </button>
           ))}
         </span>
-        <label className="muted small">
-          refresh{" "}
-          <select aria-label="Refresh interval" value={String(refresh)} onChange={(e) => url.set({ refresh: e.target.value === "5" ? null : e.target.value })}>
-            <option value="0">off</option>
-            <option value="5">5 s</option>
-            <option value="15">15 s</option>
-            <option value="60">60 s</option>
-          </select>
-        </label>
-        <span className="muted small">{isFetching ? "refreshing…" : ""}</span>
+        <RefreshSelect value={refresh} busy={isFetching} onChange={(v) => url.set({ refresh: v })} />
       </div>
       {error ? <p className="error">Could not load consumer groups: {error.message}</p> : null}
       {!data ? (

@@ -1,11 +1,13 @@
 "use client";
 
 import Link from "next/link";
+import { fetchJson } from "@/app/_components/fetch-json";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { QueueList } from "@/app/_server/rabbitmq";
 import { sparkline } from "@/lib/charts/lag-series";
 import { formatDuration } from "@/lib/kafka/view";
 import { Sparkline } from "../_components/sparkline";
+import { RefreshSelect } from "../_components/refresh-select";
 import { useUrlState } from "../_components/use-url-state";
 
 const columns: [key: string, label: string][] = [
@@ -32,11 +34,7 @@ export function QueuesOverview() {
   const refresh = Number(url.get("refresh") || 5);
   const { data, error, isFetching } = useQuery({
     queryKey: ["queues", api.toString()],
-    queryFn: async (): Promise<QueueList> => {
-      const r = await fetch(`/api/v1/rabbitmq/queues?${api}`);
-      if (!r.ok) throw new Error(((await r.json()) as { error?: { message?: string } }).error?.message ?? `HTTP ${r.status}`);
-      return r.json();
-    },
+    queryFn: () => fetchJson<QueueList>(`/api/v1/rabbitmq/queues?${api}`),
     refetchInterval: refresh > 0 ? refresh * 1000 : false,
     placeholderData: keepPreviousData,
   });
@@ -51,18 +49,18 @@ export function QueuesOverview() {
         <button type="button" className={url.get("problems") ? "chip on" : "chip"} aria-pressed={!!url.get("problems")} onClick={() => url.set({ problems: url.get("problems") ? null : "true" })}>
           needs attention
         </button>
-        <label className="muted small">
-          refresh{" "}
-          <select aria-label="Refresh interval" value={String(refresh)} onChange={(e) => url.set({ refresh: e.target.value === "5" ? null : e.target.value })}>
-            <option value="0">off</option>
-            <option value="5">5 s</option>
-            <option value="15">15 s</option>
-            <option value="60">60 s</option>
-          </select>
-        </label>
-        <span className="muted small">{isFetching ? "refreshing…" : ""}</span>
+        <RefreshSelect value={refresh} busy={isFetching} onChange={(v) => url.set({ refresh: v })} />
       </div>
       {error ? <p className="error">Could not load queues: {error.message}</p> : null}
+      {data?.overview.map((o) => {
+        const t = o.totals as { messages?: number | null; queues?: number | null; consumers?: number | null; publishRate?: number | null; deliverRate?: number | null } | null;
+        return (
+          <p key={o.broker} className="muted small" data-testid={`overview-${o.broker}`}>
+            <strong>{o.broker}</strong>:{" "}
+            {t ? `${t.queues ?? "?"} queues · ${t.messages ?? "?"} messages · ${t.consumers ?? "?"} consumers · in ${rate(t.publishRate ?? null)}/s · out ${rate(t.deliverRate ?? null)}/s` : (o.error ?? "no totals yet")}
+          </p>
+        );
+      })}
       {!data ? (
         <p className="muted">Loading…</p>
       ) : data.items.length === 0 ? (

@@ -1,6 +1,5 @@
 import { AssignerProtocol, Kafka, logLevel, type Admin } from "kafkajs";
 import type { KafkaClusterConfig } from "../../lib/config/env";
-import { backoffDelay } from "../../lib/backoff";
 import { errorMessage } from "../../lib/errors";
 import { evaluatePartition, groupRates, lagOf, worstStatus, type GroupStatus, type PartitionSample } from "../../lib/kafka/group-health";
 import { OffsetTimeTable } from "../../lib/kafka/lag-time";
@@ -10,6 +9,7 @@ import { lastStatuses, markClusterError, writeLagPoll, type GroupMember, type La
 import { describeKafkaError } from "../sources/probes";
 import { KafkaWire, positionKey, tpKey } from "./wire";
 import { kafkaPollSeconds } from "../metrics";
+import { PollLoop } from "../poll-loop";
 
 /**
  * Polls one Kafka cluster for consumer lag: groups, their members and committed offsets, the topics' end offsets
@@ -43,9 +43,7 @@ export class LagCollector {
   private readonly windows = new Map<string, PartitionSample[]>();
   private readonly tables = new Map<string, OffsetTimeTable>();
   private statuses: Map<string, string> | null = null;
-  private stopped = false;
-  private wake: (() => void) | null = null;
-  private loop: Promise<void> | null = null;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly cluster: KafkaClusterConfig,
@@ -61,33 +59,37 @@ export class LagCollector {
       retry: { retries: 1 },
       logLevel: logLevel.NOTHING,
     });
+    this.loop = new PollLoop(
+      opts.intervalMs,
+      async () => {
+        const started = Date.now();
+        await this.connect();
+        await this.pollOnce();
+        kafkaPollSeconds.observe({ cluster: this.cluster.name }, (Date.now() - started) / 1000);
+      },
+      async (e, failures) => {
+        const msg = describeKafkaError(e);
+        if (failures === 1) this.log(`[kafka-lag:${this.cluster.name}] poll failed: ${msg}`);
+        await markClusterError(this.db, this.cluster.name, `cluster unreachable since the last poll: ${msg}`).catch(() => undefined);
+        await this.disconnect();
+      },
+      () => this.log(`[kafka-lag:${this.cluster.name}] polling again`),
+    );
   }
 
   start(): this {
-    this.loop ??= this.run();
+    this.loop.start();
     return this;
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
     await this.disconnect();
   }
 
   /** Closes the clients (tests drive pollOnce themselves and close with this). */
   close(): Promise<void> {
     return this.disconnect();
-  }
-
-  private sleep(ms: number) {
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
   }
 
   private async disconnect() {
@@ -104,29 +106,6 @@ export class LagCollector {
     await this.admin.connect();
     this.wire = new KafkaWire(this.kafka);
     await this.wire.connect();
-  }
-
-  private async run() {
-    let failures = 0;
-    while (!this.stopped) {
-      const started = Date.now();
-      try {
-        await this.connect();
-        await this.pollOnce();
-        kafkaPollSeconds.observe({ cluster: this.cluster.name }, (Date.now() - started) / 1000);
-        if (failures) this.log(`[kafka-lag:${this.cluster.name}] polling again`);
-        failures = 0;
-      } catch (e) {
-        const msg = describeKafkaError(e);
-        if (failures === 0) this.log(`[kafka-lag:${this.cluster.name}] poll failed: ${msg}`);
-        failures++;
-        await markClusterError(this.db, this.cluster.name, `cluster unreachable since the last poll: ${msg}`).catch(() => undefined);
-        await this.disconnect();
-      }
-      if (this.stopped) break;
-      const wait = failures ? Math.max(this.opts.intervalMs, backoffDelay(failures)) : this.opts.intervalMs - (Date.now() - started);
-      await this.sleep(Math.max(0, wait));
-    }
   }
 
   /** One poll: read everything, evaluate, write. Returns what it wrote, for tests and logs. */

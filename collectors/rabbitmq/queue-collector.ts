@@ -1,10 +1,10 @@
 import amqp from "amqplib";
 import type { RabbitBrokerConfig } from "../../lib/config/env";
-import { backoffDelay } from "../../lib/backoff";
 import { errorMessage } from "../../lib/errors";
 import { deadLetterTopology, queueKey } from "../../lib/rabbitmq/topology";
 import type { Db } from "../../db/client";
 import { writeQueuePoll, type QueueRow, type QueueSampleRow } from "../../db/queries/rabbitmq";
+import { PollLoop } from "../poll-loop";
 import { ManagementApi, type ManagementQueue } from "./management";
 
 /**
@@ -28,15 +28,13 @@ export interface DeadLetterQueueRef {
 
 export class QueueCollector {
   private readonly api: ManagementApi;
-  private stopped = false;
-  private wake: (() => void) | null = null;
-  private loop: Promise<void> | null = null;
+  private readonly loop: PollLoop;
   /** the definition last written per queue, so unchanged ones are not rewritten every poll */
   private readonly written = new Map<string, string>();
+  private lastFullWrite = 0;
   /** dead-letter queues found by the last poll, for the capture */
   deadLetterQueues: DeadLetterQueueRef[] = [];
   lastError: string | null = null;
-  private lastFullWrite = 0;
 
   constructor(
     private readonly broker: RabbitBrokerConfig,
@@ -46,49 +44,28 @@ export class QueueCollector {
     private readonly onPoll: (dlqs: DeadLetterQueueRef[]) => void = () => undefined,
   ) {
     this.api = new ManagementApi(broker);
+    this.loop = new PollLoop(
+      opts.intervalMs,
+      async () => {
+        await this.pollOnce();
+        this.lastError = null;
+      },
+      async (e, failures) => {
+        this.lastError = errorMessage(e);
+        if (failures === 1) this.log(`[rabbitmq-queues:${this.broker.name}] management API poll failed: ${this.lastError}`);
+        await this.fallback().catch((f: unknown) => this.log(`[rabbitmq-queues:${this.broker.name}] fallback failed: ${errorMessage(f)}`));
+      },
+      () => this.log(`[rabbitmq-queues:${this.broker.name}] polling again`),
+    );
   }
 
   start(): this {
-    this.loop ??= this.run();
+    this.loop.start();
     return this;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
-  }
-
-  private sleep(ms: number) {
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-  }
-
-  private async run() {
-    let failures = 0;
-    while (!this.stopped) {
-      const started = Date.now();
-      try {
-        await this.pollOnce();
-        if (failures) this.log(`[rabbitmq-queues:${this.broker.name}] polling again`);
-        failures = 0;
-        this.lastError = null;
-      } catch (e) {
-        const msg = errorMessage(e);
-        if (failures === 0) this.log(`[rabbitmq-queues:${this.broker.name}] management API poll failed: ${msg}`);
-        failures++;
-        this.lastError = msg;
-        await this.fallback().catch((f: unknown) => this.log(`[rabbitmq-queues:${this.broker.name}] fallback failed: ${errorMessage(f)}`));
-      }
-      if (this.stopped) break;
-      const wait = failures ? Math.max(this.opts.intervalMs, backoffDelay(failures)) : this.opts.intervalMs - (Date.now() - started);
-      await this.sleep(Math.max(0, wait));
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   async pollOnce(): Promise<{ queues: number; deadLetterQueues: number }> {

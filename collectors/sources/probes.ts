@@ -1,6 +1,7 @@
 import amqp from "amqplib";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
+import { z } from "zod";
 import { redactUrls, type KafkaClusterConfig, type RabbitBrokerConfig } from "../../lib/config/env";
 import { errorMessage } from "../../lib/errors";
 
@@ -60,8 +61,27 @@ export function describeAmqpError(e: unknown): string {
   return msg;
 }
 
-/** GET /api/overview on the management API. */
-export async function probeRabbitManagement(broker: RabbitBrokerConfig, timeoutMs = 5000): Promise<{ version: string | null }> {
+const rateOf = z.object({ rate: z.number() }).partial().optional();
+const overviewSchema = z.object({
+  rabbitmq_version: z.string().optional(),
+  queue_totals: z.object({ messages: z.number(), messages_ready: z.number(), messages_unacknowledged: z.number() }).partial().optional(),
+  object_totals: z.object({ queues: z.number(), consumers: z.number(), connections: z.number() }).partial().optional(),
+  message_stats: z.object({ publish_details: rateOf, deliver_get_details: rateOf }).partial().optional(),
+});
+
+export interface BrokerTotals {
+  messages: number | null;
+  ready: number | null;
+  unacked: number | null;
+  queues: number | null;
+  consumers: number | null;
+  connections: number | null;
+  publishRate: number | null;
+  deliverRate: number | null;
+}
+
+/** GET /api/overview on the management API: the broker's version and its totals. */
+export async function probeRabbitManagement(broker: RabbitBrokerConfig, timeoutMs = 5000): Promise<{ version: string | null; totals: BrokerTotals }> {
   const auth = Buffer.from(`${broker.managementUser}:${broker.managementPassword}`).toString("base64");
   let res: Response;
   try {
@@ -79,8 +99,22 @@ export async function probeRabbitManagement(broker: RabbitBrokerConfig, timeoutM
   }
   if (res.status === 401) throw new Error(`RabbitMQ broker '${broker.name}' management API: 401, wrong user or password`);
   if (!res.ok) throw new Error(`RabbitMQ broker '${broker.name}' management API answered ${res.status}`);
-  const body = (await res.json()) as { rabbitmq_version?: string };
-  return { version: body.rabbitmq_version ?? null };
+  const body = overviewSchema.safeParse(await res.json());
+  if (!body.success) throw new Error(`RabbitMQ broker '${broker.name}' management API: unexpected /api/overview response`);
+  const o = body.data;
+  return {
+    version: o.rabbitmq_version ?? null,
+    totals: {
+      messages: o.queue_totals?.messages ?? null,
+      ready: o.queue_totals?.messages_ready ?? null,
+      unacked: o.queue_totals?.messages_unacknowledged ?? null,
+      queues: o.object_totals?.queues ?? null,
+      consumers: o.object_totals?.consumers ?? null,
+      connections: o.object_totals?.connections ?? null,
+      publishRate: o.message_stats?.publish_details?.rate ?? null,
+      deliverRate: o.message_stats?.deliver_get_details?.rate ?? null,
+    },
+  };
 }
 
 export async function probePostgres(url: string, timeoutMs = 5000): Promise<void> {

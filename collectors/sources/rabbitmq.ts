@@ -26,11 +26,11 @@ export function rabbitDriver(broker: RabbitBrokerConfig, timeoutMs = 5000, probl
     async check(conn) {
       const ch = await conn.createChannel();
       await ch.close();
-      const { version } = await probeRabbitManagement(broker, timeoutMs);
+      const { version, totals } = await probeRabbitManagement(broker, timeoutMs);
       // the connection is fine, but something Switchyard does with it is not (dead-letter capture paused, ...)
       const problem = problems();
       if (problem) throw new CollectorProblem(problem);
-      return { version };
+      return { version, totals };
     },
     async close(conn) {
       await conn.close();

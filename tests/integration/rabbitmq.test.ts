@@ -1,7 +1,9 @@
 import amqp from "amqplib";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
+import { QueueCollector } from "../../collectors/rabbitmq/queue-collector";
 import { collectorsEnv, config, CuttableProxy, freePort, freshDatabase, healthz, runTs, source, waitUntil, type RunningProcess } from "./helpers";
 
 /** Queue health and dead-letter capture against the real broker. */
@@ -132,6 +134,50 @@ describe("RabbitMQ dead letters", () => {
     await p.stop();
   });
 
+  it("stores hostile messages faithfully: binary and 50 MB payloads, odd header types", async () => {
+    const dlq = `it.hostile.${run}.dlq`; // a dead-letter queue by name
+    await ch.assertQueue(dlq, { durable: false });
+    queues.push(dlq);
+    const big = Buffer.alloc(50 * 1024 * 1024, 0x61);
+    const binary = Buffer.from([0x00, 0xff, 0xc3, 0x28, 0x1b, 0x5b]);
+    ch.sendToQueue(dlq, binary, {
+      messageId: `bin-${run}`,
+      headers: {
+        "x-death": "not an array",
+        nested: { deep: { list: [1, "two", { three: 3 }] } },
+        bytes: Buffer.from([1, 2, 3]),
+        when: { "!": "timestamp", value: 1_700_000_000 },
+        price: { "!": "decimal", value: { places: 2, digits: 1999 } },
+        "x-error": "<script>alert(1)</script>",
+      },
+    });
+    ch.sendToQueue(dlq, big, { messageId: `big-${run}` });
+    await ch.waitForConfirms();
+    const env = await collectorsEnv({ DATABASE_URL: db.url, KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000", DEAD_LETTER_MAX_BYTES: String(1024 * 1024) });
+    const p = runTs("collectors/main.ts", env);
+    procs.push(p);
+    const got = await waitUntil("both captured", async () => {
+      const r = await rows("source = $1", [dlq]);
+      return r.length === 2 ? r : null;
+    }, 60_000, 500);
+    await waitUntil("drained", async () => (await depth(dlq)) === 0, 30_000, 500);
+    await p.stop();
+    const bin = got.find((x) => x.payload_size === binary.length)!;
+    expect(Buffer.compare(bin.payload, binary)).toBe(0);
+    expect(bin).toMatchObject({ payload_truncated: false, reason: null, error_message: "<script>alert(1)</script>", death_count: 1 });
+    expect(bin.headers).toMatchObject({
+      nested: { deep: { list: [1, "two", { three: 3 }] } },
+      bytes: { base64: "AQID" },
+      when: "2023-11-14T22:13:20.000Z",
+      price: 19.99,
+      "x-death": "not an array",
+    });
+    const large = got.find((x) => x.payload_size === big.length)!;
+    expect(large).toMatchObject({ payload_truncated: true });
+    expect(large.payload.length).toBe(1024 * 1024);
+    expect(p.output()).not.toMatch(/TypeError|unhandled/i);
+  });
+
   it("loses nothing and duplicates nothing when killed while capturing 5,000 dead letters", async () => {
     const { dlx, dlq } = await dlxAndDlq("bulk");
     const work = `it.work.bulk.${run}`;
@@ -209,6 +255,66 @@ describe("RabbitMQ dead letters", () => {
     } finally {
       await p.stop();
       await proxy.cut();
+    }
+  });
+});
+
+describe("RabbitMQ without draining, and without the management API", () => {
+  it("observe mode reads a stream dead-letter queue without consuming it and leaves a classic one alone", async () => {
+    const stream = `it.stream.${run}.dlq`;
+    const classic = `it.observed.${run}.dlq`;
+    await ch.assertQueue(stream, { durable: true, arguments: { "x-queue-type": "stream" } });
+    await ch.assertQueue(classic, { durable: true });
+    queues.push(stream, classic);
+    for (let i = 0; i < 5; i++) ch.sendToQueue(stream, Buffer.from(`s${i}`), { headers: { "x-first-death-queue": "orders", "x-first-death-reason": "rejected" } });
+    for (let i = 0; i < 3; i++) ch.sendToQueue(classic, Buffer.from(`c${i}`));
+    await ch.waitForConfirms();
+    const env = await collectorsEnv({ DATABASE_URL: db.url, KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000", RABBITMQ_DLQ_MODE: "observe" });
+    for (let round = 0; round < 2; round++) {
+      // a second run reads the stream from its start again: still five rows
+      const p = runTs("collectors/main.ts", env);
+      procs.push(p);
+      await waitUntil("stream read", async () => (await rows("source = $1", [stream])).length === 5, 60_000, 500);
+      await sleep(2000);
+      await p.stop();
+    }
+    const got = await rows("source = $1", [stream]);
+    expect(got.map((x) => x.payload.toString())).toEqual(["s0", "s1", "s2", "s3", "s4"]);
+    expect(got[0]).toMatchObject({ reason: "rejected", original_destination: "orders" });
+    expect(await rows("source = $1", [classic])).toEqual([]);
+    await waitUntil("classic still holds its 3", async () => (await depth(classic)) === 3, 20_000, 500);
+    const q = (await client.query("select name, capture_mode from rabbitmq_queues where name in ($1, $2) order by name", [classic, stream])).rows;
+    expect(q).toEqual([
+      { name: classic, capture_mode: "monitor-only" },
+      { name: stream, capture_mode: "observe-stream" },
+    ]);
+  });
+
+  it("falls back to checkQueue for configured queues, a missing one included, when the management API is down", async () => {
+    const named = `it.fallback.${run}`;
+    await ch.assertQueue(named, { durable: false });
+    queues.push(named);
+    for (let i = 0; i < 7; i++) ch.sendToQueue(named, Buffer.from("x"));
+    await ch.waitForConfirms();
+    const handle = createDb(db.url, { max: 2 });
+    const logs: string[] = [];
+    const c = new QueueCollector(
+      { ...broker, managementUrl: `http://127.0.0.1:${await freePort()}` },
+      { intervalMs: 500, dlqPatterns: [], mode: "capture", fallbackQueues: [`no-such-queue-${run}`, named] },
+      handle.db,
+      (l) => logs.push(l),
+    ).start();
+    try {
+      const sample = await waitUntil("a sample over AMQP", async () => {
+        const r = await client.query("select ready, consumers from rabbitmq_queue_samples where queue = $1", [named]);
+        return r.rows[0];
+      }, 20_000, 250);
+      expect(sample).toEqual({ ready: "7", consumers: 0 });
+      expect(c.lastError).toMatch(/ECONNREFUSED|fetch failed/);
+      expect(logs.join("\n")).toMatch(new RegExp(`no-such-queue-${run}.*404|NOT_FOUND`));
+    } finally {
+      await c.stop();
+      await handle.close();
     }
   });
 });

@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { fetchJson } from "@/app/_components/fetch-json";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { ConsumerGroupDetail } from "@/app/_server/kafka";
 import { prepareLagSeries, timeRanges, type TimeRange } from "@/lib/charts/lag-series";
@@ -14,11 +15,7 @@ export function GroupDetail({ cluster, group }: { cluster: string; group: string
   const range = (Object.keys(timeRanges).includes(url.get("range")) ? url.get("range") : "1h") as TimeRange;
   const { data, error } = useQuery({
     queryKey: ["consumer-group", cluster, group, range],
-    queryFn: async (): Promise<ConsumerGroupDetail> => {
-      const r = await fetch(`/api/v1/kafka/consumer-groups/${encodeURIComponent(cluster)}/${encodeURIComponent(group)}?range=${range}`);
-      if (!r.ok) throw new Error(((await r.json()) as { error?: { message?: string } }).error?.message ?? `HTTP ${r.status}`);
-      return r.json();
-    },
+    queryFn: () => fetchJson<ConsumerGroupDetail>(`/api/v1/kafka/consumer-groups/${encodeURIComponent(cluster)}/${encodeURIComponent(group)}?range=${range}`),
     refetchInterval: 5000,
     placeholderData: keepPreviousData,
   });

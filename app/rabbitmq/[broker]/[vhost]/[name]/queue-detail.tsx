@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { fetchJson } from "@/app/_components/fetch-json";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { QueueDetail } from "@/app/_server/rabbitmq";
 import { prepareTimeSeries, timeRanges, type TimeRange } from "@/lib/charts/lag-series";
@@ -14,11 +15,7 @@ export function QueueDetailView({ broker, vhost, name }: { broker: string; vhost
   const range = (Object.keys(timeRanges).includes(url.get("range")) ? url.get("range") : "1h") as TimeRange;
   const { data, error } = useQuery({
     queryKey: ["queue", broker, vhost, name, range],
-    queryFn: async (): Promise<QueueDetail> => {
-      const r = await fetch(`/api/v1/rabbitmq/queues/${encodeURIComponent(broker)}/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}?range=${range}`);
-      if (!r.ok) throw new Error(((await r.json()) as { error?: { message?: string } }).error?.message ?? `HTTP ${r.status}`);
-      return r.json();
-    },
+    queryFn: () => fetchJson<QueueDetail>(`/api/v1/rabbitmq/queues/${encodeURIComponent(broker)}/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}?range=${range}`),
     refetchInterval: 5000,
     placeholderData: keepPreviousData,
   });
