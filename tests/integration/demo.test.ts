@@ -116,10 +116,10 @@ describe("demo services", () => {
       60_000,
       1000,
     );
-    expect(crossing.services).toEqual(["inventory-service", "notification-service", "order-service", "payment-service"]);
+    expect(crossing.services).toEqual(expect.arrayContaining(["inventory-service", "notification-service", "order-service", "payment-service"]));
     const systems = await client.query("select distinct messaging_system from spans where trace_id = $1 and messaging_system is not null", [crossing.trace_id]);
     expect(systems.rows.map((r) => r.messaging_system).sort()).toEqual(["kafka", "rabbitmq"]);
-    const services = await client.query("select distinct service from spans");
-    expect(services.rows.map((r) => r.service)).toEqual(expect.arrayContaining(["analytics-service"]));
+    // the slow group's consumer exports spans too (its first message can take a while: it joins, then sleeps per message)
+    await waitUntil("spans from the slow consumer", async () => (await client.query("select 1 from spans where service = 'analytics-service' limit 1")).rowCount, 60_000, 1000);
   });
 });
