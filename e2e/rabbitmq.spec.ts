@@ -48,3 +48,37 @@ test("queues API and RabbitMQ dead letters in the shared dead-letters API", asyn
   expect(full.headers["x-death"][0]).toMatchObject({ queue: source, reason: "rejected" });
   expect(JSON.parse(full.payload.text)).toHaveProperty("orderId");
 });
+
+test("the dead-letter list shows the demo's rejected payments with their reason", async ({ page }) => {
+  await page.goto(`/dead-letters?system=rabbitmq&source=${dlq}`);
+  const first = page.getByTestId("dead-letters-table").locator("tbody tr").first();
+  await expect(first).toContainText(dlq, { timeout: 60_000 });
+  await expect(first).toContainText("rejected");
+  await expect(first).toContainText(source);
+  await expect(page.getByLabel("System")).toHaveValue("rabbitmq");
+});
+
+test("queue depths the API reports equal rabbitmqctl list_queues", async ({ request }) => {
+  const { execFileSync } = await import("node:child_process");
+  const amqp = (await import("amqplib")).default;
+  const q = `e2e.depth.${process.env.E2E_RUN}`;
+  const conn = await amqp.connect("amqp://guest:guest@127.0.0.1:5672");
+  const ch = await conn.createConfirmChannel();
+  await ch.assertQueue(q, { durable: false });
+  for (let i = 0; i < 37; i++) ch.sendToQueue(q, Buffer.from(String(i)));
+  await ch.waitForConfirms();
+  const truth = () =>
+    execFileSync("rabbitmqctl", ["-q", "list_queues", "name", "messages_ready", "messages_unacknowledged"], { encoding: "utf8" })
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/))
+      .find((c) => c[0] === q);
+  expect(truth()).toEqual([q, "37", "0"]);
+  await expect
+    .poll(async () => {
+      const item = (await (await request.get(`/api/v1/rabbitmq/queues?q=${q}`)).json()).items[0];
+      return item ? [item.name, String(item.ready), String(item.unacked)] : null;
+    }, { timeout: 30_000 })
+    .toEqual(truth());
+  await ch.deleteQueue(q);
+  await conn.close();
+});
