@@ -67,7 +67,7 @@ test("dead letters from the demo's .DLT are listed and shown as text, never as H
   expect((await request.get("/api/v1/dead-letters?traceId=nothex")).status()).toBe(400);
   expect((await request.get("/api/v1/dead-letters/999999999")).status()).toBe(404);
 
-  await page.goto(`/dead-letters?system=kafka`);
+  await page.goto(`/dead-letters?system=kafka&source=shop.orders.DLT`);
   await page.getByTestId("dead-letters-table").locator("tbody tr a").first().click();
   await expect(page.getByTestId("payload")).toContainText("orderId");
   await expect(page.getByTestId("headers")).toContainText("kafka_dlt-original-topic");
