@@ -2,7 +2,7 @@ import "../otel";
 import { Kafka, logLevel } from "kafkajs";
 import { loadKnobs, sleep } from "../knobs";
 import { topology } from "../topology";
-import { shutdownTelemetry } from "../otel";
+import { runService } from "../service";
 
 /** A deliberately slow consumer group on shop.orders: DEMO_SLOW_MS per message, so its lag grows under load. */
 const knobs = loadKnobs();
@@ -25,14 +25,6 @@ async function main() {
   console.log(`analytics-service: consuming ${topology.kafka.orders} slowly (${knobs.DEMO_SLOW_MS} ms per message)`);
 }
 
-async function stop() {
+runService("analytics-service", main, async () => {
   await consumer.disconnect().catch(() => undefined);
-  await shutdownTelemetry();
-  process.exit(0);
-}
-process.on("SIGTERM", () => void stop());
-process.on("SIGINT", () => void stop());
-main().catch((e) => {
-  console.error(`analytics-service: ${(e as Error).message}`);
-  process.exit(1);
 });

@@ -4,8 +4,8 @@ import { Kafka, logLevel, type KafkaMessage } from "kafkajs";
 import { loadKnobs, sleep } from "../knobs";
 import { orderSchema } from "../order";
 import { topology } from "../topology";
-import { shutdownTelemetry } from "../otel";
 import { springDltHeaders } from "../dlt";
+import { lifecycle, runService } from "../service";
 
 /**
  * Consumes shop.orders (group shop-inventory), reserves stock and asks for payment on RabbitMQ.
@@ -18,7 +18,6 @@ const consumer = kafka.consumer({ groupId: topology.kafka.inventoryGroup });
 const dltProducer = kafka.producer();
 let channel: amqp.ConfirmChannel;
 let conn: amqp.ChannelModel;
-let stopping = false;
 
 class PoisonOrderError extends Error {
   override name = "com.example.shop.PoisonOrderException";
@@ -40,7 +39,7 @@ async function main() {
   conn = await amqp.connect(knobs.RABBITMQ_URL);
   conn.on("error", (e) => console.error(`inventory-service: rabbitmq: ${e.message}`));
   conn.on("close", () => {
-    if (stopping) return;
+    if (lifecycle.stopping) return;
     console.error("inventory-service: rabbitmq connection closed, exiting to be restarted");
     process.exit(1);
   });
@@ -89,17 +88,8 @@ async function main() {
   console.log("inventory-service: consuming", topology.kafka.orders);
 }
 
-async function stop() {
-  stopping = true;
+runService("inventory-service", main, async () => {
   await consumer.disconnect().catch(() => undefined);
   await dltProducer.disconnect().catch(() => undefined);
   await conn?.close().catch(() => undefined);
-  await shutdownTelemetry();
-  process.exit(0);
-}
-process.on("SIGTERM", () => void stop());
-process.on("SIGINT", () => void stop());
-main().catch((e) => {
-  console.error(`inventory-service: ${(e as Error).message}`);
-  process.exit(1);
 });

@@ -2,19 +2,18 @@ import "../otel";
 import amqp from "amqplib";
 import { loadKnobs } from "../knobs";
 import { topology } from "../topology";
-import { shutdownTelemetry } from "../otel";
+import { lifecycle, runService } from "../service";
 
 /** Consumes shop.notifications.email and "sends" the receipt. The last step of an order's workflow. */
 const knobs = loadKnobs();
 let conn: amqp.ChannelModel;
-let stopping = false;
 let sent = 0;
 
 async function main() {
   conn = await amqp.connect(knobs.RABBITMQ_URL);
   conn.on("error", (e) => console.error(`notification-service: ${e.message}`));
   conn.on("close", () => {
-    if (stopping) return;
+    if (lifecycle.stopping) return;
     console.error("notification-service: connection closed, exiting to be restarted");
     process.exit(1);
   });
@@ -29,15 +28,6 @@ async function main() {
   console.log("notification-service: consuming", topology.rabbit.notificationsQueue);
 }
 
-async function stop() {
-  stopping = true;
+runService("notification-service", main, async () => {
   await conn?.close().catch(() => undefined);
-  await shutdownTelemetry();
-  process.exit(0);
-}
-process.on("SIGTERM", () => void stop());
-process.on("SIGINT", () => void stop());
-main().catch((e) => {
-  console.error(`notification-service: ${(e as Error).message}`);
-  process.exit(1);
 });

@@ -5,7 +5,7 @@ import { Kafka, logLevel, type Producer } from "kafkajs";
 import { loadKnobs } from "../knobs";
 import { newOrderSchema, type Order } from "../order";
 import { topology } from "../topology";
-import { shutdownTelemetry } from "../otel";
+import { runService } from "../service";
 
 /** HTTP POST /orders → Kafka topic shop.orders (key: order id). */
 const knobs = loadKnobs();
@@ -55,15 +55,7 @@ async function main() {
   server.listen(knobs.DEMO_ORDER_PORT, "127.0.0.1", () => console.log(`order-service: POST http://127.0.0.1:${knobs.DEMO_ORDER_PORT}/orders`));
 }
 
-async function stop() {
+runService("order-service", main, async () => {
   server.close();
   await producer.disconnect().catch(() => undefined);
-  await shutdownTelemetry();
-  process.exit(0);
-}
-process.on("SIGTERM", () => void stop());
-process.on("SIGINT", () => void stop());
-main().catch((e) => {
-  console.error(`order-service: ${(e as Error).message}`);
-  process.exit(1);
 });

@@ -3,7 +3,7 @@ import amqp from "amqplib";
 import { loadKnobs } from "../knobs";
 import { orderSchema } from "../order";
 import { topology } from "../topology";
-import { shutdownTelemetry } from "../otel";
+import { lifecycle, runService } from "../service";
 
 /**
  * Consumes shop.payments.requests with manual acks. A transient gateway failure is retried by republishing with
@@ -12,13 +12,12 @@ import { shutdownTelemetry } from "../otel";
  */
 const knobs = loadKnobs();
 let conn: amqp.ChannelModel;
-let stopping = false;
 
 async function main() {
   conn = await amqp.connect(knobs.RABBITMQ_URL);
   conn.on("error", (e) => console.error(`payment-service: ${e.message}`));
   conn.on("close", () => {
-    if (stopping) return;
+    if (lifecycle.stopping) return;
     console.error("payment-service: connection closed, exiting to be restarted");
     process.exit(1);
   });
@@ -66,15 +65,6 @@ async function main() {
   console.log("payment-service: consuming", topology.rabbit.paymentsQueue);
 }
 
-async function stop() {
-  stopping = true;
+runService("payment-service", main, async () => {
   await conn?.close().catch(() => undefined);
-  await shutdownTelemetry();
-  process.exit(0);
-}
-process.on("SIGTERM", () => void stop());
-process.on("SIGINT", () => void stop());
-main().catch((e) => {
-  console.error(`payment-service: ${(e as Error).message}`);
-  process.exit(1);
 });

@@ -1,11 +1,10 @@
 import "../otel";
 import { loadKnobs, sleep } from "../knobs";
-import { shutdownTelemetry } from "../otel";
+import { lifecycle, runService } from "../service";
 
 /** Posts orders to the order service at DEMO_RATE per second; a share carries the failure knobs. */
 const knobs = loadKnobs();
 const skus = ["kettle", "teapot", "mug", "grinder", "filter"];
-let stopping = false;
 let posted = 0;
 
 function nextOrder() {
@@ -29,7 +28,7 @@ async function main() {
   }
   const gap = 1000 / knobs.DEMO_RATE;
   console.log(`traffic: posting ${knobs.DEMO_RATE} orders/s to ${url}`);
-  while (!stopping) {
+  while (!lifecycle.stopping) {
     const started = Date.now();
     try {
       const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(nextOrder()) });
@@ -43,14 +42,4 @@ async function main() {
   }
 }
 
-async function stop() {
-  stopping = true;
-  await shutdownTelemetry();
-  process.exit(0);
-}
-process.on("SIGTERM", () => void stop());
-process.on("SIGINT", () => void stop());
-main().catch((e) => {
-  console.error(`traffic: ${(e as Error).message}`);
-  process.exit(1);
-});
+runService("traffic", main);
