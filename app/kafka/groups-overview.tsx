@@ -9,6 +9,7 @@ import { formatDuration } from "@/lib/kafka/view";
 import { Sparkline } from "../_components/sparkline";
 import { StatusBadge } from "../_components/status-badge";
 import { RefreshSelect } from "../_components/refresh-select";
+import { SortHeaders } from "../_components/sort-headers";
 import { useUrlState } from "../_components/use-url-state";
 
 const statuses = ["OK", "WARN", "STALL", "STOP", "REWIND"];
@@ -70,14 +71,7 @@ export function GroupsOverview() {
         <table className="grid-table" data-testid="groups-table">
           <thead>
             <tr>
-              {columns.map(([key, label]) => (
-                <th key={key} aria-sort={sort === key ? (dir === "asc" ? "ascending" : "descending") : "none"}>
-                  <button type="button" className="th-button" onClick={() => sortBy(key)}>
-                    {label}
-                    {sort === key ? (dir === "asc" ? " ▲" : " ▼") : ""}
-                  </button>
-                </th>
-              ))}
+              <SortHeaders columns={columns} sort={sort} dir={dir} onSort={sortBy} />
               <th>Cluster</th>
               <th>State</th>
               <th>Members</th>

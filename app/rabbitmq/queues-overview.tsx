@@ -8,6 +8,7 @@ import { sparkline } from "@/lib/charts/lag-series";
 import { formatDuration } from "@/lib/kafka/view";
 import { Sparkline } from "../_components/sparkline";
 import { RefreshSelect } from "../_components/refresh-select";
+import { SortHeaders } from "../_components/sort-headers";
 import { useUrlState } from "../_components/use-url-state";
 
 const columns: [key: string, label: string][] = [
@@ -69,14 +70,7 @@ export function QueuesOverview() {
         <table className="grid-table" data-testid="queues-table">
           <thead>
             <tr>
-              {columns.map(([key, label]) => (
-                <th key={key} aria-sort={sort === key ? (dir === "asc" ? "ascending" : "descending") : "none"}>
-                  <button type="button" className="th-button" onClick={() => sortBy(key)}>
-                    {label}
-                    {sort === key ? (dir === "asc" ? " ▲" : " ▼") : ""}
-                  </button>
-                </th>
-              ))}
+              <SortHeaders columns={columns} sort={sort} dir={dir} onSort={sortBy} />
               <th>Drains in</th>
               <th>Dead letters go to / come from</th>
               <th>Last 15 min</th>

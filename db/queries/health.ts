@@ -1,15 +1,10 @@
 import { sql } from "drizzle-orm";
+import type { HealthReport } from "../../lib/health";
 import type { Db } from "../client";
 import { sourceHealth } from "../schema";
 
-export interface SourceHealthRow {
-  system: string;
-  name: string;
-  healthy: boolean;
-  error: string | null;
-  details: Record<string, unknown>;
-  checkedAt: Date;
-}
+/** A collectors' report on one source, as stored; the dashboard summarises these (lib/health.ts). */
+export type SourceHealthRow = HealthReport;
 
 export async function upsertSourceHealth(db: Db, rows: SourceHealthRow[]): Promise<void> {
   if (rows.length === 0) return;
