@@ -3,7 +3,7 @@ import { createDb, type DbHandle } from "../db/client";
 import { runMigrations } from "../db/migrate";
 
 /** A migrated database of the benchmark's own, beside the configured one; `drop` removes it. */
-export async function benchDatabase(databaseUrl: string, run: string): Promise<{ handle: DbHandle; drop: () => Promise<void> }> {
+export async function benchDatabase(databaseUrl: string, run: string): Promise<{ handle: DbHandle; url: string; drop: () => Promise<void> }> {
   const name = `switchyard_bench_${run}`;
   const adminUrl = new URL(databaseUrl);
   adminUrl.pathname = "/postgres";
@@ -16,6 +16,7 @@ export async function benchDatabase(databaseUrl: string, run: string): Promise<{
   const handle = createDb(url.toString(), { max: 3 });
   return {
     handle,
+    url: url.toString(),
     drop: async () => {
       await handle.close();
       await admin.query(`drop database ${name} with (force)`);

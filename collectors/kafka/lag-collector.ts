@@ -122,9 +122,9 @@ export class LagCollector {
       this.opts.include,
       this.opts.exclude,
     );
-    const described = ids.length ? (await admin.describeGroups(ids)).groups : [];
-    const committed = await Promise.all(ids.map((groupId) => admin.fetchOffsets({ groupId }).then((topics) => ({ groupId, topics }))));
+    const { described, committed } = ids.length ? await wire.groups(ids) : { described: [], committed: [] };
 
+    const describedById = new Map(described.map((d) => [d.groupId, d]));
     const members = new Map<string, GroupMember[]>();
     for (const g of described) {
       members.set(
@@ -230,7 +230,11 @@ export class LagCollector {
     // health over the window
     const windowMs = this.opts.intervalMs * (this.opts.windowSamples - 1);
     const byGroup = new Map<string, Row[]>();
-    for (const r of rows) byGroup.set(r.groupId, [...(byGroup.get(r.groupId) ?? []), r]);
+    for (const r of rows) {
+      const list = byGroup.get(r.groupId);
+      if (list) list.push(r);
+      else byGroup.set(r.groupId, [r]);
+    }
     const live = new Set<string>();
     const groupRows: Parameters<typeof writeLagPoll>[3] = [];
     const changes: { groupId: string; status: string; reason: string }[] = [];
@@ -256,7 +260,7 @@ export class LagCollector {
       const secs = prs.map((r) => r.lagSeconds).filter((s): s is number => s !== null);
       const status = worstStatus(prs.map((r) => r.status));
       const rates = groupRates(windows, totalLag ?? 0);
-      const desc = described.find((d) => d.groupId === groupId);
+      const desc = describedById.get(groupId);
       const gm = members.get(groupId) ?? [];
       groupRows.push({
         cluster: this.cluster.name,

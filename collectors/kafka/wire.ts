@@ -1,4 +1,4 @@
-import type { Kafka } from "kafkajs";
+import type { GroupDescription, Kafka } from "kafkajs";
 
 /**
  * Batched Kafka requests that kafkajs's public admin API does not offer: ListOffsets for many topics in one request
@@ -19,6 +19,12 @@ interface WireBroker {
   }>;
 }
 
+interface WireCoordinator {
+  nodeId: number;
+  describeGroups(req: { groupIds: string[] }): Promise<{ groups: GroupDescription[] }>;
+  offsetFetch(req: { groupId: string; topics: [] }): Promise<{ responses: { topic: string; partitions: { partition: number; offset: string }[] }[] }>;
+}
+
 interface WireCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
@@ -26,7 +32,8 @@ interface WireCluster {
   refreshMetadata(): Promise<void>;
   findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
-  findBroker(q: { nodeId: string }): Promise<WireBroker>;
+  findBroker(q: { nodeId: string }): Promise<WireBroker & WireCoordinator>;
+  findGroupCoordinator(q: { groupId: string }): Promise<WireCoordinator>;
   fetchTopicsOffset(topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[]): Promise<
     { topic: string; partitions: { partition: number; offset: string }[] }[]
   >;
@@ -55,6 +62,54 @@ export class KafkaWire {
 
   disconnect(): Promise<void> {
     return this.cluster.disconnect();
+  }
+
+  /**
+   * Descriptions and committed offsets of the groups: one DescribeGroups per coordinator and one OffsetFetch per
+   * group (kafkajs speaks OffsetFetch up to v4, one group per request). kafkajs's admin looks up every group's
+   * coordinator again on every call (a FindCoordinator request per group, twice per poll); here each group's
+   * coordinator is remembered, and forgotten and looked up again when a request to it fails.
+   */
+  async groups(groupIds: string[]): Promise<{ described: GroupDescription[]; committed: { groupId: string; topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }[] }> {
+    try {
+      return await this.groupsOnce(groupIds);
+    } catch {
+      for (const g of groupIds) this.coordinators.delete(g); // moved, or the broker restarted: look them up again
+      return this.groupsOnce(groupIds);
+    }
+  }
+
+  private readonly coordinators = new Map<string, number>();
+
+  private async groupsOnce(groupIds: string[]) {
+    await Promise.all(
+      groupIds
+        .filter((g) => !this.coordinators.has(g))
+        .map(async (groupId) => this.coordinators.set(groupId, (await this.cluster.findGroupCoordinator({ groupId })).nodeId)),
+    );
+    const byCoordinator = new Map<number, string[]>();
+    for (const g of groupIds) {
+      const id = this.coordinators.get(g)!;
+      const list = byCoordinator.get(id);
+      if (list) list.push(g);
+      else byCoordinator.set(id, [g]);
+    }
+    const described: GroupDescription[] = [];
+    const committed: { groupId: string; topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }[] = [];
+    await Promise.all(
+      [...byCoordinator].map(async ([nodeId, ids]) => {
+        const broker = await this.cluster.findBroker({ nodeId: String(nodeId) });
+        const [d, offsets] = await Promise.all([
+          broker.describeGroups({ groupIds: ids }),
+          Promise.all(ids.map(async (groupId) => ({ groupId, topics: (await broker.offsetFetch({ groupId, topics: [] })).responses }))),
+        ]);
+        described.push(...d.groups);
+        committed.push(...offsets);
+      }),
+    );
+    const wanted = new Set(groupIds);
+    for (const g of this.coordinators.keys()) if (!wanted.has(g)) this.coordinators.delete(g); // deleted groups
+    return { described, committed };
   }
 
   /** Partition ids of each (existing) topic, from fresh metadata. */

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, lt, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../client";
+import { bulkInsert } from "./bulk";
 import { kafkaGroupStatus, kafkaGroupStatusHistory, kafkaLagRollups, kafkaLagSamples, type GroupMember } from "../schema";
 
 export type LagSampleRow = typeof kafkaLagSamples.$inferInsert;
@@ -15,40 +16,22 @@ export async function writeLagPoll(
   at: Date,
 ): Promise<void> {
   await db.transaction(async (tx) => {
-    for (let i = 0; i < samples.length; i += 1000) await tx.insert(kafkaLagSamples).values(samples.slice(i, i + 1000));
+    if (samples.length) await tx.execute(bulkInsert(kafkaLagSamples, samples));
     if (groups.length) {
-      await tx
-        .insert(kafkaGroupStatus)
-        .values(groups)
-        .onConflictDoUpdate({
-          target: [kafkaGroupStatus.cluster, kafkaGroupStatus.groupId],
-          set: {
-            state: sql`excluded.state`,
-            status: sql`excluded.status`,
-            totalLag: sql`excluded.total_lag`,
-            maxLagSeconds: sql`excluded.max_lag_seconds`,
-            etaSeconds: sql`excluded.eta_seconds`,
-            consumeRate: sql`excluded.consume_rate`,
-            produceRate: sql`excluded.produce_rate`,
-            members: sql`excluded.members`,
-            memberDetails: sql`excluded.member_details`,
-            error: sql`null`,
-            evaluatedAt: sql`excluded.evaluated_at`,
-          },
-        });
+      await tx.execute(sql`${bulkInsert(kafkaGroupStatus, groups)}
+        on conflict (cluster, group_id) do update set
+          state = excluded.state, status = excluded.status, total_lag = excluded.total_lag,
+          max_lag_seconds = excluded.max_lag_seconds, eta_seconds = excluded.eta_seconds,
+          consume_rate = excluded.consume_rate, produce_rate = excluded.produce_rate, members = excluded.members,
+          member_details = excluded.member_details, error = null, evaluated_at = excluded.evaluated_at`);
       // per-minute rollup kept current on every poll, so long ranges never scan raw samples
       const bucket = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
-      await tx
-        .insert(kafkaLagRollups)
-        .values(groups.map((g) => ({ cluster, groupId: g.groupId, bucket, totalLag: g.totalLag ?? 0, maxLagSeconds: g.maxLagSeconds ?? null, samples: 1 })))
-        .onConflictDoUpdate({
-          target: [kafkaLagRollups.cluster, kafkaLagRollups.groupId, kafkaLagRollups.bucket],
-          set: {
-            totalLag: sql`greatest(${kafkaLagRollups.totalLag}, excluded.total_lag)`,
-            maxLagSeconds: sql`greatest(${kafkaLagRollups.maxLagSeconds}, excluded.max_lag_seconds)`,
-            samples: sql`${kafkaLagRollups.samples} + 1`,
-          },
-        });
+      const rollups = groups.map((g) => ({ cluster, groupId: g.groupId, bucket, totalLag: g.totalLag ?? 0, maxLagSeconds: g.maxLagSeconds ?? null, samples: 1 }));
+      await tx.execute(sql`${bulkInsert(kafkaLagRollups, rollups)}
+        on conflict (cluster, group_id, bucket) do update set
+          total_lag = greatest(kafka_lag_rollups.total_lag, excluded.total_lag),
+          max_lag_seconds = greatest(kafka_lag_rollups.max_lag_seconds, excluded.max_lag_seconds),
+          samples = kafka_lag_rollups.samples + 1`);
     }
     // groups that no longer exist on the cluster leave the overview (their history stays)
     const live = groups.map((g) => g.groupId);

@@ -1,0 +1,47 @@
+import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+
+/**
+ * `insert into <table> (<columns>) select <columns> from json_populate_recordset(null::<table>, $1)`: many rows in one
+ * statement and one parameter, a JSON array Postgres turns into rows of the table's own column types.
+ * Drizzle's `.values(rows)` sends rows × columns parameters (6,000 lag samples: 66,000), and building and binding
+ * those dominated the collectors' writes in time and garbage; arrays per column (`unnest`) still cost node-postgres
+ * ~3 MB of string building per 6,000 rows. JSON.stringify is native and makes one string. See docs/benchmarks.md.
+ * Rows are the same `$inferInsert` objects `.values()` takes; each value goes through its column's driver mapping
+ * (dates become ISO strings), json/jsonb values stay as JSON, bytea becomes `\x` hex. Columns are those the first row
+ * names; a row missing one gets null (not the column default). Append `on conflict ...` / `returning ...`:
+ * sql`${bulkInsert(table, rows)} on conflict do nothing`.
+ */
+export function bulkInsert<T extends PgTable>(table: T, rows: T["$inferInsert"][]): SQL {
+  if (rows.length === 0) throw new Error("bulkInsert: no rows");
+  const columns = getTableColumns(table);
+  const first = rows[0] as Record<string, unknown>;
+  const keys = Object.keys(first).filter((k) => k in columns && first[k] !== undefined);
+  const cols = keys.map((k) => {
+    const col = columns[k]!;
+    const type = col.getSQLType();
+    const map =
+      type === "json" || type === "jsonb"
+        ? (v: unknown) => v
+        : type === "bytea"
+          ? (v: unknown) => `\\x${(v as Buffer).toString("hex")}`
+          : (v: unknown) => col.mapToDriverValue(v);
+    return { key: k, name: col.name, map };
+  });
+  const json = JSON.stringify(
+    rows.map((r) => {
+      const o: Record<string, unknown> = {};
+      for (const c of cols) {
+        const v = (r as Record<string, unknown>)[c.key];
+        o[c.name] = v === null || v === undefined ? null : c.map(v);
+      }
+      return o;
+    }),
+  );
+  const names = sql.join(
+    cols.map((c) => sql.identifier(c.name)),
+    sql`, `,
+  );
+  const t = sql.identifier(getTableName(table));
+  return sql`insert into ${t} (${names}) select ${names} from json_populate_recordset(null::${t}, ${json}::json)`;
+}
