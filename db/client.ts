@@ -20,5 +20,8 @@ export function createDb(url: string, opts: { max?: number; application?: string
   });
   // An idle client losing its connection (Postgres restarted) must not crash the process.
   pool.on("error", (err) => console.warn(`[db] idle connection error: ${err.message}`));
+  // A checked-out client whose connection drops between two queries (inside a transaction, say) emits 'error' too,
+  // and with no listener that ends the process. Its next query fails and that failure is what callers see and report.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   return { db: drizzle(pool, { schema }), pool, close: () => pool.end() };
 }

@@ -66,6 +66,12 @@ export const queueColumns = [
   "message_stats.redeliver_details.rate",
 ].join(",");
 
+class ManagementNotFound extends Error {
+  constructor(path: string) {
+    super(`management API ${path}: not found`);
+  }
+}
+
 export class ManagementApi {
   private readonly auth: string;
   constructor(private readonly broker: RabbitBrokerConfig, private readonly timeoutMs = 10_000) {
@@ -75,15 +81,23 @@ export class ManagementApi {
   private async get<T>(path: string, schema: z.ZodType<T>): Promise<T> {
     const res = await fetch(`${this.broker.managementUrl}${path}`, { headers: { authorization: this.auth }, signal: AbortSignal.timeout(this.timeoutMs) });
     if (res.status === 401) throw new Error("management API: 401, wrong user or password");
+    if (res.status === 404) throw new ManagementNotFound(path.split("?")[0]!);
     if (!res.ok) throw new Error(`management API ${path.split("?")[0]} answered ${res.status}`);
     const parsed = schema.safeParse(await res.json());
     if (!parsed.success) throw new Error(`management API ${path.split("?")[0]}: unexpected response (${parsed.error.issues[0]?.message})`);
     return parsed.data;
   }
 
-  /** Every queue, `pageSize` at a time (the API's maximum is 500); after the first page, `parallel` pages at once. */
-  async queues(pageSize = 500, parallel = 3): Promise<ManagementQueue[]> {
-    const page = (n: number) => this.get(`/api/queues?page=${n}&page_size=${pageSize}&pagination=true&columns=${queueColumns}`, pageSchema);
+  /**
+   * Every queue, `pageSize` at a time (the API's maximum is 500); after the first page, `parallel` pages at once.
+   * `onPage` sees each page as it arrives, so the caller can work on it while the broker serves the next.
+   */
+  async queues(pageSize = 500, parallel = 3, onPage: (items: ManagementQueue[]) => void = () => undefined): Promise<ManagementQueue[]> {
+    const page = (n: number) =>
+      this.get(`/api/queues?page=${n}&page_size=${pageSize}&pagination=true&columns=${queueColumns}`, pageSchema).then((p) => {
+        onPage(p.items);
+        return p;
+      });
     const first = await page(1);
     const pages: ManagementQueue[][] = [first.items];
     for (let n = 2; n <= first.page_count; n += parallel) {
@@ -97,7 +111,34 @@ export class ManagementApi {
     return this.get(`/api/exchanges?columns=name,vhost,type`, z.array(exchangeSchema));
   }
 
-  bindings() {
-    return this.get(`/api/bindings?columns=source,vhost,destination,destination_type,routing_key`, z.array(bindingSchema));
+  /**
+   * The bindings whose source is one of `exchanges`, and, following exchange-to-exchange bindings (up to `depth`
+   * hops), those of the exchanges they lead to. What the dead-letter topology needs, without `/api/bindings`, which
+   * lists every queue's implicit default-exchange binding (10,000 queues: 1.1 MB and ~350 ms of the broker's time).
+   * An exchange that does not exist has no bindings.
+   */
+  async bindingsFrom(exchanges: { vhost: string; name: string }[], depth = 5): Promise<z.infer<typeof bindingSchema>[]> {
+    const out: z.infer<typeof bindingSchema>[] = [];
+    const seen = new Set<string>();
+    let next = exchanges;
+    for (let hop = 0; hop <= depth && next.length > 0; hop++) {
+      const todo = next.filter((e) => !seen.has(`${e.vhost}\u0000${e.name}`));
+      for (const e of todo) seen.add(`${e.vhost}\u0000${e.name}`);
+      const found: z.infer<typeof bindingSchema>[] = [];
+      for (let i = 0; i < todo.length; i += 8) {
+        const lists = await Promise.all(
+          todo.slice(i, i + 8).map((e) =>
+            this.get(`/api/exchanges/${encodeURIComponent(e.vhost)}/${encodeURIComponent(e.name)}/bindings/source?columns=source,vhost,destination,destination_type,routing_key`, z.array(bindingSchema)).catch((err: unknown) => {
+              if (err instanceof ManagementNotFound) return [];
+              throw err;
+            }),
+          ),
+        );
+        found.push(...lists.flat());
+      }
+      out.push(...found);
+      next = found.filter((b) => b.destination_type === "exchange").map((b) => ({ vhost: b.vhost, name: b.destination }));
+    }
+    return out;
   }
 }

@@ -1,9 +1,9 @@
 import amqp from "amqplib";
 import type { RabbitBrokerConfig } from "../../lib/config/env";
 import { errorMessage } from "../../lib/errors";
-import { deadLetterTopology, queueKey } from "../../lib/rabbitmq/topology";
+import { deadLetterExchanges, deadLetterTopology, queueKey } from "../../lib/rabbitmq/topology";
 import type { Db } from "../../db/client";
-import { writeQueuePoll, type QueueRow, type QueueSampleRow } from "../../db/queries/rabbitmq";
+import { insertQueueSamples, writeQueuePoll, type QueueRow, type QueueSampleRow } from "../../db/queries/rabbitmq";
 import { PollLoop } from "../poll-loop";
 import { ManagementApi, type ManagementQueue } from "./management";
 
@@ -32,6 +32,8 @@ export class QueueCollector {
   /** the definition last written per queue, so unchanged ones are not rewritten every poll */
   private readonly written = new Map<string, string>();
   private lastFullWrite = 0;
+  /** every queue the last successful poll saw */
+  private lastNames: Set<string> | null = null;
   /** dead-letter queues found by the last poll, for the capture */
   deadLetterQueues: DeadLetterQueueRef[] = [];
   lastError: string | null = null;
@@ -70,16 +72,31 @@ export class QueueCollector {
 
   async pollOnce(): Promise<{ queues: number; deadLetterQueues: number }> {
     const at = new Date();
-    const [queues, exchanges, bindings] = await Promise.all([this.api.queues(), this.api.exchanges(), this.api.bindings()]);
+    // each page's samples are written while the broker serves the next pages (they need nothing from other pages)
+    const sampleWrites: Promise<void>[] = [];
+    const listed = Promise.all([
+      this.api.queues(500, 3, (page) => {
+        if (page.length === 0) return;
+        const write = insertQueueSamples(this.db, page.map((q) => this.sample(q, at)));
+        // observed now, so a write failing while later pages are listed is not an unhandled rejection (which would
+        // end the process); awaited below, where it fails the poll
+        write.catch(() => undefined);
+        sampleWrites.push(write);
+      }),
+      this.api.exchanges(),
+    ]);
+    const [queues, exchanges] = await listed;
+    await Promise.all(sampleWrites);
     const policyOf = (q: ManagementQueue) => (Array.isArray(q.effective_policy_definition) ? {} : (q.effective_policy_definition ?? {}));
+    const topoQueues = queues.map((q) => ({ vhost: q.vhost, name: q.name, arguments: q.arguments, effectivePolicy: policyOf(q) }));
+    const bindings = await this.api.bindingsFrom(deadLetterExchanges(topoQueues));
     const topo = deadLetterTopology(
-      queues.map((q) => ({ vhost: q.vhost, name: q.name, arguments: q.arguments, effectivePolicy: policyOf(q) })),
+      topoQueues,
       exchanges,
       bindings.map((b) => ({ vhost: b.vhost, source: b.source, destination: b.destination, destinationType: b.destination_type, routingKey: b.routing_key })),
       this.opts.dlqPatterns,
     );
     const rows: QueueRow[] = [];
-    const samples: QueueSampleRow[] = [];
     const dlqs: DeadLetterQueueRef[] = [];
     for (const q of queues) {
       const t = topo.get(queueKey(q.vhost, q.name));
@@ -102,22 +119,6 @@ export class QueueCollector {
         captureMode,
         updatedAt: at,
       });
-      const stats = q.message_stats ?? {};
-      samples.push({
-        broker: this.broker.name,
-        vhost: q.vhost,
-        queue: q.name,
-        ready: q.messages_ready,
-        unacked: q.messages_unacknowledged,
-        consumers: q.consumers,
-        consumerCapacity: q.consumer_capacity ?? q.consumer_utilisation ?? null,
-        publishRate: stats.publish_details?.rate ?? null,
-        deliverRate: stats.deliver_get_details?.rate ?? null,
-        ackRate: stats.ack_details?.rate ?? null,
-        redeliverRate: stats.redeliver_details?.rate ?? null,
-        headMessageAgeSeconds: q.head_message_timestamp ? Math.max(0, at.getTime() / 1000 - q.head_message_timestamp) : null,
-        sampledAt: at,
-      });
       if (isDlq) dlqs.push({ vhost: q.vhost, name: q.name, type: q.type, sources: t?.deadLetterSources ?? [] });
     }
     // write only definitions that changed; refresh every row now and then so updated_at stays meaningful
@@ -131,11 +132,34 @@ export class QueueCollector {
       return true;
     });
     if (refreshAll) this.lastFullWrite = at.getTime();
-    await writeQueuePoll(this.db, this.broker.name, changed, samples, queues.map((q) => ({ vhost: q.vhost, name: q.name })));
+    // queues that are gone are removed only when the set of names changed (the delete compares all of them)
+    const names = new Set(queues.map((q) => queueKey(q.vhost, q.name)));
+    const sameSet = this.lastNames !== null && this.lastNames.size === names.size && [...names].every((k) => this.lastNames!.has(k));
+    await writeQueuePoll(this.db, this.broker.name, changed, [], sameSet ? null : queues.map((q) => ({ vhost: q.vhost, name: q.name })));
+    this.lastNames = names;
     if (this.written.size > rows.length * 2) this.written.clear();
     this.deadLetterQueues = dlqs;
     this.onPoll(dlqs);
     return { queues: rows.length, deadLetterQueues: dlqs.length };
+  }
+
+  private sample(q: ManagementQueue, at: Date): QueueSampleRow {
+    const stats = q.message_stats ?? {};
+    return {
+      broker: this.broker.name,
+      vhost: q.vhost,
+      queue: q.name,
+      ready: q.messages_ready,
+      unacked: q.messages_unacknowledged,
+      consumers: q.consumers,
+      consumerCapacity: q.consumer_capacity ?? q.consumer_utilisation ?? null,
+      publishRate: stats.publish_details?.rate ?? null,
+      deliverRate: stats.deliver_get_details?.rate ?? null,
+      ackRate: stats.ack_details?.rate ?? null,
+      redeliverRate: stats.redeliver_details?.rate ?? null,
+      headMessageAgeSeconds: q.head_message_timestamp ? Math.max(0, at.getTime() / 1000 - q.head_message_timestamp) : null,
+      sampledAt: at,
+    };
   }
 
   /** Depth of the configured queues over AMQP, each check on a channel of its own (a missing queue closes it). */

@@ -1,5 +1,6 @@
 import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
+import { bulkInsert } from "./bulk";
 import { rabbitmqQueueRollups, rabbitmqQueues, rabbitmqQueueSamples } from "../schema";
 
 export type QueueSampleRow = typeof rabbitmqQueueSamples.$inferInsert;
@@ -11,28 +12,15 @@ export type QueueRow = typeof rabbitmqQueues.$inferInsert;
  */
 export async function writeQueuePoll(db: Db, broker: string, changed: QueueRow[], samples: QueueSampleRow[], present: { vhost: string; name: string }[] | null): Promise<void> {
   await db.transaction(async (tx) => {
-    for (let i = 0; i < samples.length; i += 2000) await tx.insert(rabbitmqQueueSamples).values(samples.slice(i, i + 2000));
-    for (let i = 0; i < changed.length; i += 1000) {
-      await tx
-        .insert(rabbitmqQueues)
-        .values(changed.slice(i, i + 1000))
-        .onConflictDoUpdate({
-          target: [rabbitmqQueues.broker, rabbitmqQueues.vhost, rabbitmqQueues.name],
-          set: {
-            type: sql`excluded.type`,
-            state: sql`excluded.state`,
-            arguments: sql`excluded.arguments`,
-            policy: sql`excluded.policy`,
-            deadLetterExchange: sql`excluded.dead_letter_exchange`,
-            deadLetterRoutingKey: sql`excluded.dead_letter_routing_key`,
-            isDeadLetterQueue: sql`excluded.is_dead_letter_queue`,
-            deadLetterSources: sql`excluded.dead_letter_sources`,
-            deadLetterTargets: sql`excluded.dead_letter_targets`,
-            dlxMissing: sql`excluded.dlx_missing`,
-            captureMode: sql`excluded.capture_mode`,
-            updatedAt: sql`excluded.updated_at`,
-          },
-        });
+    if (samples.length) await tx.execute(bulkInsert(rabbitmqQueueSamples, samples));
+    if (changed.length) {
+      await tx.execute(sql`${bulkInsert(rabbitmqQueues, changed)}
+        on conflict (broker, vhost, name) do update set
+          type = excluded.type, state = excluded.state, arguments = excluded.arguments, policy = excluded.policy,
+          dead_letter_exchange = excluded.dead_letter_exchange, dead_letter_routing_key = excluded.dead_letter_routing_key,
+          is_dead_letter_queue = excluded.is_dead_letter_queue, dead_letter_sources = excluded.dead_letter_sources,
+          dead_letter_targets = excluded.dead_letter_targets, dlx_missing = excluded.dlx_missing,
+          capture_mode = excluded.capture_mode, updated_at = excluded.updated_at`);
     }
     if (present) {
       const list = JSON.stringify(present.map((q) => ({ vhost: q.vhost, name: q.name })));
@@ -41,6 +29,11 @@ export async function writeQueuePoll(db: Db, broker: string, changed: QueueRow[]
           select 1 from jsonb_to_recordset(${list}::jsonb) as p(vhost text, name text) where p.vhost = q.vhost and p.name = q.name)`);
     }
   });
+}
+
+/** Samples on their own (the collector writes each management page's while the next is listed). */
+export async function insertQueueSamples(db: Db, samples: QueueSampleRow[]): Promise<void> {
+  if (samples.length) await db.execute(bulkInsert(rabbitmqQueueSamples, samples));
 }
 
 /** Per-minute rollups of raw samples about to leave retention ("downsampled after"), then the raw rows go. */

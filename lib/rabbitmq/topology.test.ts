@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { drainEtaSeconds, growthRate } from "./queue-stats";
-import { deadLetterTopology, queueKey, topicMatches } from "./topology";
+import { deadLetterExchanges, deadLetterTopology, queueKey, topicMatches } from "./topology";
 
 const ex = (name: string, type = "direct") => ({ vhost: "/", name, type });
 const bind = (source: string, destination: string, routingKey: string, destinationType: "queue" | "exchange" = "queue") => ({ vhost: "/", source, destination, destinationType, routingKey });
@@ -56,5 +56,23 @@ describe("queue stats", () => {
     expect(drainEtaSeconds(100, { publishRate: 20, deliverRate: 15, ackRate: 15 })).toBeNull();
     expect(drainEtaSeconds(0, { publishRate: null, deliverRate: null, ackRate: null })).toBe(0);
     expect(growthRate({ ready: 10, timeMs: 0 }, { ready: 40, timeMs: 10_000 })).toBe(3);
+  });
+});
+
+describe("deadLetterExchanges", () => {
+  it("names each vhost's dead-letter exchanges once, from arguments or policy, without the default exchange", () => {
+    const got = deadLetterExchanges([
+      { vhost: "/", name: "a", arguments: { "x-dead-letter-exchange": "dlx" } },
+      { vhost: "/", name: "b", effectivePolicy: { "dead-letter-exchange": "dlx" } },
+      { vhost: "other", name: "c", arguments: { "x-dead-letter-exchange": "dlx" } },
+      { vhost: "/", name: "d", arguments: { "x-dead-letter-exchange": "" } },
+      { vhost: "/", name: "e", arguments: { "x-dead-letter-exchange": 42 } },
+      { vhost: "/", name: "f", arguments: { "x-dead-letter-exchange": "args-win" }, effectivePolicy: { "dead-letter-exchange": "policy" } },
+    ]);
+    expect(got).toEqual([
+      { vhost: "/", name: "dlx" },
+      { vhost: "other", name: "dlx" },
+      { vhost: "/", name: "args-win" },
+    ]);
   });
 });

@@ -78,7 +78,11 @@ export function deadLetterTopology(
   const exByKey = new Map(exchanges.map((e) => [key(e.vhost, e.name), e]));
   const queueNames = new Set(queues.map((q) => key(q.vhost, q.name)));
   const bySource = new Map<string, TopologyBinding[]>();
-  for (const b of bindings) bySource.set(key(b.vhost, b.source), [...(bySource.get(key(b.vhost, b.source)) ?? []), b]);
+  for (const b of bindings) {
+    const list = bySource.get(key(b.vhost, b.source));
+    if (list) list.push(b);
+    else bySource.set(key(b.vhost, b.source), [b]);
+  }
 
   const route = (vhost: string, exchange: string, routingKey: string | null, depth = 0, seen = new Set<string>()): string[] => {
     if (exchange === "") return routingKey !== null && queueNames.has(key(vhost, routingKey)) ? [routingKey] : [];
@@ -123,6 +127,19 @@ export function deadLetterTopology(
   }
   for (const i of result.values()) i.deadLetterSources.sort();
   return result;
+}
+
+/**
+ * The dead-letter exchanges the queues name (arguments or effective policy), apart from the default exchange, whose
+ * routing needs no bindings: the only exchanges whose bindings `deadLetterTopology` follows first.
+ */
+export function deadLetterExchanges(queues: readonly TopologyQueue[]): { vhost: string; name: string }[] {
+  const out = new Map<string, { vhost: string; name: string }>();
+  for (const q of queues) {
+    const dlx = q.arguments?.["x-dead-letter-exchange"] ?? q.effectivePolicy?.["dead-letter-exchange"];
+    if (typeof dlx === "string" && dlx !== "") out.set(key(q.vhost, dlx), { vhost: q.vhost, name: dlx });
+  }
+  return [...out.values()];
 }
 
 export function queueKey(vhost: string, name: string): string {

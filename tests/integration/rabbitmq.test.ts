@@ -318,3 +318,45 @@ describe("RabbitMQ without draining, and without the management API", () => {
     }
   });
 });
+
+describe("RabbitMQ dead-letter topology through the management API", () => {
+  it("follows a dead-letter exchange through an exchange-to-exchange binding, flags a missing one, and drops vanished queues", async () => {
+    const dlx = `it.topo.dlx.${run}`;
+    const hop = `it.topo.hop.${run}`;
+    const dlq = `it.topo.${run}.parked`; // matches no name pattern: found through the bindings alone
+    const source = `it.topo.src.${run}`;
+    const orphan = `it.topo.orphan.${run}`;
+    const gone = `it.topo.gone.${run}`;
+    await ch.assertExchange(dlx, "topic", { durable: false });
+    await ch.assertExchange(hop, "fanout", { durable: false });
+    await ch.bindExchange(hop, dlx, "orders.#");
+    await ch.assertQueue(dlq, { durable: false });
+    await ch.bindQueue(dlq, hop, "");
+    await ch.assertQueue(source, { durable: false, arguments: { "x-dead-letter-exchange": dlx, "x-dead-letter-routing-key": "orders.failed" } });
+    await ch.assertQueue(orphan, { durable: false, arguments: { "x-dead-letter-exchange": `it.topo.nowhere.${run}` } });
+    await ch.assertQueue(gone, { durable: false });
+    exchanges.push(hop, dlx);
+    queues.push(dlq, source, orphan, gone);
+
+    const handle = createDb(db.url, { max: 2 });
+    const c = new QueueCollector(broker, { intervalMs: 10_000, dlqPatterns: [], mode: "observe", fallbackQueues: [] }, handle.db, () => undefined);
+    const queueRow = async (name: string) => (await client.query("select * from rabbitmq_queues where name = $1", [name])).rows[0];
+    try {
+      await c.pollOnce();
+      expect(await queueRow(dlq)).toMatchObject({ is_dead_letter_queue: true, dead_letter_sources: [source] });
+      expect(await queueRow(source)).toMatchObject({ dead_letter_exchange: dlx, dead_letter_targets: [dlq], dlx_missing: false });
+      expect(await queueRow(orphan)).toMatchObject({ dlx_missing: true, dead_letter_targets: [] });
+      expect(c.deadLetterQueues.map((q) => q.name)).toContain(dlq);
+      // every listed queue got a sample in this poll
+      const sampled = await client.query("select count(distinct queue)::int n from rabbitmq_queue_samples where queue = any($1)", [[dlq, source, orphan, gone]]);
+      expect(sampled.rows[0].n).toBe(4);
+
+      await ch.deleteQueue(gone);
+      await c.pollOnce();
+      expect(await queueRow(gone)).toBeUndefined();
+      expect(await queueRow(source)).toBeDefined();
+    } finally {
+      await handle.close();
+    }
+  });
+});
