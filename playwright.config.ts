@@ -8,6 +8,7 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 const stackEnv = {
   ...(process.env as Record<string, string>),
   OTLP_HTTP_PORT: process.env.E2E_OTLP_PORT ?? "14318",
+  OTLP_GRPC_PORT: process.env.E2E_OTLP_GRPC_PORT ?? "14317",
   COLLECTORS_PORT: process.env.E2E_COLLECTORS_PORT ?? "19464",
   HEALTH_INTERVAL_MS: "1000",
   KAFKA_POLL_INTERVAL_MS: "2000",

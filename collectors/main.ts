@@ -4,6 +4,7 @@
  * Sources that fail are reported unhealthy and retried with backoff; the process itself keeps running.
  */
 import type http from "node:http";
+import type * as grpc from "@grpc/grpc-js";
 import { loadConfig, redactUrls } from "../lib/config/env";
 import { backoffDelay } from "../lib/backoff";
 import { errorMessage } from "../lib/errors";
@@ -16,6 +17,8 @@ import { insertSpans } from "../db/queries/spans";
 import { HealthRegistry } from "./health-registry";
 import { startOpsServer } from "./http";
 import { startOtlpHttpReceiver } from "./otlp/receiver";
+import { startOtlpGrpcReceiver } from "./otlp/grpc";
+import { SpanIngest } from "./otlp/ingest";
 import { DltCapture } from "./kafka/dlt-capture";
 import { LagCollector } from "./kafka/lag-collector";
 import { DlqCapture } from "./rabbitmq/dlq-capture";
@@ -114,24 +117,32 @@ async function main(): Promise<void> {
   const retentionTimer = setInterval(retention, 10 * 60_000);
 
   const servers: http.Server[] = [];
+  const ingest = new SpanIngest({
+    maxInFlight: config.OTLP_MAX_IN_FLIGHT,
+    store: async (spans) => {
+      await ready;
+      await insertSpans(dbh.db, spans);
+    },
+    log,
+  });
   let otlpServer: http.Server | null = null;
   health.register("otlp", "http");
   try {
-    otlpServer = await startOtlpHttpReceiver({
-        host: config.OTLP_HOST,
-        port: config.OTLP_HTTP_PORT,
-        maxBodyBytes: config.OTLP_MAX_BODY_BYTES,
-        store: async (spans) => {
-          await ready;
-          await insertSpans(dbh.db, spans);
-        },
-      log,
-    });
+    otlpServer = await startOtlpHttpReceiver({ host: config.OTLP_HOST, port: config.OTLP_HTTP_PORT, maxBodyBytes: config.OTLP_MAX_BODY_BYTES, ingest, log });
     servers.push(otlpServer);
     log(`[otlp] receiving OTLP/HTTP on ${config.OTLP_HOST}:${config.OTLP_HTTP_PORT}/v1/traces`);
   } catch (e) {
     health.report("otlp", "http", false, `cannot listen on ${config.OTLP_HOST}:${config.OTLP_HTTP_PORT}: ${errorMessage(e)}`);
     log(`[otlp] cannot listen on ${config.OTLP_HTTP_PORT}: ${errorMessage(e)}`);
+  }
+  let grpcServer: grpc.Server | null = null;
+  health.register("otlp", "grpc");
+  try {
+    grpcServer = await startOtlpGrpcReceiver({ host: config.OTLP_HOST, port: config.OTLP_GRPC_PORT, maxBodyBytes: config.OTLP_MAX_BODY_BYTES, ingest, log });
+    log(`[otlp] receiving OTLP/gRPC on ${config.OTLP_HOST}:${config.OTLP_GRPC_PORT}`);
+  } catch (e) {
+    health.report("otlp", "grpc", false, `cannot listen on ${config.OTLP_HOST}:${config.OTLP_GRPC_PORT}: ${errorMessage(e)}`);
+    log(`[otlp] cannot listen on ${config.OTLP_GRPC_PORT}: ${errorMessage(e)}`);
   }
 
   try {
@@ -144,11 +155,13 @@ async function main(): Promise<void> {
 
   // Health goes to Postgres for the dashboard; when Postgres is down the dashboard sees that itself.
   const otlpEndpoint = `http://${config.OTLP_HOST}:${config.OTLP_HTTP_PORT}/v1/traces`;
+  const grpcEndpoint = `${config.OTLP_HOST}:${config.OTLP_GRPC_PORT}`;
   const writeHealth = async () => {
     if (otlpServer) {
       if (otlpServer.listening) health.report("otlp", "http", true, null, { endpoint: otlpEndpoint });
       else health.report("otlp", "http", false, "OTLP/HTTP receiver is not listening");
     }
+    if (grpcServer) health.report("otlp", "grpc", true, null, { endpoint: grpcEndpoint });
     await upsertSourceHealth(dbh.db, health.all()).catch((e: unknown) => log(`[health] not written: ${errorMessage(e)}`));
   };
   void ready.then(writeHealth);
@@ -171,7 +184,10 @@ async function main(): Promise<void> {
       ...queueCollectors.map((c) => c.stop()),
       ...[...dlqCaptures.values()].map((c) => c.stop()),
     ]);
-    await Promise.allSettled(servers.map((s) => new Promise((r) => s.close(r))));
+    await Promise.allSettled([
+      ...servers.map((s) => new Promise((r) => s.close(r))),
+      new Promise<void>((r) => (grpcServer ? grpcServer.tryShutdown(() => r()) : r())),
+    ]);
     await Promise.allSettled(supervisors.map((s) => s.stop()));
     await dbh.close().catch(() => undefined);
     log("stopped");

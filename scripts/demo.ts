@@ -62,7 +62,8 @@ async function main() {
 
   for (const [what, p] of [
     ["dashboard (PORT)", port],
-    ["OTLP receiver (OTLP_HTTP_PORT)", config.OTLP_HTTP_PORT],
+    ["OTLP/HTTP receiver (OTLP_HTTP_PORT)", config.OTLP_HTTP_PORT],
+    ["OTLP/gRPC receiver (OTLP_GRPC_PORT)", config.OTLP_GRPC_PORT],
     ["collectors (COLLECTORS_PORT)", config.COLLECTORS_PORT],
   ] as const) {
     if (!(await portFree(p))) throw new Error(`port ${p} for the ${what} is taken by another process; stop it or set ${what.split("(")[1]!.slice(0, -1)}`);
@@ -111,6 +112,7 @@ async function main() {
   console.log(`
   Switchyard is running: ${url}
     OTLP/HTTP receiver   http://127.0.0.1:${config.OTLP_HTTP_PORT}/v1/traces
+    OTLP/gRPC receiver   127.0.0.1:${config.OTLP_GRPC_PORT}
     collectors metrics   http://127.0.0.1:${config.COLLECTORS_PORT}/metrics
     demo order service   POST http://127.0.0.1:${process.env.DEMO_ORDER_PORT ?? 4100}/orders
   Ctrl-C stops it.

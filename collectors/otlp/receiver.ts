@@ -2,21 +2,20 @@ import http from "node:http";
 import { createGunzip, createInflate } from "node:zlib";
 import type { Readable } from "node:stream";
 import { decodeJsonRequest, decodeProtobufRequest, encodeResponse } from "../../lib/otlp/decode";
-import { flattenRequest, type SpanRecord } from "../../lib/otlp/spans";
+import { SaturatedError, StorageUnavailableError, type SpanIngest } from "./ingest";
 import { AppError, PayloadTooLargeError, ValidationError, errorMessage } from "../../lib/errors";
-import { otlpRequests, otlpSpans } from "../metrics";
+import { otlpRequests } from "../metrics";
 
 /**
  * OTLP/HTTP trace receiver: POST /v1/traces with application/x-protobuf or application/json, gzip or deflate.
- * Spans are acknowledged only after `store` has committed them; when it cannot keep up the receiver answers 503
- * with Retry-After instead of accepting spans it would drop.
+ * Spans are acknowledged only after they are stored (see SpanIngest); a saturated ingest or an unavailable store is
+ * answered 503 with Retry-After, which OTLP exporters retry, instead of accepting spans that would be dropped.
  */
 export interface ReceiverOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
-  maxInFlight?: number;
-  store(spans: SpanRecord[]): Promise<void>;
+  ingest: SpanIngest;
   log?: (s: string) => void;
 }
 
@@ -53,8 +52,6 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
 }
 
 export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Server> {
-  const maxInFlight = opts.maxInFlight ?? 8;
-  let inFlight = 0;
   const log = opts.log ?? ((s: string) => console.log(s));
 
   const server = http.createServer(async (req, res) => {
@@ -73,33 +70,27 @@ export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Serve
     if (req.url?.split("?")[0] !== "/v1/traces") return fail(404, "only /v1/traces is served here");
     if (req.method !== "POST") return fail(405, "use POST", { allow: "POST" });
     if (!format) return fail(415, "content-type must be application/x-protobuf or application/json");
-    if (inFlight >= maxInFlight) return fail(503, "ingest is saturated, retry later", { "retry-after": "1" });
-    inFlight++;
+    try {
+      opts.ingest.acquire();
+    } catch (e) {
+      if (e instanceof SaturatedError) return fail(503, e.message, { "retry-after": String(e.retryAfterSeconds) });
+      throw e;
+    }
     try {
       const body = await readBody(req, opts.maxBodyBytes);
       const request = format === "protobuf" ? decodeProtobufRequest(body) : decodeJsonRequest(body.toString("utf8"));
-      const { spans, rejected, errors } = flattenRequest(request);
-      if (spans.length) {
-        try {
-          await opts.store(spans);
-        } catch (e) {
-          log(`[otlp] could not store ${spans.length} spans: ${errorMessage(e)}`);
-          otlpSpans.inc({ outcome: "deferred" }, spans.length);
-          return fail(503, "storage unavailable, retry later", { "retry-after": "5" });
-        }
-      }
-      otlpSpans.inc({ outcome: "stored" }, spans.length);
-      if (rejected) otlpSpans.inc({ outcome: "rejected" }, rejected);
+      const { rejected, errors } = await opts.ingest.ingest(request);
       const out = encodeResponse(format, rejected, errors.join("; "));
       reply(200, out, format === "protobuf" ? "application/x-protobuf" : "application/json");
     } catch (e) {
-      if (e instanceof AppError) fail(e.status, e.message);
+      if (e instanceof StorageUnavailableError) fail(503, e.message, { "retry-after": String(e.retryAfterSeconds) });
+      else if (e instanceof AppError) fail(e.status, e.message);
       else {
         log(`[otlp] unexpected error: ${errorMessage(e)}`);
         fail(500, "internal error");
       }
     } finally {
-      inFlight--;
+      opts.ingest.release();
     }
   });
   server.requestTimeout = 60_000;

@@ -8,7 +8,7 @@ import type { PgTable } from "drizzle-orm/pg-core";
  * those dominated the collectors' writes in time and garbage; arrays per column (`unnest`) still cost node-postgres
  * ~3 MB of string building per 6,000 rows. JSON.stringify is native and makes one string. See docs/benchmarks.md.
  * Rows are the same `$inferInsert` objects `.values()` takes; each value goes through its column's driver mapping
- * (dates become ISO strings), json/jsonb values stay as JSON, bytea becomes `\x` hex. Columns are those the first row
+ * (dates become ISO strings, bigints digit strings), json/jsonb values stay as JSON, bytea becomes `\x` hex. Columns are those the first row
  * names; a row missing one gets null (not the column default). Append `on conflict ...` / `returning ...`:
  * sql`${bulkInsert(table, rows)} on conflict do nothing`.
  */
@@ -25,7 +25,10 @@ export function bulkInsert<T extends PgTable>(table: T, rows: T["$inferInsert"][
         ? (v: unknown) => v
         : type === "bytea"
           ? (v: unknown) => `\\x${(v as Buffer).toString("hex")}`
-          : (v: unknown) => col.mapToDriverValue(v);
+          : (v: unknown) => {
+              const d = col.mapToDriverValue(v);
+              return typeof d === "bigint" ? d.toString() : d; // JSON has no bigint; int8 reads the digits exactly
+            };
     return { key: k, name: col.name, map };
   });
   const json = JSON.stringify(

@@ -126,6 +126,8 @@ export const envSchema = z
     OTLP_HTTP_PORT: port.default(4318),
     OTLP_GRPC_PORT: port.default(4317),
     OTLP_MAX_BODY_BYTES: positiveInt.default(20 * 1024 * 1024),
+    /** exports decoded and stored at once (HTTP and gRPC together); more are refused with 503 / UNAVAILABLE */
+    OTLP_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(256).default(8),
     COLLECTORS_PORT: port.default(9464),
     COLLECTORS_URL: z.url().default("http://127.0.0.1:9464"),
     HEALTH_INTERVAL_MS: positiveInt.default(5000),

@@ -3,6 +3,7 @@ import {
   ExportTraceServiceRequestSchema,
   ExportTraceServiceResponseSchema,
   type ExportTraceServiceRequest,
+  type ExportTraceServiceResponse,
 } from "./gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
 import { isSafeNumber, parse as parseLossless } from "lossless-json";
 import { ValidationError } from "../errors";
@@ -56,7 +57,16 @@ export function decodeJsonRequest(text: string): ExportTraceServiceRequest {
   }
 }
 
+/** The export response: `partial_success` only when some spans were rejected (or there is something to say). */
+export function exportResponse(rejectedSpans: number, errorMessage: string): ExportTraceServiceResponse {
+  return create(ExportTraceServiceResponseSchema, rejectedSpans || errorMessage ? { partialSuccess: { rejectedSpans: BigInt(rejectedSpans), errorMessage } } : {});
+}
+
+export function encodeExportResponse(msg: ExportTraceServiceResponse): Uint8Array {
+  return toBinary(ExportTraceServiceResponseSchema, msg);
+}
+
 export function encodeResponse(format: "protobuf" | "json", rejectedSpans: number, errorMessage: string): Uint8Array | string {
-  const msg = create(ExportTraceServiceResponseSchema, rejectedSpans || errorMessage ? { partialSuccess: { rejectedSpans: BigInt(rejectedSpans), errorMessage } } : {});
+  const msg = exportResponse(rejectedSpans, errorMessage);
   return format === "protobuf" ? toBinary(ExportTraceServiceResponseSchema, msg) : JSON.stringify(toJson(ExportTraceServiceResponseSchema, msg));
 }

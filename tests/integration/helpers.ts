@@ -108,6 +108,7 @@ export interface Healthz {
 export async function collectorsEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
   return {
     OTLP_HTTP_PORT: String(await freePort()),
+    OTLP_GRPC_PORT: String(await freePort()),
     OTLP_HOST: "127.0.0.1",
     COLLECTORS_PORT: String(await freePort()),
     HEALTH_INTERVAL_MS: "1000",
