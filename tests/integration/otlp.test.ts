@@ -3,6 +3,15 @@ import { randomBytes } from "node:crypto";
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as GrpcExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
+import * as grpc from "@grpc/grpc-js";
+import http from "node:http";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  ExportTraceServiceRequestSchema,
+  ExportTraceServiceResponseSchema,
+  type ExportTraceServiceResponse,
+} from "../../lib/otlp/gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { SimpleSpanProcessor, TracerProvider, type SpanExporter } from "@opentelemetry/sdk-trace";
 import pg from "pg";
@@ -61,6 +70,7 @@ describe("OTLP receiver", () => {
   it.each([
     ["OTLP/HTTP protobuf", "proto", (u: string) => new ProtoExporter({ url: u })],
     ["OTLP/HTTP JSON", "json", (u: string) => new JsonExporter({ url: u })],
+    ["OTLP/gRPC (gzip)", "grpc", () => new GrpcExporter({ url: `http://127.0.0.1:${env.OTLP_GRPC_PORT}`, compression: "gzip" as never })],
   ])("stores every span %s exported, with ids, parent, attributes, events and links", async (_name, tag, make) => {
     const service = `it-${tag}-${Date.now()}`;
     const ids = await exportWith(make(url), service);
@@ -104,5 +114,140 @@ describe("OTLP receiver", () => {
     expect(ok.status).toBe(200);
     expect(ok.headers.get("content-type")).toBe("application/json");
     expect(await ok.json()).toEqual({});
+  });
+
+  /** One Export call over gRPC with a raw request body. */
+  function grpcExport(body: Buffer): Promise<{ code: grpc.status; details: string; response?: ExportTraceServiceResponse }> {
+    const c = new grpc.Client(`127.0.0.1:${env.OTLP_GRPC_PORT}`, grpc.credentials.createInsecure());
+    return new Promise((resolve) => {
+      c.makeUnaryRequest(
+        "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+        (b: Buffer) => b,
+        (b: Buffer) => fromBinary(ExportTraceServiceResponseSchema, b),
+        body,
+        (err, response) => {
+          c.close();
+          resolve(err ? { code: err.code, details: err.details } : { code: grpc.status.OK, details: "", response });
+        },
+      );
+    });
+  }
+
+  const validRequest = (service: string, spanIds: string[]) =>
+    create(ExportTraceServiceRequestSchema, {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: "service.name", value: { value: { case: "stringValue", value: service } } }] },
+          scopeSpans: [
+            {
+              spans: spanIds.map((id) => ({
+                traceId: Buffer.from(randomBytes(16)),
+                spanId: Buffer.from(id, "hex"),
+                name: "op",
+                kind: 1,
+                startTimeUnixNano: BigInt(Date.now()) * 1_000_000n,
+                endTimeUnixNano: BigInt(Date.now()) * 1_000_000n + 1000n,
+              })),
+            },
+          ],
+        },
+      ],
+    });
+
+  it("gRPC: partial success, INVALID_ARGUMENT for garbage, RESOURCE_EXHAUSTED over the limit, and keeps ingesting", async () => {
+    const service = `it-grpc-raw-${Date.now()}`;
+    // one valid span and one with a 4-byte span id: stored and rejected
+    const partial = await grpcExport(Buffer.from(toBinary(ExportTraceServiceRequestSchema, validRequest(service, ["0102030405060708", "0a0b0c0d"]))));
+    expect(partial.code).toBe(grpc.status.OK);
+    expect(partial.response?.partialSuccess?.rejectedSpans).toBe(1n);
+    expect(partial.response?.partialSuccess?.errorMessage).toMatch(/trace id must be 16 bytes and span id 8 bytes/);
+    const garbage = await grpcExport(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]));
+    expect(garbage.code).toBe(grpc.status.INVALID_ARGUMENT);
+    const big = await grpcExport(Buffer.alloc(21 * 1024 * 1024));
+    expect(big.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    const empty = await grpcExport(Buffer.alloc(0));
+    expect(empty.code).toBe(grpc.status.OK);
+    expect(empty.response?.partialSuccess).toBeUndefined();
+    const stored = await waitUntil("the valid span stored", async () => {
+      const r = await client.query("select span_id from spans where service = $1", [service]);
+      return r.rows.length ? r.rows : null;
+    });
+    expect(stored).toEqual([{ span_id: "0102030405060708" }]);
+  });
+
+  it("HTTP: partial success says how many spans were rejected and why, in the request's content type", async () => {
+    const service = `it-partial-${Date.now()}`;
+    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/x-protobuf" }, body: toBinary(ExportTraceServiceRequestSchema, validRequest(service, ["1112131415161718", "0000000000000000"])) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/x-protobuf");
+    const body = fromBinary(ExportTraceServiceResponseSchema, new Uint8Array(await res.arrayBuffer()));
+    expect(body.partialSuccess?.rejectedSpans).toBe(1n);
+  });
+
+  it("answers 1,000 malformed bodies with 4xx, stays up, and still stores a valid export after them", async () => {
+    const valid = Buffer.from(toBinary(ExportTraceServiceRequestSchema, validRequest("it-fuzz-shape", ["2122232425262728"])));
+    const validJson = JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [{ traceId: "ab".repeat(16), spanId: "cd".repeat(8), name: "x" }] }] }] });
+    const bodies: { body: Uint8Array | string; type: string }[] = [];
+    for (let i = 0; i < 1000; i++) {
+      switch (i % 4) {
+        case 0: // random bytes that are not an ExportTraceServiceRequest (a leading invalid wire type)
+          bodies.push({ body: Buffer.concat([Buffer.from([0x0f]), randomBytes(1 + (i % 300))]), type: "application/x-protobuf" });
+          break;
+        case 1: // a valid request cut short
+          bodies.push({ body: valid.subarray(0, 1 + (i % (valid.length - 2))), type: "application/x-protobuf" });
+          break;
+        case 2: // JSON of the wrong types
+          bodies.push({ body: validJson.replace('"name":"x"', `"name":${i}`).replace('"spans":[', i % 8 === 2 ? '"spans":{"a":[' : '"spans":['), type: "application/json" });
+          break;
+        default: // JSON cut short
+          bodies.push({ body: validJson.slice(0, 1 + (i % (validJson.length - 1))), type: "application/json" });
+      }
+    }
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < bodies.length; i += 20) {
+      const answers = await Promise.all(
+        bodies.slice(i, i + 20).map(async (b) => {
+          const r = await fetch(url, { method: "POST", headers: { "content-type": b.type }, body: typeof b.body === "string" ? b.body : new Uint8Array(b.body) });
+          await r.arrayBuffer();
+          return r.status;
+        }),
+      );
+      for (const s of answers) statuses.set(s, (statuses.get(s) ?? 0) + 1);
+    }
+    // every one is a client error (400), none accepted, none a server error
+    expect(Object.fromEntries(statuses)).toEqual({ 400: 1000 });
+    const service = `it-after-fuzz-${Date.now()}`;
+    const ok = await fetch(url, { method: "POST", headers: { "content-type": "application/x-protobuf" }, body: toBinary(ExportTraceServiceRequestSchema, validRequest(service, ["3132333435363738"])) });
+    expect(ok.status).toBe(200);
+    await waitUntil("stored after the fuzzing", async () => (await client.query("select 1 from spans where service = $1", [service])).rows.length === 1);
+  });
+});
+
+describe("OTLP receiver under saturation", () => {
+  it("refuses with 503 and Retry-After while every ingest slot is busy, and accepts again when one frees", async () => {
+    const db = await freshDatabase("switchyard_otlp_sat");
+    await runMigrations(db.url);
+    const env = await collectorsEnv({ DATABASE_URL: db.url, OTLP_MAX_IN_FLIGHT: "1", KAFKA_CLUSTERS: `local=${config.KAFKA_CLUSTERS[0]!.brokers.join(",")}` });
+    const port = Number(env.OTLP_HTTP_PORT);
+    const p = runTs("collectors/main.ts", env);
+    const url = `http://127.0.0.1:${port}/v1/traces`;
+    try {
+      await waitUntil("receiver up", async () => (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).ok, 30_000);
+      // hold the only slot: a request whose body never finishes
+      const body = JSON.stringify({ resourceSpans: [] });
+      const slow = http.request({ host: "127.0.0.1", port, path: "/v1/traces", method: "POST", headers: { "content-type": "application/json", "content-length": String(body.length) } });
+      const slowDone = new Promise<number>((resolve) => slow.on("response", (r) => resolve(r.statusCode ?? 0)));
+      slow.write(body.slice(0, 5));
+      await new Promise((r) => setTimeout(r, 300));
+      const refused = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+      slow.end(body.slice(5));
+      expect(await slowDone).toBe(200);
+      expect((await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body })).status).toBe(200);
+    } finally {
+      await p.stop();
+      await db.drop();
+    }
   });
 });

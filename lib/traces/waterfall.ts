@@ -1,0 +1,130 @@
+/**
+ * A trace as a waterfall: spans nested by parent, each placed on one time axis, messaging and HTTP hops labelled,
+ * and the time a message waited in the broker (producer span end → consumer span start) as a segment of its own.
+ * Linked traces can be stitched in: a consumer span whose producer is in another trace (a span link, the OpenTelemetry
+ * messaging default) is nested under that producer. Pure: used by the trace page and unit-tested.
+ */
+export interface WaterfallSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  service: string;
+  name: string;
+  /** OTLP SpanKind: 1 internal, 2 server, 3 client, 4 producer, 5 consumer */
+  kind: number;
+  /** nanoseconds since the epoch, as a decimal string (exact) */
+  startUnixNano: string;
+  durationMs: number;
+  statusCode: number;
+  attributes: Record<string, unknown>;
+  links: { traceId: string; spanId: string }[];
+}
+
+export interface WaterfallRow {
+  span: WaterfallSpan;
+  depth: number;
+  /** ms from the start of the whole waterfall */
+  offsetMs: number;
+  label: string;
+  /** how this span hangs under its parent row */
+  via: "root" | "parent" | "link" | "orphan";
+  /** the message's wait in the broker, from the producer's end to this consumer's start (ms), when known */
+  brokerWait: { fromMs: number; durationMs: number; destination: string | null } | null;
+}
+
+export const spanKinds = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"] as const;
+
+const attr = (s: WaterfallSpan, ...keys: string[]): string | null => {
+  for (const k of keys) {
+    const v = s.attributes[k];
+    if (v !== undefined && v !== null && v !== "") return String(v);
+  }
+  return null;
+};
+
+/** "publish to orders", "process from orders by inventory", "POST /orders", or the span's own name. */
+export function spanLabel(s: WaterfallSpan): string {
+  const system = attr(s, "messaging.system");
+  const dest = attr(s, "messaging.destination.name", "messaging.destination");
+  if (system && dest) {
+    if (s.kind === 4) return `publish to ${dest}`;
+    if (s.kind === 5) {
+      const group = attr(s, "messaging.consumer.group.name", "messaging.kafka.consumer.group", "messaging.kafka.consumer_group");
+      return `process from ${dest} by ${group ?? s.service}`;
+    }
+  }
+  const method = attr(s, "http.request.method", "http.method");
+  if (method) {
+    const route = attr(s, "http.route", "url.path", "http.target", "url.full", "http.url");
+    return route ? `${method} ${route}` : `${method} ${s.name}`;
+  }
+  return s.name;
+}
+
+const startMs = (s: WaterfallSpan) => Number(BigInt(s.startUnixNano) / 1000n) / 1000;
+
+/**
+ * Rows in display order (depth-first, children by start time). `stitch`: nest a span under the span it links to
+ * when it has no parent in view, so linked traces read as one request.
+ */
+export function buildWaterfall(spans: readonly WaterfallSpan[], opts: { stitch?: boolean } = {}): WaterfallRow[] {
+  if (spans.length === 0) return [];
+  const key = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
+  const byKey = new Map(spans.map((s) => [key(s.traceId, s.spanId), s]));
+  const t0 = Math.min(...spans.map(startMs));
+  const children = new Map<string, { span: WaterfallSpan; via: WaterfallRow["via"] }[]>();
+  const tops: { span: WaterfallSpan; via: WaterfallRow["via"] }[] = [];
+  for (const s of spans) {
+    const parent = s.parentSpanId ? byKey.get(key(s.traceId, s.parentSpanId)) : undefined;
+    const linked = opts.stitch && !parent ? s.links.map((l) => byKey.get(key(l.traceId, l.spanId))).find((x) => x !== undefined) : undefined;
+    const up = parent ?? linked;
+    if (up) {
+      const k = key(up.traceId, up.spanId);
+      const list = children.get(k) ?? [];
+      list.push({ span: s, via: parent ? "parent" : "link" });
+      children.set(k, list);
+    } else tops.push({ span: s, via: s.parentSpanId ? "orphan" : "root" });
+  }
+  const byStart = (a: { span: WaterfallSpan }, b: { span: WaterfallSpan }) => startMs(a.span) - startMs(b.span);
+  const rows: WaterfallRow[] = [];
+  const seen = new Set<string>();
+  const visit = (n: { span: WaterfallSpan; via: WaterfallRow["via"] }, depth: number, up: WaterfallSpan | null) => {
+    const k = key(n.span.traceId, n.span.spanId);
+    if (seen.has(k)) return; // a link cycle
+    seen.add(k);
+    const s = n.span;
+    // a consumer hanging under a producer (or a producer's child): the gap is the time in the broker
+    let brokerWait: WaterfallRow["brokerWait"] = null;
+    if (s.kind === 5 && up && up.kind === 4) {
+      const producedAt = startMs(up) + up.durationMs;
+      const wait = startMs(s) - producedAt;
+      if (wait > 0) brokerWait = { fromMs: producedAt - t0, durationMs: wait, destination: attr(s, "messaging.destination.name", "messaging.destination") };
+    }
+    rows.push({ span: s, depth, offsetMs: startMs(s) - t0, label: spanLabel(s), via: n.via, brokerWait });
+    for (const c of (children.get(k) ?? []).sort(byStart)) visit(c, depth + 1, s);
+  };
+  for (const t of tops.sort(byStart)) visit(t, 0, null);
+  // spans that only link to one another (a cycle) have no top: show them from the earliest
+  for (const s of [...spans].sort((a, b) => startMs(a) - startMs(b))) {
+    if (!seen.has(key(s.traceId, s.spanId))) visit({ span: s, via: s.parentSpanId ? "orphan" : "root" }, 0, null);
+  }
+  return rows;
+}
+
+/** The waterfall's total span of time (ms), for scaling bars. */
+export function waterfallExtentMs(rows: readonly WaterfallRow[]): number {
+  return Math.max(0, ...rows.map((r) => r.offsetMs + r.span.durationMs));
+}
+
+/** A duration for people: 850 µs, 12.3 ms, 4.20 s, 3 min 5 s, 2 h 14 min. */
+export function formatDuration(ms: number): string {
+  if (ms < 1) return `${Math.round(ms * 1000)} µs`;
+  if (ms < 1000) return `${ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(2)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s - m * 60)} s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h ${m - h * 60} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
