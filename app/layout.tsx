@@ -21,6 +21,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <a href="/kafka">Consumer lag</a>
             <a href="/rabbitmq">Queues</a>
             <a href="/dead-letters">Dead letters</a>
+            <a href="/traces">Traces</a>
           </nav>
         </header>
         <Providers>

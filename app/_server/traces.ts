@@ -148,3 +148,6 @@ export async function getStitchedSpans(traceId: string, linked: string[]) {
   const { db } = serverContext();
   return (await spansOfTraces(db.db, [traceId, ...linked.slice(0, 20)])).map(spanView);
 }
+
+export type TraceSearchResult = Awaited<ReturnType<typeof searchTraceSummaries>>;
+export type TraceDetail = Awaited<ReturnType<typeof getTrace>>;

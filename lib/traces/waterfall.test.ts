@@ -98,5 +98,7 @@ describe("formatDuration", () => {
     expect(formatDuration(185_000)).toBe("3 min 5 s");
     expect(formatDuration(2 * 3600_000 + 14 * 60_000)).toBe("2 h 14 min");
     expect(formatDuration(3 * 86_400_000)).toBe("3 d 0 h");
+    expect(formatDuration(3_599_991)).toBe("1 h 0 min");
+    expect(formatDuration(59_999.9)).toBe("1 min 0 s");
   });
 });

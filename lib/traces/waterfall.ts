@@ -121,10 +121,12 @@ export function formatDuration(ms: number): string {
   if (ms < 1) return `${Math.round(ms * 1000)} µs`;
   if (ms < 1000) return `${ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`;
   const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(2)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${Math.round(s - m * 60)} s`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h} h ${m - h * 60} min`;
-  return `${Math.floor(h / 24)} d ${h % 24} h`;
+  if (s < 59.995) return `${s.toFixed(2)} s`;
+  // round at the unit shown, then split, so 59.991 min reads "1 h 0 min", never "59 min 60 s"
+  const secs = Math.round(s);
+  if (secs < 3600) return `${Math.floor(secs / 60)} min ${secs % 60} s`;
+  const mins = Math.round(s / 60);
+  if (mins < 48 * 60) return `${Math.floor(mins / 60)} h ${mins % 60} min`;
+  const hours = Math.round(s / 3600);
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }

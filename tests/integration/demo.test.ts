@@ -1,5 +1,8 @@
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
+import { createDb } from "../../db/client";
+import { traceSpans } from "../../db/queries/traces";
+import { buildWaterfall } from "../../lib/traces/waterfall";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runMigrations } from "../../db/migrate";
 import { topology } from "../../demo/topology";
@@ -119,6 +122,17 @@ describe("demo services", () => {
     expect(crossing.services).toEqual(expect.arrayContaining(["inventory-service", "notification-service", "order-service", "payment-service"]));
     const systems = await client.query("select distinct messaging_system from spans where trace_id = $1 and messaging_system is not null", [crossing.trace_id]);
     expect(systems.rows.map((r) => r.messaging_system).sort()).toEqual(["kafka", "rabbitmq"]);
+    // whole and in order: every parent is in the trace, one root (the order service's HTTP span), and the waterfall
+    // meets the services in the order the request travelled
+    const handle = createDb(db.url, { max: 1 });
+    const spans = await traceSpans(handle.db, crossing.trace_id).finally(() => handle.close());
+    const ids = new Set(spans.map((x) => x.spanId));
+    expect(spans.filter((x) => x.parentSpanId && !ids.has(x.parentSpanId))).toEqual([]);
+    const rows = buildWaterfall(spans.map((x) => ({ ...x, startUnixNano: x.startUnixNano.toString(), links: x.links as { traceId: string; spanId: string }[] })));
+    expect(rows.filter((r) => r.depth === 0).map((r) => [r.span.service, r.span.kind])).toEqual([["order-service", 2]]);
+    const firstSeen = [...new Set(rows.map((r) => r.span.service))];
+    expect(firstSeen.filter((x) => x !== "analytics-service")).toEqual(["order-service", "inventory-service", "payment-service", "notification-service"]);
+    expect(rows.map((r) => r.label)).toEqual(expect.arrayContaining(["publish to shop.orders", expect.stringMatching(/^process from shop\.orders by /)]));
     // the slow group's consumer exports spans too (its first message can take a while: it joins, then sleeps per message)
     await waitUntil("spans from the slow consumer", async () => (await client.query("select 1 from spans where service = 'analytics-service' limit 1")).rowCount, 60_000, 1000);
   });

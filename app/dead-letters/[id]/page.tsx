@@ -43,6 +43,13 @@ export default async function DeadLetterPage({ params }: { params: Promise<{ id:
           </div>
         ))}
       </dl>
+      {d.traceId ? (
+        <p>
+          <Link href={`/traces/${d.traceId}`} data-testid="dead-letter-trace">
+            Open trace {d.traceId}
+          </Link>
+        </p>
+      ) : null}
       <h2>Payload ({d.payload.encoding})</h2>
       <pre className="payload" data-testid="payload">
         {d.payload.text ?? d.payload.base64}

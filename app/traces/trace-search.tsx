@@ -1,0 +1,125 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import { fetchJson } from "@/app/_components/fetch-json";
+import { useUrlState } from "@/app/_components/use-url-state";
+import type { TraceSearchResult } from "@/app/_server/traces";
+import { formatTimestamp } from "@/lib/kafka/view";
+import { formatDuration } from "@/lib/traces/waterfall";
+
+const ranges: [string, number][] = [
+  ["15m", 15 * 60_000],
+  ["1h", 3600_000],
+  ["6h", 6 * 3600_000],
+  ["24h", 86_400_000],
+  ["7d", 7 * 86_400_000],
+];
+const filters = ["service", "operation", "status", "minDurationMs", "maxDurationMs", "attr", "destination", "messageId", "messageKey"] as const;
+
+export function TraceSearchView() {
+  const url = useUrlState();
+  const router = useRouter();
+  const [id, setId] = useState("");
+  const range = url.get("range") || "1h";
+  const api = new URLSearchParams();
+  for (const k of filters) if (url.get(k)) api.set(k, url.get(k));
+  const { data, error, fetchNextPage, hasNextPage, isFetchingNextPage } = useInfiniteQuery({
+    queryKey: ["traces", api.toString(), range],
+    initialPageParam: "",
+    queryFn: async ({ pageParam }): Promise<TraceSearchResult> => {
+      const qs = new URLSearchParams(api);
+      const ms = ranges.find(([r]) => r === range)?.[1] ?? 3600_000;
+      qs.set("from", new Date(Date.now() - ms).toISOString());
+      if (pageParam) qs.set("cursor", pageParam);
+      return fetchJson<TraceSearchResult>(`/api/v1/traces?${qs}`);
+    },
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    refetchInterval: 10_000,
+    placeholderData: keepPreviousData,
+  });
+  const items = data?.pages.flatMap((p) => p.items) ?? [];
+  const goto = (e: React.FormEvent) => {
+    e.preventDefault();
+    const t = id.trim().toLowerCase();
+    if (/^[0-9a-f]{32}$/.test(t)) router.push(`/traces/${t}`);
+  };
+  const validId = /^[0-9a-f]{32}$/.test(id.trim().toLowerCase());
+  return (
+    <section>
+      <form className="toolbar" onSubmit={goto}>
+        <input aria-label="Trace id" placeholder="trace id (32 hex digits)" value={id} onChange={(e) => setId(e.target.value)} size={36} />
+        <button type="submit" className="chip" disabled={!validId}>
+          open
+        </button>
+        {id && !validId ? <span className="error">a trace id is 32 hex digits</span> : null}
+      </form>
+      <div className="toolbar">
+        <span className="chips" role="group" aria-label="Time range">
+          {ranges.map(([r]) => (
+            <button key={r} type="button" className={`chip${r === range ? " on" : ""}`} onClick={() => url.set({ range: r === "1h" ? null : r })}>
+              {r}
+            </button>
+          ))}
+        </span>
+        <input aria-label="Service" placeholder="service" defaultValue={url.get("service")} onChange={(e) => url.set({ service: e.target.value })} />
+        <input aria-label="Operation" placeholder="operation (span name)" defaultValue={url.get("operation")} onChange={(e) => url.set({ operation: e.target.value })} />
+        <select aria-label="Status" value={url.get("status")} onChange={(e) => url.set({ status: e.target.value })}>
+          <option value="">any status</option>
+          <option value="error">with errors</option>
+        </select>
+        <input aria-label="Minimum duration (ms)" placeholder="min ms" size={7} defaultValue={url.get("minDurationMs")} onChange={(e) => url.set({ minDurationMs: e.target.value })} />
+        <input aria-label="Maximum duration (ms)" placeholder="max ms" size={7} defaultValue={url.get("maxDurationMs")} onChange={(e) => url.set({ maxDurationMs: e.target.value })} />
+        <input aria-label="Attribute" placeholder="attribute key=value" defaultValue={url.get("attr")} onChange={(e) => url.set({ attr: e.target.value })} />
+        <input aria-label="Destination" placeholder="topic or queue" defaultValue={url.get("destination")} onChange={(e) => url.set({ destination: e.target.value })} />
+        <input aria-label="Message id" placeholder="message id" defaultValue={url.get("messageId")} onChange={(e) => url.set({ messageId: e.target.value })} />
+        <input aria-label="Message key" placeholder="message key" defaultValue={url.get("messageKey")} onChange={(e) => url.set({ messageKey: e.target.value })} />
+      </div>
+      {error ? <p className="error">Could not search traces: {error.message}</p> : null}
+      {!data ? (
+        <p className="muted">Loading…</p>
+      ) : items.length === 0 ? (
+        <p className="muted">No traces match in the last {range}.</p>
+      ) : (
+        <table className="grid-table" data-testid="traces-table">
+          <thead>
+            <tr>
+              <th>Started</th>
+              <th>Root</th>
+              <th>Services</th>
+              <th className="num">Spans</th>
+              <th className="num">Errors</th>
+              <th className="num">Duration</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((t) => (
+              <tr key={t.traceId}>
+                <td>
+                  <Link href={`/traces/${t.traceId}`}>{formatTimestamp(t.startTime)}</Link>
+                </td>
+                <td>
+                  {t.rootService}: {t.rootName}
+                  {t.rootIsTrueRoot ? "" : " (root span missing)"}
+                </td>
+                <td className="clip" title={t.services.join(", ")}>
+                  {t.services.join(", ")}
+                </td>
+                <td className="num">{t.spanCount}</td>
+                <td className={`num${t.errorCount ? " bad-text" : ""}`}>{t.errorCount}</td>
+                <td className="num">{formatDuration(t.durationMs)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {hasNextPage ? (
+        <button type="button" className="chip" onClick={() => void fetchNextPage()} disabled={isFetchingNextPage}>
+          {isFetchingNextPage ? "loading…" : "older"}
+        </button>
+      ) : null}
+    </section>
+  );
+}
