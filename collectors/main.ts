@@ -14,6 +14,7 @@ import { upsertSourceHealth } from "../db/queries/health";
 import { applyKafkaRetention } from "../db/queries/kafka";
 import { applyRabbitRetention } from "../db/queries/rabbitmq";
 import { insertSpans } from "../db/queries/spans";
+import { maintainSpanPartitions } from "../db/queries/span-partitions";
 import { HealthRegistry } from "./health-registry";
 import { startOpsServer } from "./http";
 import { startOtlpHttpReceiver } from "./otlp/receiver";
@@ -111,6 +112,8 @@ async function main(): Promise<void> {
       .then(async () => {
         await applyKafkaRetention(dbh.db, config.RETENTION_RAW_HOURS, config.RETENTION_DOWNSAMPLED_DAYS);
         await applyRabbitRetention(dbh.db, config.RETENTION_RAW_HOURS, config.RETENTION_DOWNSAMPLED_DAYS);
+        const parts = await maintainSpanPartitions(dbh.db, { retentionDays: config.RETENTION_SPANS_DAYS });
+        if (parts.dropped.length) log(`[retention] dropped span partitions ${parts.dropped.join(", ")}`);
       })
       .catch((e: unknown) => log(`[retention] ${errorMessage(e)}`));
   retention();

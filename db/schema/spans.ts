@@ -2,7 +2,12 @@ import { sql } from "drizzle-orm";
 import { bigint, doublePrecision, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp } from "drizzle-orm/pg-core";
 import { tsOpts } from "./types";
 
-/** One OpenTelemetry span as received over OTLP, with messaging fields lifted into columns. */
+/**
+ * One OpenTelemetry span as received over OTLP, with messaging fields lifted into columns.
+ * Partitioned by day on start_time (migration 0003; partitions made and dropped by db/queries/span-partitions.ts), so
+ * retention drops whole partitions. The key includes start_time, as a partitioned table's must; an exporter's retry
+ * resends the same start time, so a span is still stored once.
+ */
 export const spans = pgTable(
   "spans",
   {
@@ -33,7 +38,8 @@ export const spans = pgTable(
     receivedAt: timestamp("received_at", tsOpts).notNull().defaultNow(),
   },
   (t) => [
-    primaryKey({ columns: [t.traceId, t.spanId] }),
+    primaryKey({ columns: [t.traceId, t.spanId, t.startTime] }),
+    index("spans_trace").on(t.traceId),
     index("spans_service_time").on(t.service, t.startTime.desc()),
     index("spans_time_brin").using("brin", t.startTime),
     index("spans_destination").on(t.messagingDestination).where(sql`${t.messagingDestination} is not null`),
@@ -41,7 +47,7 @@ export const spans = pgTable(
   ],
 );
 
-/** Span links, indexed both ways so a trace finds the traces linked to it and those it links to. */
+/** Span links, indexed both ways so a trace finds the traces linked to it and those it links to; partitioned like spans. */
 export const spanLinks = pgTable(
   "span_links",
   {
@@ -52,7 +58,8 @@ export const spanLinks = pgTable(
     startTime: timestamp("start_time", tsOpts).notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.traceId, t.spanId, t.linkedTraceId, t.linkedSpanId] }),
+    primaryKey({ columns: [t.traceId, t.spanId, t.linkedTraceId, t.linkedSpanId, t.startTime] }),
     index("span_links_linked").on(t.linkedTraceId),
+    index("span_links_trace").on(t.traceId),
   ],
 );

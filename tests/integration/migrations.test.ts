@@ -30,7 +30,9 @@ describe("migrations", () => {
       "replays",
       "source_health",
       "span_links",
+      "span_links_default",
       "spans",
+      "spans_default",
       "workflows",
     ]);
     const idx = (await c.query("select indexname from pg_indexes where schemaname = 'public'")).rows.map((r) => r.indexname);
