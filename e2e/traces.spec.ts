@@ -110,6 +110,10 @@ test("trace page: labelled hops, linked trace stitched into one timeline with th
   await expect(consumer).toContainText("250 ms");
   await expect(consumer.getByTestId("broker-wait")).toHaveAttribute("title", /waited 1 h 0 min in orders.placed/);
   await expect(page.getByTestId("trace-duration")).toHaveText("1 h 0 min");
+  // the idle hour is cut short on the axis, so the 40 ms request and the 250 ms consumer both stay readable
+  await expect(page.getByTestId("axis-break")).toContainText("1 h 0 min");
+  const rootBar = wf.locator(`[data-span-id="${ids.root}"] .wf-bar`);
+  expect(Number((await rootBar.getAttribute("style"))?.match(/width: max\(2px, ([\d.]+)%\)/)?.[1])).toBeGreaterThan(10);
 
   // the stitched view survives a reload from the URL, and a span's details show its attributes as text
   await wf.locator(`[data-span-id="${ids.send}"]`).click();
@@ -134,4 +138,34 @@ test("the trace search lists the demo's traces and keeps its filters in the URL"
   await expect(page).toHaveURL(/range=15m/);
   await rows.first().getByRole("link").click();
   await expect(page.getByTestId("waterfall")).toContainText(/publish to shop\.orders/, { timeout: 20_000 });
+});
+
+test("a demo dead letter opens its trace, and the trace lists the dead letter", async ({ page, request }) => {
+  // a dead letter whose trace the demo services exported (the one a rejected payment died in)
+  let found: { id: number; traceId: string } | undefined;
+  await expect
+    .poll(
+      async () => {
+        const list = await (await request.get("/api/v1/dead-letters?system=rabbitmq&limit=50")).json();
+        for (const d of list.items as { id: number; traceId: string | null }[]) {
+          if (d.traceId && (await request.get(`/api/v1/traces/${d.traceId}`)).ok()) {
+            found = { id: d.id, traceId: d.traceId };
+            return true;
+          }
+        }
+        return false;
+      },
+      { timeout: 45_000 },
+    )
+    .toBe(true);
+  const trace = await (await request.get(`/api/v1/traces/${found!.traceId}`)).json();
+  expect(trace.deadLetters.map((d: { id: number }) => d.id)).toContain(found!.id);
+
+  await page.goto(`/dead-letters/${found!.id}`);
+  await page.getByTestId("dead-letter-trace").click();
+  await expect(page).toHaveURL(new RegExp(`/traces/${found!.traceId}`));
+  const section = page.getByTestId("trace-dead-letters");
+  await expect(section.getByRole("link", { name: new RegExp(`#${found!.id} rabbitmq`) })).toBeVisible({ timeout: 20_000 });
+  await section.getByRole("link", { name: new RegExp(`#${found!.id} rabbitmq`) }).click();
+  await expect(page).toHaveURL(new RegExp(`/dead-letters/${found!.id}$`));
 });

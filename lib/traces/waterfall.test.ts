@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildWaterfall, formatDuration, spanLabel, waterfallExtentMs, type WaterfallSpan } from "./waterfall";
+import { buildWaterfall, formatDuration, spanLabel, timeAxis, waterfallExtentMs, type WaterfallSpan } from "./waterfall";
 
 const T0 = 1_800_000_000_000n * 1_000_000n; // ns
 const span = (p: Partial<WaterfallSpan> & { spanId: string; atMs: number }): WaterfallSpan => ({
@@ -100,5 +100,36 @@ describe("formatDuration", () => {
     expect(formatDuration(3 * 86_400_000)).toBe("3 d 0 h");
     expect(formatDuration(3_599_991)).toBe("1 h 0 min");
     expect(formatDuration(59_999.9)).toBe("1 min 0 s");
+  });
+});
+
+describe("timeAxis", () => {
+  const mq = { "messaging.system": "kafka", "messaging.destination.name": "orders" };
+  it("is linear when nothing is idle for long", () => {
+    const rows = buildWaterfall([span({ spanId: "a", atMs: 0, durationMs: 50 }), span({ spanId: "b", atMs: 40, durationMs: 60 })]);
+    const axis = timeAxis(rows);
+    expect(axis.breaks).toEqual([]);
+    expect(axis.toPct(50)).toBeCloseTo(50);
+  });
+
+  it("cuts an hour in the broker down so producer and consumer both stay readable", () => {
+    const rows = buildWaterfall(
+      [
+        span({ spanId: "root", atMs: 0, durationMs: 40 }),
+        span({ spanId: "send", parentSpanId: "root", atMs: 5, durationMs: 4, kind: 4, attributes: mq }),
+        span({ traceId: "t2", spanId: "consume", atMs: 3_600_000, durationMs: 250, kind: 5, attributes: mq, links: [{ traceId: "t1", spanId: "send" }] }),
+      ],
+      { stitch: true },
+    );
+    const axis = timeAxis(rows);
+    expect(axis.breaks).toHaveLength(1);
+    expect(axis.breaks[0]!.hiddenMs).toBeCloseTo(3_600_000 - 40);
+    // 290 ms of activity share 96% of the width: the 40 ms root gets ~13%, the 250 ms consumer ~83%
+    expect(axis.toPct(40) - axis.toPct(0)).toBeCloseTo((40 / 290) * 96, 1);
+    expect(axis.toPct(3_600_000)).toBeCloseTo((40 / 290) * 96 + 4, 1);
+    expect(axis.toPct(3_600_250)).toBeCloseTo(100, 5);
+    // monotonic across the break
+    expect(axis.toPct(1_800_000)).toBeGreaterThan(axis.toPct(40));
+    expect(axis.toPct(1_800_000)).toBeLessThan(axis.toPct(3_600_000));
   });
 });

@@ -130,3 +130,45 @@ export function formatDuration(ms: number): string {
   const hours = Math.round(s / 3600);
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
+
+export interface TimeAxis {
+  /** horizontal position (0–100) of a time in ms from the waterfall's start */
+  toPct(ms: number): number;
+  /** idle stretches cut out of the axis: where (0–100) and how long they were */
+  breaks: { atPct: number; hiddenMs: number }[];
+}
+
+/**
+ * The time axis of a waterfall. Idle stretches (no span running) longer than `minGapShare` of the whole are cut down
+ * to `gapPct` of the width each, so a consumer that runs hours after its producer leaves both readable; durations
+ * shown are always the real ones. Without such stretches the axis is linear.
+ */
+export function timeAxis(rows: readonly WaterfallRow[], opts: { minGapShare?: number; gapPct?: number } = {}): TimeAxis {
+  const extent = waterfallExtentMs(rows);
+  const minGap = extent * (opts.minGapShare ?? 0.2);
+  const gapPct = opts.gapPct ?? 4;
+  const intervals = rows.map((r) => [r.offsetMs, r.offsetMs + r.span.durationMs] as const).sort((a, b) => a[0] - b[0]);
+  const gaps: { from: number; to: number }[] = [];
+  let end = intervals[0]?.[1] ?? 0;
+  for (const [s, e] of intervals) {
+    if (s - end > minGap && s - end > 0) gaps.push({ from: end, to: s });
+    end = Math.max(end, e);
+  }
+  if (extent <= 0) return { toPct: () => 0, breaks: [] };
+  if (gaps.length === 0) return { toPct: (ms) => (ms / extent) * 100, breaks: [] };
+  const hidden = gaps.reduce((a, g) => a + (g.to - g.from), 0);
+  const scale = (100 - gaps.length * gapPct) / (extent - hidden); // % per ms of kept time
+  const toPct = (ms: number) => {
+    let pct = 0;
+    let at = 0;
+    for (const g of gaps) {
+      if (ms <= g.from) return pct + (ms - at) * scale;
+      pct += (g.from - at) * scale;
+      if (ms < g.to) return pct + ((ms - g.from) / (g.to - g.from)) * gapPct;
+      pct += gapPct;
+      at = g.to;
+    }
+    return Math.min(100, pct + (ms - at) * scale);
+  };
+  return { toPct, breaks: gaps.map((g) => ({ atPct: toPct(g.from) + gapPct / 2, hiddenMs: g.to - g.from })) };
+}

@@ -6,9 +6,9 @@ import { fetchJson } from "@/app/_components/fetch-json";
 import { useUrlState } from "@/app/_components/use-url-state";
 import type { SpanView, TraceDetail } from "@/app/_server/traces";
 import { formatTimestamp } from "@/lib/kafka/view";
-import { buildWaterfall, formatDuration, waterfallExtentMs, type WaterfallRow } from "@/lib/traces/waterfall";
+import { buildWaterfall, formatDuration, timeAxis, waterfallExtentMs, type TimeAxis, type WaterfallRow } from "@/lib/traces/waterfall";
 
-const pct = (x: number, total: number) => `${total > 0 ? Math.min(100, Math.max(0, (x / total) * 100)) : 0}%`;
+const clampPct = (x: number) => `${Math.min(100, Math.max(0, x))}%`;
 
 export function TraceView({ traceId }: { traceId: string }) {
   const url = useUrlState();
@@ -27,6 +27,7 @@ export function TraceView({ traceId }: { traceId: string }) {
     { stitch },
   );
   const extent = waterfallExtentMs(rows);
+  const axis = timeAxis(rows);
   const start = rows.reduce((m, r) => (BigInt(r.span.startUnixNano) < m ? BigInt(r.span.startUnixNano) : m), BigInt(rows[0]?.span.startUnixNano ?? "0"));
   const services = [...new Set(spans.map((s) => s.service))];
   const chosen = spans.find((s) => `${s.traceId}:${s.spanId}` === selected) ?? null;
@@ -97,10 +98,24 @@ export function TraceView({ traceId }: { traceId: string }) {
         <p className="muted">
           Bars are spans on one time axis ({formatDuration(extent)} wide); a hatched segment before a consumer is the time its message waited in the
           broker.
+          {axis.breaks.length ? ` Idle stretches are cut short on the axis (${axis.breaks.map((b) => formatDuration(b.hiddenMs)).join(", ")}), marked ⫽.` : ""}
         </p>
         <div className="waterfall" role="table" aria-label="Spans" data-testid="waterfall">
+          {axis.breaks.length ? (
+            <div className="wf-row wf-axis" aria-hidden="true">
+              <div />
+              <div className="wf-track">
+                {axis.breaks.map((b, i) => (
+                  <span key={i} className="wf-break" style={{ left: clampPct(b.atPct) }} title={`${formatDuration(b.hiddenMs)} without activity, cut short`} data-testid="axis-break">
+                    ⫽ {formatDuration(b.hiddenMs)}
+                  </span>
+                ))}
+              </div>
+              <div />
+            </div>
+          ) : null}
           {rows.map((r) => (
-            <SpanRowView key={`${r.span.traceId}:${r.span.spanId}`} row={r} extent={extent} foreign={r.span.traceId !== traceId} selected={selected === `${r.span.traceId}:${r.span.spanId}`} onSelect={(k) => url.set({ span: k })} />
+            <SpanRowView key={`${r.span.traceId}:${r.span.spanId}`} row={r} axis={axis} foreign={r.span.traceId !== traceId} selected={selected === `${r.span.traceId}:${r.span.spanId}`} onSelect={(k) => url.set({ span: k })} />
           ))}
         </div>
       </section>
@@ -110,7 +125,7 @@ export function TraceView({ traceId }: { traceId: string }) {
   );
 }
 
-function SpanRowView({ row, extent, foreign, selected, onSelect }: { row: WaterfallRow; extent: number; foreign: boolean; selected: boolean; onSelect: (k: string) => void }) {
+function SpanRowView({ row, axis, foreign, selected, onSelect }: { row: WaterfallRow; axis: TimeAxis; foreign: boolean; selected: boolean; onSelect: (k: string) => void }) {
   const s = row.span;
   const k = `${s.traceId}:${s.spanId}`;
   return (
@@ -124,12 +139,12 @@ function SpanRowView({ row, extent, foreign, selected, onSelect }: { row: Waterf
         {row.brokerWait ? (
           <div
             className="wf-wait"
-            style={{ left: pct(row.brokerWait.fromMs, extent), width: pct(row.brokerWait.durationMs, extent) }}
+            style={{ left: clampPct(axis.toPct(row.brokerWait.fromMs)), width: clampPct(axis.toPct(row.brokerWait.fromMs + row.brokerWait.durationMs) - axis.toPct(row.brokerWait.fromMs)) }}
             title={`waited ${formatDuration(row.brokerWait.durationMs)} in ${row.brokerWait.destination ?? "the broker"}`}
             data-testid="broker-wait"
           />
         ) : null}
-        <div className={`wf-bar kind-${s.kind}${s.statusCode === 2 ? " error" : ""}`} style={{ left: pct(row.offsetMs, extent), width: `max(2px, ${pct(s.durationMs, extent)})` }} />
+        <div className={`wf-bar kind-${s.kind}${s.statusCode === 2 ? " error" : ""}`} style={{ left: clampPct(axis.toPct(row.offsetMs)), width: `max(2px, ${clampPct(axis.toPct(row.offsetMs + s.durationMs) - axis.toPct(row.offsetMs))})` }} />
       </div>
       <div role="cell" className="wf-dur num">
         {formatDuration(s.durationMs)}
