@@ -34,14 +34,14 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-async function waitForDashboard(url: string, timeoutMs: number): Promise<void> {
+async function waitForOk(what: string, url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(`${url}/api/v1/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then((r) => r.ok, () => false);
     if (ok) return;
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`the dashboard did not answer ${url}/api/v1/health within ${timeoutMs / 1000} s`);
+  throw new Error(`the ${what} did not answer ${url} within ${timeoutMs / 1000} s`);
 }
 
 async function main() {
@@ -78,12 +78,28 @@ async function main() {
   if (dashboardBuildIsFresh()) console.log("dashboard build is up to date");
   else await buildDashboard();
 
-  console.log("== 4/4 collectors, dashboard, demo services");
+  console.log("== 4/4 collectors, demo services, dashboard");
   const group = new ProcGroup();
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping collectors, dashboard and demo services...`);
+    await group.stopAll();
+    console.log("stopped. Kafka keeps running for next time; `npm run infra:stop` stops it.");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
   const kafka = config.KAFKA_CLUSTERS[0]!;
   const rabbit = config.RABBITMQ_BROKERS[0]!;
   group.start({ name: "collectors", command: bin("tsx"), args: [path.join(root, "collectors", "main.ts")], restart: true });
-  group.start({ name: "dashboard", command: bin("next"), args: ["start", "-p", String(port)], cwd: root, env: { NEXT_TELEMETRY_DISABLED: "1" }, restart: true });
+  // the collectors first: once they answer, the OTLP receivers listen, so the demo's first spans are not refused, and
+  // a dashboard that answers means the whole stack is collecting
+  await waitForOk("collectors", `http://127.0.0.1:${config.COLLECTORS_PORT}/healthz`, 90_000).catch(async (e: unknown) => {
+    await group.stopAll();
+    throw e;
+  });
   group.start({
     name: "demo",
     command: bin("tsx"),
@@ -96,19 +112,9 @@ async function main() {
     },
     restart: true,
   });
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping collectors, dashboard and demo services...`);
-    await group.stopAll();
-    console.log("stopped. Kafka keeps running for next time; `npm run infra:stop` stops it.");
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+  group.start({ name: "dashboard", command: bin("next"), args: ["start", "-p", String(port)], cwd: root, env: { NEXT_TELEMETRY_DISABLED: "1" }, restart: true });
 
-  await waitForDashboard(url, 120_000);
+  await waitForOk("dashboard", `${url}/api/v1/health`, 120_000);
   console.log(`
   Switchyard is running: ${url}
     OTLP/HTTP receiver   http://127.0.0.1:${config.OTLP_HTTP_PORT}/v1/traces
