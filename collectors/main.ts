@@ -3,6 +3,7 @@
  * RabbitMQ broker, Postgres, the OTLP receiver, and an ops server with /healthz and /metrics.
  * Sources that fail are reported unhealthy and retried with backoff; the process itself keeps running.
  */
+import "./heap";
 import type http from "node:http";
 import type * as grpc from "@grpc/grpc-js";
 import { loadConfig, redactUrls } from "../lib/config/env";
