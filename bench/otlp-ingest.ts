@@ -13,12 +13,14 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { readdirSync, readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { stringify } from "csv-stringify";
 import { getTableColumns, sql } from "drizzle-orm";
 import { from as copyFrom } from "pg-copy-streams";
-import { ExportTraceServiceRequestSchema } from "../lib/otlp/gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
-import type { SpanRecord } from "../lib/otlp/spans";
+import { flattenRequest, type SpanRecord } from "../lib/otlp/spans";
+import { decodeProtobufRequest } from "../lib/otlp/decode";
+import { exportBodies, spansPerOrder } from "./span-gen";
 import { parseConfig } from "../lib/config/env";
 import { insertSpans } from "../db/queries/spans";
 import { spanLinks, spans } from "../db/schema";
@@ -27,6 +29,7 @@ import { benchDatabase } from "./lib";
 
 const total = Number(process.env.BENCH_SPANS ?? 50_000);
 const batch = 500;
+const sdkBatch = 512; // the BatchSpanProcessor's default maxExportBatchSize
 
 function makeSpans(n: number): SpanRecord[] {
   const out: SpanRecord[] = [];
@@ -113,38 +116,69 @@ async function timeMethod(name: string, h: DbHandle, records: SpanRecord[], writ
   return records.length / secs;
 }
 
-function exportBody(records: SpanRecord[]): Uint8Array {
-  return toBinary(
-    ExportTraceServiceRequestSchema,
-    create(ExportTraceServiceRequestSchema, {
-      resourceSpans: [
-        {
-          resource: { attributes: [{ key: "service.name", value: { value: { case: "stringValue", value: "bench-exporter" } } }] },
-          scopeSpans: [
-            {
-              spans: records.map((s) => ({
-                traceId: Buffer.from(s.traceId, "hex"),
-                spanId: Buffer.from(s.spanId, "hex"),
-                name: s.name,
-                kind: s.kind,
-                startTimeUnixNano: s.startUnixNano,
-                endTimeUnixNano: s.startUnixNano + BigInt(Math.round(s.durationMs * 1e6)),
-                attributes: Object.entries(s.attributes).map(([key, v]) => ({ key, value: { value: typeof v === "number" ? { case: "intValue" as const, value: BigInt(v) } : { case: "stringValue" as const, value: String(v) } } })),
-              })),
-            },
-          ],
-        },
-      ],
-    }),
-  );
+/** Pre-encoded CSV for COPY of the same rows the receiver stores (spans and their links), per export body. */
+function copyPayload(records: SpanRecord[]): { spans: Buffer; links: Buffer; spanCols: string[]; linkCols: string[] } {
+  const enc = (table: typeof spans | typeof spanLinks, rows: Record<string, unknown>[]) => {
+    const cols = Object.entries(getTableColumns(table)).filter(([k]) => k in (rows[0] ?? {}));
+    const esc = (v: unknown): string => {
+      if (v === null || v === undefined) return "";
+      const t = v instanceof Date ? v.toISOString() : typeof v === "object" ? JSON.stringify(v) : String(v);
+      return `"${t.replaceAll('"', '""')}"`;
+    };
+    return { buf: Buffer.from(rows.map((r) => cols.map(([k]) => esc(r[k])).join(",")).join("\n") + "\n"), cols: cols.map(([, c]) => `"${c.name}"`) };
+  };
+  const a = enc(spans, records as unknown as Record<string, unknown>[]);
+  const b = enc(spanLinks, linksOf(records));
+  return { spans: a.buf, links: b.buf, spanCols: a.cols, linkCols: b.cols };
 }
 
-async function endToEnd(url: string, records: SpanRecord[], h: DbHandle) {
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+};
+
+/** CPU seconds (user + system) used so far by the given process, or by every process named `comm`. */
+function cpuSeconds(pidOrComm: number | string): number {
+  const ticks = 100; // USER_HZ on Linux
+  const pids = typeof pidOrComm === "number" ? [String(pidOrComm)] : readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      if (typeof pidOrComm === "string" && stat.slice(stat.indexOf("(") + 1, close) !== pidOrComm) continue;
+      const f = stat.slice(close + 2).split(" ");
+      total += (Number(f[11]) + Number(f[12])) / ticks;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+function rssMb(pid: number, field: "VmRSS" | "VmHWM"): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * Sustained ingest: the SDK-serialized bodies sent by `exporters` concurrent exporters (each one export at a time,
+ * as a BatchSpanProcessor does), honouring 503 + Retry-After; then the raw COPY of the same rows into the same tables.
+ */
+async function sustained(url: string, h: DbHandle, exporters: number, orders: number) {
+  const now = Date.now();
+  const bodies = [...exportBodies(orders, sdkBatch, now - 3600_000, now)].map((b) => new Uint8Array(b));
+  const sent = orders * spansPerOrder;
+  console.log(`sustained ingest: ${sent} spans (${orders} orders) in ${bodies.length} SDK-serialized exports of up to ${sdkBatch} spans, ${(bodies.reduce((n, b) => n + b.length, 0) / 1e6).toFixed(0)} MB of protobuf, ${exporters} exporters`);
   const port = 14388;
-  const p = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "collectors", "main.ts")], {
+  // BENCH_NODE_ARGS: extra node flags for the collectors process (e.g. --cpu-prof to profile it)
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const p = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(__dirname, "..", "collectors", "main.ts")], {
     env: { ...process.env, DATABASE_URL: url, KAFKA_POLL_INTERVAL_MS: "600000", RABBITMQ_POLL_INTERVAL_MS: "600000", RABBITMQ_DLQ_MODE: "observe", OTLP_HTTP_PORT: String(port), OTLP_GRPC_PORT: "14387", COLLECTORS_PORT: "19488" },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "pipe", "inherit"],
   });
+  // the collectors' own log lines about ingest (a store that failed, say) belong in the benchmark's output
+  createInterface({ input: p.stdout! }).on("line", (l) => l.includes("[otlp]") && console.log(`  collectors: ${l}`));
   try {
     const endpoint = `http://127.0.0.1:${port}/v1/traces`;
     for (let i = 0; ; i++) {
@@ -154,27 +188,77 @@ async function endToEnd(url: string, records: SpanRecord[], h: DbHandle) {
       await new Promise((r) => setTimeout(r, 300));
     }
     await h.db.execute(sql`truncate spans, span_links`);
-    const bodies: Uint8Array[] = [];
-    for (let i = 0; i < records.length; i += batch) bodies.push(exportBody(records.slice(i, i + batch)));
+    const idleRss = rssMb(p.pid!, "VmRSS");
+    let maxRss = idleRss;
+    const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(p.pid!, "VmRSS"))), 200);
+    const latencies: number[] = [];
     let refused = 0;
     let next = 0;
+    let done = 0;
+    const cpu0 = { collector: cpuSeconds(p.pid!), postgres: cpuSeconds("postgres"), sender: process.cpuUsage() };
     const t = performance.now();
+    const progress = setInterval(() => console.log(`  ${done}/${bodies.length} exports, ${Math.round(performance.now() - t)} ms`), 5000);
     const worker = async () => {
       for (let i = next++; i < bodies.length; i = next++) {
         for (;;) {
-          const r = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/x-protobuf" }, body: Buffer.from(bodies[i]!) });
+          const t0 = performance.now();
+          const r = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/x-protobuf" }, body: bodies[i]! });
           await r.arrayBuffer();
+          latencies.push(performance.now() - t0);
           if (r.status === 200) break;
           if (r.status !== 503) throw new Error(`export answered ${r.status}`);
           refused++;
-          await new Promise((res) => setTimeout(res, 50));
+          if (process.env.BENCH_DEBUG) console.log(`503 after ${(performance.now() - t0).toFixed(0)} ms: ${"" } retry-after ${r.headers.get("retry-after")}`);
+          await new Promise((res) => setTimeout(res, Number(r.headers.get("retry-after") ?? 1) * 1000));
         }
+        done++;
       }
     };
-    await Promise.all(Array.from({ length: 4 }, worker));
+    await Promise.all(Array.from({ length: exporters }, worker));
     const secs = (performance.now() - t) / 1000;
+    clearInterval(progress);
+    clearInterval(sampler);
+    const hwm = rssMb(p.pid!, "VmHWM");
+    const sender = process.cpuUsage(cpu0.sender);
+    const cpu = { collector: cpuSeconds(p.pid!) - cpu0.collector, postgres: cpuSeconds("postgres") - cpu0.postgres, sender: (sender.user + sender.system) / 1e6 };
     const stored = Number((await h.db.execute<{ n: string }>(sql`select count(*) n from spans`)).rows[0]!.n);
-    console.log(`OTLP/HTTP protobuf end to end (4 exporters, ${batch} spans per export): ${records.length} spans in ${secs.toFixed(2)} s = ${Math.round(records.length / secs)} spans/s; stored ${stored}; 503 answers ${refused}`);
+    const rate = sent / secs;
+    console.log(
+      `OTLP/HTTP protobuf, sustained: ${sent} spans in ${secs.toFixed(1)} s = ${Math.round(rate)} spans/s; stored ${stored} (lost ${sent - stored}); ` +
+        `export latency p50 ${pct(latencies, 50).toFixed(0)} ms, p99 ${pct(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms; 503 answers ${refused}; ` +
+        `collector RSS idle ${idleRss.toFixed(0)} MB, at most ${maxRss.toFixed(0)} MB while ingesting, peak ${hwm.toFixed(0)} MB`,
+    );
+    const perSpan = (x: number) => ((x / sent) * 1e6).toFixed(0);
+    console.log(`  CPU while ingesting: collectors ${cpu.collector.toFixed(1)} s (${perSpan(cpu.collector)} µs/span), Postgres ${cpu.postgres.toFixed(1)} s (${perSpan(cpu.postgres)} µs/span), sender ${cpu.sender.toFixed(1)} s (${perSpan(cpu.sender)} µs/span) of ${(2 * secs).toFixed(1)} s on 2 cores`);
+
+    // the same rows, decoded here as the receiver decodes them, COPYed into the same (emptied) tables
+    const payloads = bodies.map((b) => copyPayload(flattenRequest(decodeProtobufRequest(b)).spans));
+    await h.db.execute(sql`truncate spans, span_links`);
+    await h.db.execute(sql`checkpoint`);
+    let nextCopy = 0;
+    const pgCopy0 = cpuSeconds("postgres");
+    const tc = performance.now();
+    const copier = async () => {
+      const client = await h.pool.connect();
+      try {
+        for (let i = nextCopy++; i < payloads.length; i = nextCopy++) {
+          const c = payloads[i]!;
+          await client.query("begin");
+          await pipeline(Readable.from([c.spans]), client.query(copyFrom(`copy spans (${c.spanCols.join(", ")}) from stdin (format csv)`)));
+          if (c.links.length > 1) await pipeline(Readable.from([c.links]), client.query(copyFrom(`copy span_links (${c.linkCols.join(", ")}) from stdin (format csv)`)));
+          await client.query("commit");
+        }
+      } finally {
+        client.release();
+      }
+    };
+    await Promise.all(Array.from({ length: exporters }, copier));
+    const copySecs = (performance.now() - tc) / 1000;
+    const pgCopy = cpuSeconds("postgres") - pgCopy0;
+    const copyStored = Number((await h.db.execute<{ n: string }>(sql`select count(*) n from spans`)).rows[0]!.n);
+    const copyRate = copyStored / copySecs;
+    console.log(`raw COPY of the same rows into the same tables (${exporters} connections, one COPY per export's spans and links): ${copyStored} spans in ${copySecs.toFixed(1)} s = ${Math.round(copyRate)} spans/s; Postgres CPU ${pgCopy.toFixed(1)} s (${((pgCopy / copyStored) * 1e6).toFixed(0)} µs/span)`);
+    console.log(`ingest reaches ${((100 * rate) / copyRate).toFixed(0)}% of the raw COPY rate`);
   } finally {
     p.kill("SIGTERM");
     await new Promise((r) => p.once("exit", r));
@@ -187,6 +271,7 @@ async function main() {
   const { handle, url, drop } = await benchDatabase(config.DATABASE_URL, run);
   try {
     const records = makeSpans(total);
+    if (process.env.BENCH_METHODS !== "0") {
     console.log(`${total} spans (${linksOf(records).length} links), batches of ${batch}; each method twice, the second run counts`);
     for (const [name, fn] of [
       ["drizzle .values() multi-row insert", drizzleValues],
@@ -196,7 +281,8 @@ async function main() {
       await timeMethod(`${name} (warm-up)`, handle, records.slice(0, 5000), fn);
       await timeMethod(name, handle, records, fn);
     }
-    await endToEnd(url, records, handle);
+    }
+    await sustained(url, handle, Number(process.env.BENCH_EXPORTERS ?? 4), Math.ceil(Number(process.env.BENCH_INGEST_SPANS ?? 1_000_000) / spansPerOrder));
   } finally {
     await drop();
   }

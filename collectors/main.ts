@@ -14,7 +14,7 @@ import { ensureDatabase, runMigrations } from "../db/migrate";
 import { upsertSourceHealth } from "../db/queries/health";
 import { applyKafkaRetention } from "../db/queries/kafka";
 import { applyRabbitRetention } from "../db/queries/rabbitmq";
-import { insertSpans } from "../db/queries/spans";
+import { storeSpanCopy } from "../db/queries/spans";
 import { maintainSpanPartitions } from "../db/queries/span-partitions";
 import { HealthRegistry } from "./health-registry";
 import { startOpsServer } from "./http";
@@ -123,9 +123,9 @@ async function main(): Promise<void> {
   const servers: http.Server[] = [];
   const ingest = new SpanIngest({
     maxInFlight: config.OTLP_MAX_IN_FLIGHT,
-    store: async (spans) => {
+    store: async (batch) => {
       await ready;
-      await insertSpans(dbh.db, spans);
+      await storeSpanCopy(dbh, batch);
     },
     log,
   });

@@ -48,7 +48,7 @@ export function startOtlpGrpcReceiver(opts: GrpcReceiverOptions): Promise<grpc.S
       return fail(grpc.status.UNAVAILABLE, e instanceof SaturatedError ? e.message : errorMessage(e));
     }
     (async () => {
-      const { rejected, errors } = await opts.ingest.ingest(decodeProtobufRequest(call.request));
+      const { rejected, errors } = await opts.ingest.store(opts.ingest.prepare(decodeProtobufRequest(call.request)));
       count(grpc.status.OK);
       callback(null, exportResponse(rejected, errors.join("; ")));
     })()

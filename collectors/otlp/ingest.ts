@@ -1,5 +1,6 @@
 import type { ExportTraceServiceRequest } from "../../lib/otlp/gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
-import { flattenRequest, type SpanRecord } from "../../lib/otlp/spans";
+import { flattenRequest } from "../../lib/otlp/spans";
+import { spanCopy, type SpanCopy } from "../../db/queries/spans";
 import { UnavailableError, errorMessage } from "../../lib/errors";
 import { otlpSpans } from "../metrics";
 
@@ -11,8 +12,15 @@ import { otlpSpans } from "../metrics";
  */
 export interface IngestOptions {
   maxInFlight: number;
-  store(spans: SpanRecord[]): Promise<void>;
+  store(batch: SpanCopy): Promise<void>;
   log(s: string): void;
+}
+
+/** A decoded export, ready to store: its valid spans as COPY text, and how many were rejected and why. */
+export interface PreparedExport {
+  batch: SpanCopy;
+  rejected: number;
+  errors: string[];
 }
 
 export class SaturatedError extends UnavailableError {
@@ -41,20 +49,29 @@ export class SpanIngest {
     this.inFlight--;
   }
 
-  /** Stores the request's valid spans; returns how many were rejected and why (partial success). */
-  async ingest(request: ExportTraceServiceRequest): Promise<{ rejected: number; errors: string[] }> {
+  /**
+   * Flattens a decoded request and turns its valid spans into COPY text at once. Callers pass the decoded request
+   * straight in and keep only what this returns while the store runs: at many exports in flight the decoded objects
+   * would otherwise outlive young-generation collections, and garbage collection was a fifth of ingest's CPU.
+   */
+  prepare(request: ExportTraceServiceRequest): PreparedExport {
     const { spans, rejected, errors } = flattenRequest(request);
-    if (spans.length) {
+    return { batch: spanCopy(spans), rejected, errors };
+  }
+
+  /** Stores a prepared export; throws StorageUnavailableError when the store fails (the exporter should retry). */
+  async store(p: PreparedExport): Promise<{ rejected: number; errors: string[] }> {
+    if (p.batch.count) {
       try {
-        await this.opts.store(spans);
+        await this.opts.store(p.batch);
       } catch (e) {
-        this.opts.log(`[otlp] could not store ${spans.length} spans: ${errorMessage(e)}`);
-        otlpSpans.inc({ outcome: "deferred" }, spans.length);
+        this.opts.log(`[otlp] could not store ${p.batch.count} spans: ${errorMessage(e)}`);
+        otlpSpans.inc({ outcome: "deferred" }, p.batch.count);
         throw new StorageUnavailableError(5);
       }
     }
-    otlpSpans.inc({ outcome: "stored" }, spans.length);
-    if (rejected) otlpSpans.inc({ outcome: "rejected" }, rejected);
-    return { rejected, errors };
+    otlpSpans.inc({ outcome: "stored" }, p.batch.count);
+    if (p.rejected) otlpSpans.inc({ outcome: "rejected" }, p.rejected);
+    return { rejected: p.rejected, errors: p.errors };
   }
 }

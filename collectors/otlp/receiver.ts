@@ -51,6 +51,8 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
   return Buffer.concat(chunks);
 }
 
+const decode = (format: Format, body: Buffer) => (format === "protobuf" ? decodeProtobufRequest(body) : decodeJsonRequest(body.toString("utf8")));
+
 export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Server> {
   const log = opts.log ?? ((s: string) => console.log(s));
 
@@ -77,9 +79,9 @@ export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Serve
       throw e;
     }
     try {
-      const body = await readBody(req, opts.maxBodyBytes);
-      const request = format === "protobuf" ? decodeProtobufRequest(body) : decodeJsonRequest(body.toString("utf8"));
-      const { rejected, errors } = await opts.ingest.ingest(request);
+      // body and decoded request are not kept past prepare (see SpanIngest.prepare)
+      const prepared = opts.ingest.prepare(decode(format, await readBody(req, opts.maxBodyBytes)));
+      const { rejected, errors } = await opts.ingest.store(prepared);
       const out = encodeResponse(format, rejected, errors.join("; "));
       reply(200, out, format === "protobuf" ? "application/x-protobuf" : "application/json");
     } catch (e) {

@@ -1,0 +1,106 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type DbHandle } from "../../db/client";
+import { runMigrations } from "../../db/migrate";
+import { storeSpans } from "../../db/queries/spans";
+import { traceSpans } from "../../db/queries/traces";
+import type { SpanRecord } from "../../lib/otlp/spans";
+import { freshDatabase } from "./helpers";
+
+// Text that COPY's text format must escape, and text that looks like its escapes.
+const hostile = 'tab\there, new\nline, cr\rreturn, back\\slash, \\N, \\t literal, "quotes", ünïcødé 🚀, <script>x</script>';
+
+const span = (traceId: string, spanId: string, extra: Partial<SpanRecord> = {}): SpanRecord => {
+  const at = new Date("2026-11-20T12:00:00.123Z");
+  return {
+    traceId,
+    spanId,
+    parentSpanId: null,
+    service: "svc",
+    name: "op",
+    kind: 2,
+    startUnixNano: BigInt(at.getTime()) * 1_000_000n + 456_789n,
+    startTime: at,
+    durationMs: 12.345678,
+    statusCode: 0,
+    statusMessage: null,
+    attributes: {},
+    resourceAttributes: { "service.name": "svc" },
+    events: [],
+    links: [],
+    messagingSystem: null,
+    messagingDestination: null,
+    messagingOperation: null,
+    messagingConsumerGroup: null,
+    messagingMessageId: null,
+    kafkaPartition: null,
+    kafkaOffset: null,
+    rabbitmqRoutingKey: null,
+    ...extra,
+  };
+};
+
+describe("storing spans with COPY on the real Postgres", () => {
+  let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+  let h: DbHandle;
+  beforeAll(async () => {
+    fresh = await freshDatabase("switchyard_spanstore");
+    await runMigrations(fresh.url);
+    h = createDb(fresh.url, { max: 2 });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fresh?.drop();
+  });
+  const count = async (table: "spans" | "span_links") => Number((await h.db.execute<{ n: string }>(sql`select count(*) n from ${sql.identifier(table)}`)).rows[0]!.n);
+
+  it("stores every field exactly, hostile text and JSON included", async () => {
+    const t = "1".repeat(32);
+    const s = span(t, "00000000000000a1", {
+      parentSpanId: "00000000000000a0",
+      service: hostile,
+      name: hostile,
+      statusCode: 2,
+      statusMessage: hostile,
+      attributes: { [hostile]: hostile, n: 9007199254740991, big: "18446744073709551615", f: 1.5, b: true, arr: [1, "two", null], kv: { nested: hostile } },
+      events: [{ name: "exception", timeUnixNano: "1763640000123456789", attributes: { "exception.message": hostile } }],
+      links: [{ traceId: "2".repeat(32), spanId: "00000000000000b1", attributes: { why: hostile } }],
+      messagingSystem: "kafka",
+      messagingDestination: hostile,
+      messagingOperation: "process",
+      messagingConsumerGroup: hostile,
+      messagingMessageId: hostile,
+      kafkaPartition: 7,
+      kafkaOffset: 123456789012,
+      rabbitmqRoutingKey: hostile,
+    });
+    expect(await storeSpans(h, [s])).toBe("copied");
+    const [row] = await traceSpans(h.db, t);
+    const { receivedAt, ...stored } = row!;
+    expect(receivedAt).toBeInstanceOf(Date);
+    expect(stored).toEqual(s);
+    const links = await h.db.execute<{ linked_trace_id: string; linked_span_id: string }>(sql`select linked_trace_id, linked_span_id from span_links where trace_id = ${t}`);
+    expect(links.rows).toEqual([{ linked_trace_id: "2".repeat(32), linked_span_id: "00000000000000b1" }]);
+  });
+
+  it("stores a resent export once: the COPY fails on the key and the same rows are merged", async () => {
+    const t = "3".repeat(32);
+    const first = [span(t, "0000000000000001"), span(t, "0000000000000002", { links: [{ traceId: "4".repeat(32), spanId: "0000000000000009", attributes: {} }] })];
+    const before = { spans: await count("spans"), links: await count("span_links") };
+    expect(await storeSpans(h, first)).toBe("copied");
+    expect(await storeSpans(h, first)).toBe("merged");
+    // a retry that overlaps: one span already stored, one new
+    expect(await storeSpans(h, [first[1]!, span(t, "0000000000000003")])).toBe("merged");
+    expect(await count("spans")).toBe(before.spans + 3);
+    expect(await count("span_links")).toBe(before.links + 1);
+    expect((await traceSpans(h.db, t)).map((s) => s.spanId)).toEqual(["0000000000000001", "0000000000000002", "0000000000000003"]);
+  });
+
+  it("stores nothing of an export whose COPY fails for another reason", async () => {
+    const t = "5".repeat(32);
+    const before = await count("spans");
+    // a kind outside smallint fails in Postgres on the second row; the first must not stay behind
+    await expect(storeSpans(h, [span(t, "0000000000000001"), span(t, "0000000000000002", { kind: 70_000 })])).rejects.toThrow(/smallint/);
+    expect(await count("spans")).toBe(before);
+  });
+});
