@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { deadLettersOfTrace, linkedTraceIds, searchTraces, spansOfTraces, traceSpans, type SpanRow } from "@/db/queries/traces";
+import { deadLettersOfTrace, linkedTraceIds, searchTraces, spansOfTraces, traceSpans, type SearchPosition, type SpanRow } from "@/db/queries/traces";
 import { NotFoundError, ValidationError } from "@/lib/errors";
 import { spanKinds } from "@/lib/traces/waterfall";
 import { serverContext } from "./context";
@@ -45,12 +45,16 @@ export function parseTraceSearch(params: URLSearchParams) {
   return traceSearchQuery.parse({ ...Object.fromEntries(params), attr: params.getAll("attr") });
 }
 
-function decodeCursor(c: string | undefined) {
+/** Cursor: where the previous page's scan stopped (a matching span's start time in ms, trace id, span id). */
+function decodeCursor(c: string | undefined): SearchPosition | undefined {
   if (!c) return undefined;
-  const [ns, traceId] = Buffer.from(c, "base64url").toString("utf8").split(":");
-  if (!ns || !/^\d+$/.test(ns) || !traceId || !/^[0-9a-f]{32}$/.test(traceId)) throw new ValidationError("cursor: not a cursor this API gave out");
-  return { startUnixNano: BigInt(ns), traceId };
+  const [ms, traceId, spanId] = Buffer.from(c, "base64url").toString("utf8").split(":");
+  if (!ms || !/^\d+$/.test(ms) || !traceId || !/^[0-9a-f]{32}$/.test(traceId) || !spanId || !/^[0-9a-f]{16}$/.test(spanId)) {
+    throw new ValidationError("cursor: not a cursor this API gave out");
+  }
+  return { startTime: new Date(Number(ms)), traceId, spanId };
 }
+const encodeCursor = (p: SearchPosition) => Buffer.from(`${p.startTime.getTime()}:${p.traceId}:${p.spanId}`).toString("base64url");
 
 const iso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
 
@@ -59,7 +63,7 @@ export async function searchTraceSummaries(q: z.infer<typeof traceSearchQuery>) 
   const to = q.to ? new Date(q.to) : new Date(Date.now() + 60_000);
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 3600_000);
   if (from >= to) throw new ValidationError("from must be before to");
-  const rows = await searchTraces(db.db, {
+  const page = await searchTraces(db.db, {
     from,
     to,
     service: q.service,
@@ -71,15 +75,13 @@ export async function searchTraceSummaries(q: z.infer<typeof traceSearchQuery>) 
     destination: q.destination,
     messageId: q.messageId,
     messageKey: q.messageKey,
-    before: decodeCursor(q.cursor),
-    limit: q.limit + 1,
+    after: decodeCursor(q.cursor),
+    limit: q.limit,
   });
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
   return {
     from: from.toISOString(),
     to: to.toISOString(),
-    items: page.map((r) => ({
+    items: page.rows.map((r) => ({
       traceId: r.traceId,
       rootService: r.rootService,
       rootName: r.rootName,
@@ -91,7 +93,10 @@ export async function searchTraceSummaries(q: z.infer<typeof traceSearchQuery>) 
       errorCount: r.errorCount,
       services: r.services,
     })),
-    nextCursor: rows.length > q.limit && last ? Buffer.from(`${last.startUnixNano}:${last.traceId}`).toString("base64url") : null,
+    nextCursor: page.next ? encodeCursor(page.next) : null,
+    /** the page stopped at the search's scan budget: matching traces may lie further back, from `scannedBackTo` on */
+    partial: page.budgetReached,
+    scannedBackTo: page.next?.startTime.toISOString() ?? null,
   };
 }
 

@@ -41,6 +41,8 @@ export function TraceSearchView() {
     placeholderData: keepPreviousData,
   });
   const items = data?.pages.flatMap((p) => p.items) ?? [];
+  const lastPage = data?.pages[data.pages.length - 1];
+  const partial = lastPage?.partial ?? false;
   const goto = (e: React.FormEvent) => {
     e.preventDefault();
     const t = id.trim().toLowerCase();
@@ -81,7 +83,7 @@ export function TraceSearchView() {
       {!data ? (
         <p className="muted">Loading…</p>
       ) : items.length === 0 ? (
-        <p className="muted">No traces match in the last {range}.</p>
+        <p className="muted">{partial ? "No traces found yet." : `No traces match in the last ${range}.`}</p>
       ) : (
         <table className="grid-table" data-testid="traces-table">
           <thead>
@@ -115,9 +117,15 @@ export function TraceSearchView() {
           </tbody>
         </table>
       )}
+      {partial && lastPage?.scannedBackTo ? (
+        <p className="muted" data-testid="search-partial">
+          Searched back to {formatTimestamp(lastPage.scannedBackTo)}: a search stops after reading 20,000 matching spans, so
+          more traces may match before that. Narrow the time range or filters, or search further back.
+        </p>
+      ) : null}
       {hasNextPage ? (
         <button type="button" className="chip" onClick={() => void fetchNextPage()} disabled={isFetchingNextPage}>
-          {isFetchingNextPage ? "loading…" : "older"}
+          {isFetchingNextPage ? "loading…" : partial ? "search further back" : "older"}
         </button>
       ) : null}
     </section>

@@ -16,9 +16,18 @@ export interface TraceSearch {
   destination?: string;
   messageId?: string;
   messageKey?: string;
-  /** continue below this (trace start, trace id) */
-  before?: { startUnixNano: bigint; traceId: string };
+  /** continue after this matching span (the `next` of the previous page) */
+  after?: SearchPosition;
   limit: number;
+  /** at most this many matching spans are read per call (default 20,000); see `searchTraces` */
+  scanBudget?: number;
+}
+
+/** A matching span's place in the scan: newest first by (start time, trace id, span id). */
+export interface SearchPosition {
+  startTime: Date;
+  traceId: string;
+  spanId: string;
 }
 
 export interface TraceSummaryRow {
@@ -33,28 +42,92 @@ export interface TraceSummaryRow {
   rootIsTrueRoot: boolean;
 }
 
-/**
- * Traces with a span in [from, to) that matches every span-level filter (service, operation, error status, attributes,
- * messaging destination, message id or key), summarised over all their spans; duration filters apply to the whole
- * trace. Newest first, keyset-paginated on (trace start, trace id).
- */
-export async function searchTraces(db: Db, f: TraceSearch): Promise<TraceSummaryRow[]> {
-  const where: SQL[] = [sql`s.start_time >= ${f.from}`, sql`s.start_time < ${f.to}`];
-  if (f.service) where.push(sql`s.service = ${f.service}`);
-  if (f.operation) where.push(sql`s.name = ${f.operation}`);
-  if (f.errorsOnly) where.push(sql`s.status_code = 2`);
-  if (f.destination) where.push(sql`s.messaging_destination = ${f.destination}`);
-  if (f.messageId) where.push(sql`(s.messaging_message_id = ${f.messageId} or s.attributes ->> 'messaging.message.id' = ${f.messageId})`);
-  if (f.messageKey) {
-    where.push(sql`(s.attributes ->> 'messaging.kafka.message.key' = ${f.messageKey} or s.attributes ->> 'messaging.kafka.message_key' = ${f.messageKey})`);
-  }
-  for (const a of f.attrs ?? []) where.push(sql`(s.attributes ->> ${a.key} = ${a.value} or s.resource_attributes ->> ${a.key} = ${a.value})`);
+export interface TraceSearchPage {
+  rows: TraceSummaryRow[];
+  /** where the next page continues; null when the time range holds no more matching spans */
+  next: SearchPosition | null;
+  /** true when the page stopped at the scan budget before it was full: more may match further back */
+  budgetReached: boolean;
+  /** matching spans read */
+  scanned: number;
+}
 
+/**
+ * Traces with a span in [from, to) that matches every span-level filter (service, operation, error status,
+ * attributes, messaging destination, message id or key), each summarised over all its spans; duration filters apply
+ * to the whole trace. Newest first by the trace's newest matching span.
+ *
+ * The cost follows the page, not the time range: matching spans are read newest first along an index on start time
+ * (or on service and start time, errors, message id) in growing chunks, their traces summarised by key, until the
+ * page is full. A search whose spans match rarely (an attribute value, a duration no trace has) stops after
+ * `scanBudget` matching spans and says so (`budgetReached`), with a position to continue from, instead of reading a
+ * day of spans to answer one page. A trace appears on one page only: the page after `after` leaves out traces that
+ * have a matching span at or before it in the scan.
+ */
+export async function searchTraces(db: Db, f: TraceSearch): Promise<TraceSearchPage> {
+  const match: SQL[] = [];
+  if (f.service) match.push(sql`s.service = ${f.service}`);
+  if (f.operation) match.push(sql`s.name = ${f.operation}`);
+  if (f.errorsOnly) match.push(sql`s.status_code = 2`);
+  if (f.destination) match.push(sql`s.messaging_destination = ${f.destination}`);
+  // the receiver lifts messaging.message.id (and the deprecated messaging.message_id) into this indexed column
+  if (f.messageId) match.push(sql`s.messaging_message_id = ${f.messageId}`);
+  if (f.messageKey) {
+    match.push(sql`(s.attributes ->> 'messaging.kafka.message.key' = ${f.messageKey} or s.attributes ->> 'messaging.kafka.message_key' = ${f.messageKey})`);
+  }
+  for (const a of f.attrs ?? []) match.push(sql`(s.attributes ->> ${a.key} = ${a.value} or s.resource_attributes ->> ${a.key} = ${a.value})`);
+  const window = [sql`s.start_time >= ${f.from}`, sql`s.start_time < ${f.to}`];
+  const before = (p: SearchPosition) => sql`s.start_time <= ${p.startTime} and (s.start_time, s.trace_id, s.span_id) < (${p.startTime}, ${p.traceId}, ${p.spanId})`;
+  const atOrAfter = (p: SearchPosition) => sql`s.start_time >= ${p.startTime} and (s.start_time, s.trace_id, s.span_id) >= (${p.startTime}, ${p.traceId}, ${p.spanId})`;
+
+  const budget = f.scanBudget ?? 20_000;
+  const rows: TraceSummaryRow[] = [];
+  const seen = new Set<string>();
+  let position = f.after;
+  let scanned = 0;
+  let chunk = Math.min(Math.max(4 * f.limit, 200), budget);
+  for (;;) {
+    const where = [...window, ...match, ...(position ? [before(position)] : [])];
+    const found = await db.execute<{ trace_id: string; span_id: string; start_time: Date | string }>(sql`
+      select s.trace_id, s.span_id, s.start_time from spans s where ${sql.join(where, sql` and `)}
+      order by s.start_time desc, s.trace_id desc, s.span_id desc limit ${chunk}`);
+    scanned += found.rows.length;
+    // each trace where it first matches in this chunk
+    const firsts = new Map<string, SearchPosition>();
+    for (const r of found.rows) {
+      if (seen.has(r.trace_id) || firsts.has(r.trace_id)) continue;
+      firsts.set(r.trace_id, { traceId: r.trace_id, spanId: r.span_id, startTime: new Date(r.start_time) });
+    }
+    for (const id of firsts.keys()) seen.add(id);
+    // traces that matched at or before where this search started (earlier pages) are not shown again
+    if (f.after && firsts.size) {
+      const earlier = await db.execute<{ trace_id: string }>(sql`
+        select distinct s.trace_id from spans s
+        where s.trace_id = any(${sql.param([...firsts.keys()])}::text[]) and ${sql.join([...window, ...match, atOrAfter(f.after)], sql` and `)}`);
+      for (const r of earlier.rows) firsts.delete(r.trace_id);
+    }
+    const summaries = new Map((await summarise(db, [...firsts.keys()], f)).map((r) => [r.traceId, r]));
+    for (const [id, at] of firsts) {
+      const summary = summaries.get(id);
+      position = at;
+      if (!summary) continue; // outside the duration filters
+      rows.push(summary);
+      if (rows.length === f.limit) return { rows, next: position, budgetReached: false, scanned };
+    }
+    const last = found.rows[found.rows.length - 1];
+    if (found.rows.length < chunk || !last) return { rows, next: null, budgetReached: false, scanned };
+    position = { traceId: last.trace_id, spanId: last.span_id, startTime: new Date(last.start_time) };
+    if (scanned >= budget) return { rows, next: position, budgetReached: true, scanned };
+    chunk = Math.min(chunk * 4, budget - scanned);
+  }
+}
+
+/** Summaries of these traces (all their spans), those outside the duration filters left out. */
+async function summarise(db: Db, traceIds: string[], f: Pick<TraceSearch, "minDurationMs" | "maxDurationMs">): Promise<TraceSummaryRow[]> {
+  if (traceIds.length === 0) return [];
   const having: SQL[] = [];
   if (f.minDurationMs !== undefined) having.push(sql`duration_ms >= ${f.minDurationMs}`);
   if (f.maxDurationMs !== undefined) having.push(sql`duration_ms <= ${f.maxDurationMs}`);
-  if (f.before) having.push(sql`(start_unix_nano, trace_id) < (${f.before.startUnixNano.toString()}::bigint, ${f.before.traceId})`);
-
   const result = await db.execute<{
     trace_id: string;
     start_unix_nano: string;
@@ -66,17 +139,14 @@ export async function searchTraces(db: Db, f: TraceSearch): Promise<TraceSummary
     root_name: string;
     root_is_true_root: boolean;
   }>(sql`
-    with matched as (
-      select distinct s.trace_id from spans s where ${sql.join(where, sql` and `)}
-    ),
-    summary as (
+    with summary as (
       select a.trace_id,
         min(a.start_unix_nano) as start_unix_nano,
         (max(a.start_unix_nano + (a.duration_ms * 1e6)::bigint) - min(a.start_unix_nano)) / 1e6 as duration_ms,
         count(*)::int as span_count,
         (count(*) filter (where a.status_code = 2))::int as error_count,
         array_agg(distinct a.service order by a.service) as services
-      from spans a join matched m on m.trace_id = a.trace_id
+      from spans a where a.trace_id = any(${sql.param(traceIds)}::text[])
       group by a.trace_id
     )
     select summary.*, root.service as root_service, root.name as root_name, root.parent_span_id is null as root_is_true_root
@@ -85,9 +155,7 @@ export async function searchTraces(db: Db, f: TraceSearch): Promise<TraceSummary
       select r.service, r.name, r.parent_span_id from spans r where r.trace_id = summary.trace_id
       order by (r.parent_span_id is null) desc, r.start_unix_nano asc limit 1
     ) root
-    ${having.length ? sql`where ${sql.join(having, sql` and `)}` : sql``}
-    order by start_unix_nano desc, trace_id desc
-    limit ${f.limit}`);
+    ${having.length ? sql`where ${sql.join(having, sql` and `)}` : sql``}`);
   return result.rows.map((r) => ({
     traceId: r.trace_id,
     startUnixNano: BigInt(r.start_unix_nano),

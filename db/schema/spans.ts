@@ -41,7 +41,9 @@ export const spans = pgTable(
     // the key's leading trace_id serves lookups by trace: no index of its own (one less to write per span)
     primaryKey({ columns: [t.traceId, t.spanId, t.startTime] }),
     index("spans_service_time").on(t.service, t.startTime.desc()),
-    index("spans_time_brin").using("brin", t.startTime),
+    // trace search reads matching spans newest first (db/queries/traces.ts): a btree on start time, not a BRIN
+    index("spans_time").on(t.startTime),
+    index("spans_error_time").on(t.startTime).where(sql`${t.statusCode} = 2`),
     index("spans_destination").on(t.messagingDestination).where(sql`${t.messagingDestination} is not null`),
     index("spans_message_id").on(t.messagingMessageId).where(sql`${t.messagingMessageId} is not null`),
   ],

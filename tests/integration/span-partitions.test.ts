@@ -7,33 +7,10 @@ import { insertSpans } from "../../db/queries/spans";
 import { traceSpans } from "../../db/queries/traces";
 import type { SpanRecord } from "../../lib/otlp/spans";
 import { freshDatabase } from "./helpers";
+import { spanRecord } from "./span-record";
 
 const DAY = 86_400_000;
-const span = (traceId: string, spanId: string, at: Date, links: SpanRecord["links"] = []): SpanRecord => ({
-  traceId,
-  spanId,
-  parentSpanId: null,
-  service: "svc",
-  name: "op",
-  kind: 1,
-  startUnixNano: BigInt(at.getTime()) * 1_000_000n,
-  startTime: at,
-  durationMs: 1,
-  statusCode: 0,
-  statusMessage: null,
-  attributes: {},
-  resourceAttributes: {},
-  events: [],
-  links,
-  messagingSystem: null,
-  messagingDestination: null,
-  messagingOperation: null,
-  messagingConsumerGroup: null,
-  messagingMessageId: null,
-  kafkaPartition: null,
-  kafkaOffset: null,
-  rabbitmqRoutingKey: null,
-});
+const span = (traceId: string, spanId: string, at: Date, links: SpanRecord["links"] = []) => spanRecord(traceId, spanId, at, { links });
 
 describe("span partitions on the real Postgres", () => {
   let fresh: Awaited<ReturnType<typeof freshDatabase>>;

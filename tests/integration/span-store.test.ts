@@ -6,39 +6,14 @@ import { storeSpans } from "../../db/queries/spans";
 import { traceSpans } from "../../db/queries/traces";
 import type { SpanRecord } from "../../lib/otlp/spans";
 import { freshDatabase } from "./helpers";
+import { spanRecord } from "./span-record";
 
 // Text that COPY's text format must escape, and text that looks like its escapes.
 const hostile = 'tab\there, new\nline, cr\rreturn, back\\slash, \\N, \\t literal, "quotes", ünïcødé 🚀, <script>x</script>';
 
-const span = (traceId: string, spanId: string, extra: Partial<SpanRecord> = {}): SpanRecord => {
-  const at = new Date("2026-11-20T12:00:00.123Z");
-  return {
-    traceId,
-    spanId,
-    parentSpanId: null,
-    service: "svc",
-    name: "op",
-    kind: 2,
-    startUnixNano: BigInt(at.getTime()) * 1_000_000n + 456_789n,
-    startTime: at,
-    durationMs: 12.345678,
-    statusCode: 0,
-    statusMessage: null,
-    attributes: {},
-    resourceAttributes: { "service.name": "svc" },
-    events: [],
-    links: [],
-    messagingSystem: null,
-    messagingDestination: null,
-    messagingOperation: null,
-    messagingConsumerGroup: null,
-    messagingMessageId: null,
-    kafkaPartition: null,
-    kafkaOffset: null,
-    rabbitmqRoutingKey: null,
-    ...extra,
-  };
-};
+const at = new Date("2026-11-20T12:00:00.123Z");
+const span = (traceId: string, spanId: string, extra: Partial<SpanRecord> = {}) =>
+  spanRecord(traceId, spanId, at, { kind: 2, startUnixNano: BigInt(at.getTime()) * 1_000_000n + 456_789n, durationMs: 12.345678, resourceAttributes: { "service.name": "svc" }, ...extra });
 
 describe("storing spans with COPY on the real Postgres", () => {
   let fresh: Awaited<ReturnType<typeof freshDatabase>>;
