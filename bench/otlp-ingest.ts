@@ -1,12 +1,16 @@
 /**
  * `npm run bench:otlp-ingest`: how fast spans are written, and how fast the receiver ingests them.
- *   1. Writing BENCH_SPANS (default 50,000) spans with their links to Postgres in batches of 500, three ways: drizzle's
- *      multi-row `.values()`, the one-statement `json_populate_recordset` insert the collectors use
- *      (db/queries/bulk.ts), and COPY into a staging table then `insert … select … on conflict do nothing` (COPY has no
- *      ON CONFLICT, and a retried export must not fail or duplicate).
- *   2. End to end: OTLP/HTTP protobuf exports of 500 spans each, 4 at a time, to a collectors process
- *      (`collectors/main.ts`) writing to a database of the benchmark's own: spans stored per second, and how many
- *      exports were refused with 503 (and retried).
+ *   1. Writing BENCH_SPANS (default 50,000) spans with their links to Postgres in batches of 500, four ways: drizzle's
+ *      multi-row `.values()`, one `json_populate_recordset` insert … on conflict per table (db/queries/bulk.ts), COPY
+ *      into a staging table then `insert … select … on conflict do nothing`, and COPY straight into the tables with
+ *      the merge only on a key conflict (`storeSpans`, what the receiver does). BENCH_METHODS=0 skips this part.
+ *   2. Sustained ingest: BENCH_INGEST_SPANS (default 1,000,000) spans of shop traffic (bench/span-gen.ts) serialized
+ *      by the OpenTelemetry SDK's protobuf serializer in batches of 512, sent over OTLP/HTTP by BENCH_EXPORTERS
+ *      (default 4) exporters, one export at a time each, to a collectors process (`collectors/main.ts`) writing to a
+ *      database of the benchmark's own: spans/s, stored = sent, export latency, 503s, the collectors' RSS, and the CPU
+ *      of the collectors, Postgres and the sender.
+ *   3. The raw COPY rate of the same rows (decoded here as the receiver decodes them) into the same emptied tables,
+ *      as many connections as exporters: Postgres's ceiling for these rows on this machine.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -16,13 +20,14 @@ import { Readable } from "node:stream";
 import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { stringify } from "csv-stringify";
+import pg from "pg";
 import { getTableColumns, sql } from "drizzle-orm";
 import { from as copyFrom } from "pg-copy-streams";
 import { flattenRequest, type SpanRecord } from "../lib/otlp/spans";
 import { decodeProtobufRequest } from "../lib/otlp/decode";
 import { exportBodies, spansPerOrder } from "./span-gen";
 import { parseConfig } from "../lib/config/env";
-import { insertSpans } from "../db/queries/spans";
+import { insertSpans, storeSpans } from "../db/queries/spans";
 import { spanLinks, spans } from "../db/schema";
 import type { DbHandle } from "../db/client";
 import { benchDatabase } from "./lib";
@@ -236,25 +241,29 @@ async function sustained(url: string, h: DbHandle, exporters: number, orders: nu
     await h.db.execute(sql`truncate spans, span_links`);
     await h.db.execute(sql`checkpoint`);
     let nextCopy = 0;
+    // connections opened first and closed after Postgres's CPU is read: an exited backend's CPU is no longer counted
+    const clients = await Promise.all(
+      Array.from({ length: exporters }, async () => {
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        return c;
+      }),
+    );
     const pgCopy0 = cpuSeconds("postgres");
     const tc = performance.now();
-    const copier = async () => {
-      const client = await h.pool.connect();
-      try {
-        for (let i = nextCopy++; i < payloads.length; i = nextCopy++) {
-          const c = payloads[i]!;
-          await client.query("begin");
-          await pipeline(Readable.from([c.spans]), client.query(copyFrom(`copy spans (${c.spanCols.join(", ")}) from stdin (format csv)`)));
-          if (c.links.length > 1) await pipeline(Readable.from([c.links]), client.query(copyFrom(`copy span_links (${c.linkCols.join(", ")}) from stdin (format csv)`)));
-          await client.query("commit");
-        }
-      } finally {
-        client.release();
+    const copier = async (client: pg.Client) => {
+      for (let i = nextCopy++; i < payloads.length; i = nextCopy++) {
+        const c = payloads[i]!;
+        await client.query("begin");
+        await pipeline(Readable.from([c.spans]), client.query(copyFrom(`copy spans (${c.spanCols.join(", ")}) from stdin (format csv)`)));
+        if (c.links.length > 1) await pipeline(Readable.from([c.links]), client.query(copyFrom(`copy span_links (${c.linkCols.join(", ")}) from stdin (format csv)`)));
+        await client.query("commit");
       }
     };
-    await Promise.all(Array.from({ length: exporters }, copier));
+    await Promise.all(clients.map(copier));
     const copySecs = (performance.now() - tc) / 1000;
     const pgCopy = cpuSeconds("postgres") - pgCopy0;
+    await Promise.all(clients.map((c) => c.end()));
     const copyStored = Number((await h.db.execute<{ n: string }>(sql`select count(*) n from spans`)).rows[0]!.n);
     const copyRate = copyStored / copySecs;
     console.log(`raw COPY of the same rows into the same tables (${exporters} connections, one COPY per export's spans and links): ${copyStored} spans in ${copySecs.toFixed(1)} s = ${Math.round(copyRate)} spans/s; Postgres CPU ${pgCopy.toFixed(1)} s (${((pgCopy / copyStored) * 1e6).toFixed(0)} µs/span)`);
@@ -275,7 +284,8 @@ async function main() {
     console.log(`${total} spans (${linksOf(records).length} links), batches of ${batch}; each method twice, the second run counts`);
     for (const [name, fn] of [
       ["drizzle .values() multi-row insert", drizzleValues],
-      ["json_populate_recordset bulk insert (used)", (h: DbHandle, r: SpanRecord[]) => insertSpans(h.db, r)],
+      ["json_populate_recordset bulk insert ... on conflict (insertSpans)", (h: DbHandle, r: SpanRecord[]) => insertSpans(h.db, r)],
+      ["COPY straight into the tables, merged only on a key conflict (storeSpans, used)", async (h: DbHandle, r: SpanRecord[]) => void (await storeSpans(h, r))],
       ["COPY to staging + insert ... on conflict", copyInsert],
     ] as const) {
       await timeMethod(`${name} (warm-up)`, handle, records.slice(0, 5000), fn);
