@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { from as copyFrom } from "pg-copy-streams";
+import type { Pool, PoolClient } from "pg";
 import type { SpanRecord } from "../../lib/otlp/spans";
-import type { PoolClient } from "pg";
 import type { Db, DbHandle } from "../client";
 import { spanLinks, spans } from "../schema";
 import { bulkInsert } from "./bulk";
@@ -11,15 +12,46 @@ import { bulkInsert } from "./bulk";
 const linksOf = (records: SpanRecord[]) =>
   records.flatMap((s) => s.links.map((l) => ({ traceId: s.traceId, spanId: s.spanId, linkedTraceId: l.traceId, linkedSpanId: l.spanId, startTime: s.startTime })));
 
+/** A resource to store once: its id (a hash of its attributes as JSON) and that JSON. */
+export interface ResourceRow {
+  id: string;
+  attributes: string;
+}
+
 /**
- * One export's spans and their links in one transaction, each table in one statement (see bulk.ts); a span sent
- * twice (an exporter's retry) is stored once. The slow path of `storeSpans`, and what tests compare it with.
+ * The resources of these records, each once, and each record's resource id. Spans flattened from one OTLP resource
+ * share its attributes object, so each is stringified and hashed once, not per span.
+ */
+function resourcesOf(records: SpanRecord[]): { resources: ResourceRow[]; idOf: (s: SpanRecord) => string } {
+  const ids = new Map<object, string>();
+  const resources = new Map<string, ResourceRow>();
+  for (const s of records) {
+    if (ids.has(s.resourceAttributes)) continue;
+    const attributes = JSON.stringify(s.resourceAttributes);
+    const id = createHash("md5").update(attributes).digest("hex");
+    ids.set(s.resourceAttributes, id);
+    resources.set(id, { id, attributes });
+  }
+  return { resources: [...resources.values()], idOf: (s) => ids.get(s.resourceAttributes)! };
+}
+
+const insertResources = (rows: ResourceRow[]) => sql`
+  insert into span_resources (id, attributes)
+  select r.id, r.attributes::jsonb from unnest(${sql.param(rows.map((r) => r.id))}::text[], ${sql.param(rows.map((r) => r.attributes))}::text[]) as r(id, attributes)
+  on conflict do nothing`;
+
+/**
+ * One export's spans, their resources and links in one transaction, each table in one statement (see bulk.ts); a span
+ * sent twice (an exporter's retry) is stored once. What tests and the write benchmark compare `storeSpans` with.
  */
 export async function insertSpans(db: Db, records: SpanRecord[]): Promise<void> {
   if (records.length === 0) return;
+  const { resources, idOf } = resourcesOf(records);
+  const rows = records.map((s) => ({ ...s, resourceId: idOf(s) }));
   const links = linksOf(records);
   await db.transaction(async (tx) => {
-    await tx.execute(sql`${bulkInsert(spans, records)} on conflict do nothing`);
+    await tx.execute(insertResources(resources));
+    await tx.execute(sql`${bulkInsert(spans, rows)} on conflict do nothing`);
     if (links.length) await tx.execute(sql`${bulkInsert(spanLinks, links)} on conflict do nothing`);
   });
 }
@@ -31,31 +63,25 @@ function text(v: string | null): string {
 }
 const num = (v: number | bigint | null) => (v === null ? "\\N" : String(v));
 
-const spanColumns = [
+export const spanColumns = [
   "trace_id", "span_id", "parent_span_id", "service", "name", "kind", "start_time", "start_unix_nano", "duration_ms",
-  "status_code", "status_message", "attributes", "resource_attributes", "events", "links", "messaging_system",
+  "status_code", "status_message", "attributes", "resource_id", "events", "links", "messaging_system",
   "messaging_destination", "messaging_operation", "messaging_consumer_group", "messaging_message_id", "kafka_partition",
   "kafka_offset", "rabbitmq_routing_key",
 ] as const;
-const linkColumns = ["trace_id", "span_id", "linked_trace_id", "linked_span_id", "start_time"] as const;
+export const linkColumns = ["trace_id", "span_id", "linked_trace_id", "linked_span_id", "start_time"] as const;
 
-/** The spans as COPY text rows, in `spanColumns` order. Spans of one resource share its attributes: stringified once. */
-export function spansCopyText(records: SpanRecord[]): string {
-  let lastResource: object | null = null;
-  let resourceJson = "";
+/** The spans as COPY text rows, in `spanColumns` order. */
+function spansCopyText(records: SpanRecord[], idOf: (s: SpanRecord) => string): string {
   const lines: string[] = [];
   for (const s of records) {
-    if (s.resourceAttributes !== lastResource) {
-      lastResource = s.resourceAttributes;
-      resourceJson = text(JSON.stringify(s.resourceAttributes));
-    }
     lines.push(
       [
         s.traceId, s.spanId, s.parentSpanId ?? "\\N", text(s.service), text(s.name), num(s.kind), s.startTime.toISOString(),
         num(s.startUnixNano), num(s.durationMs), num(s.statusCode), text(s.statusMessage), text(JSON.stringify(s.attributes)),
-        resourceJson, text(JSON.stringify(s.events)), text(JSON.stringify(s.links)), text(s.messagingSystem),
-        text(s.messagingDestination), text(s.messagingOperation), text(s.messagingConsumerGroup), text(s.messagingMessageId),
-        num(s.kafkaPartition), num(s.kafkaOffset), text(s.rabbitmqRoutingKey),
+        idOf(s), s.events.length ? text(JSON.stringify(s.events)) : "[]", s.links.length ? text(JSON.stringify(s.links)) : "[]",
+        text(s.messagingSystem), text(s.messagingDestination), text(s.messagingOperation), text(s.messagingConsumerGroup),
+        text(s.messagingMessageId), num(s.kafkaPartition), num(s.kafkaOffset), text(s.rabbitmqRoutingKey),
       ].join("\t"),
     );
   }
@@ -76,33 +102,47 @@ function linksCopyText(records: SpanRecord[]): string | null {
 export interface SpanCopy {
   spans: string;
   links: string | null;
+  resources: ResourceRow[];
   count: number;
 }
 
 export function spanCopy(records: SpanRecord[]): SpanCopy {
-  return { spans: spansCopyText(records), links: linksCopyText(records), count: records.length };
+  const { resources, idOf } = resourcesOf(records);
+  return { spans: spansCopyText(records, idOf), links: linksCopyText(records), resources, count: records.length };
 }
 
 const pgCode = (e: unknown) => (e as { code?: string } | null)?.code;
-const copy = (client: PoolClient, into: string, columns: readonly string[], text: string) =>
-  pipeline(Readable.from([text]), client.query(copyFrom(`copy ${into} (${columns.join(", ")}) from stdin`)));
+const copy = (client: PoolClient, into: string, columns: readonly string[], body: string) =>
+  pipeline(Readable.from([body]), client.query(copyFrom(`copy ${into} (${columns.join(", ")}) from stdin`)));
+
+/** Resource ids known to be stored, per database pool: an export of known resources skips their insert. */
+const storedResources = new WeakMap<Pool, Set<string>>();
 
 /**
- * How the receiver stores an export: COPY of the spans and their links in one transaction, several times cheaper for
- * Postgres than an insert … on conflict (see docs/benchmarks.md). COPY cannot skip rows that are already there, so
- * when an exporter resends spans that were stored (a retry after a timeout) the COPY fails on the key, and the same
- * text goes through a temporary table and `insert … on conflict do nothing`, which stores each span once. A row
- * routed to the default partition while partition maintenance attaches that day's partition fails its partition
- * check; the export is tried again.
+ * How the receiver stores an export: its resources (only those not stored before), then COPY of the spans and their
+ * links, in one transaction; COPY is several times cheaper for Postgres than an insert … on conflict (see
+ * docs/benchmarks.md). COPY cannot skip rows that are already there, so when an exporter resends spans that were
+ * stored (a retry after a timeout) the COPY fails on the key, and the same text goes through a temporary table and
+ * `insert … on conflict do nothing`, which stores each span once. A row routed to the default partition while
+ * partition maintenance attaches that day's partition fails its partition check; the export is tried again.
  */
 export async function storeSpanCopy(h: DbHandle, batch: SpanCopy): Promise<"copied" | "merged"> {
   if (batch.count === 0) return "copied";
+  let known = storedResources.get(h.pool);
+  if (!known) storedResources.set(h.pool, (known = new Set()));
+  const newResources = batch.resources.filter((r) => !known.has(r.id));
   let merge = false;
   for (let attempt = 1; ; attempt++) {
     const client = await h.pool.connect();
     let broken: Error | undefined;
     try {
       await client.query("begin");
+      if (newResources.length) {
+        await client.query(
+          "insert into span_resources (id, attributes) select r.id, r.attributes::jsonb from unnest($1::text[], $2::text[]) as r(id, attributes) on conflict do nothing",
+          [newResources.map((r) => r.id), newResources.map((r) => r.attributes)],
+        );
+      }
       if (!merge) {
         await copy(client, "spans", spanColumns, batch.spans);
         if (batch.links) await copy(client, "span_links", linkColumns, batch.links);
@@ -117,6 +157,8 @@ export async function storeSpanCopy(h: DbHandle, batch: SpanCopy): Promise<"copi
         }
       }
       await client.query("commit");
+      if (known.size > 10_000) known.clear();
+      for (const r of newResources) known.add(r.id);
       return merge ? "merged" : "copied";
     } catch (e) {
       await client.query("rollback").catch((r: Error) => (broken = r));
@@ -130,3 +172,9 @@ export async function storeSpanCopy(h: DbHandle, batch: SpanCopy): Promise<"copi
 
 /** `storeSpanCopy` of these records. */
 export const storeSpans = (h: DbHandle, records: SpanRecord[]) => storeSpanCopy(h, spanCopy(records));
+
+/** Spans as rows of the spans table (with their resource ids) and their resources: for writers other than the receiver. */
+export function spanRows(records: SpanRecord[]) {
+  const { resources, idOf } = resourcesOf(records);
+  return { rows: records.map((s) => ({ ...s, resourceId: idOf(s) })), resources, insertResources: insertResources(resources) };
+}

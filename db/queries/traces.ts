@@ -1,6 +1,6 @@
-import { asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { asc, eq, getTableColumns, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
-import { deadLetters, spans } from "../schema";
+import { deadLetters, spanResources, spans } from "../schema";
 
 export interface TraceSearch {
   from: Date;
@@ -75,7 +75,9 @@ export async function searchTraces(db: Db, f: TraceSearch): Promise<TraceSearchP
   if (f.messageKey) {
     match.push(sql`(s.attributes ->> 'messaging.kafka.message.key' = ${f.messageKey} or s.attributes ->> 'messaging.kafka.message_key' = ${f.messageKey})`);
   }
-  for (const a of f.attrs ?? []) match.push(sql`(s.attributes ->> ${a.key} = ${a.value} or s.resource_attributes ->> ${a.key} = ${a.value})`);
+  for (const a of f.attrs ?? []) {
+    match.push(sql`(s.attributes ->> ${a.key} = ${a.value} or s.resource_id in (select r.id from span_resources r where r.attributes ->> ${a.key} = ${a.value}))`);
+  }
   const window = [sql`s.start_time >= ${f.from}`, sql`s.start_time < ${f.to}`];
   const before = (p: SearchPosition) => sql`s.start_time <= ${p.startTime} and (s.start_time, s.trace_id, s.span_id) < (${p.startTime}, ${p.traceId}, ${p.spanId})`;
   const atOrAfter = (p: SearchPosition) => sql`s.start_time >= ${p.startTime} and (s.start_time, s.trace_id, s.span_id) >= (${p.startTime}, ${p.traceId}, ${p.spanId})`;
@@ -169,11 +171,18 @@ async function summarise(db: Db, traceIds: string[], f: Pick<TraceSearch, "minDu
   }));
 }
 
-export type SpanRow = typeof spans.$inferSelect;
+/** Spans with their resource's attributes. */
+const spanWithResource = { ...getTableColumns(spans), resourceAttributes: sql<Record<string, unknown>>`coalesce(${spanResources.attributes}, '{}'::jsonb)` };
+export type SpanRow = typeof spans.$inferSelect & { resourceAttributes: Record<string, unknown> };
 
 /** Every span of a trace, in start order. */
 export async function traceSpans(db: Db, traceId: string): Promise<SpanRow[]> {
-  return db.select().from(spans).where(eq(spans.traceId, traceId)).orderBy(asc(spans.startUnixNano), asc(spans.spanId));
+  return db
+    .select(spanWithResource)
+    .from(spans)
+    .leftJoin(spanResources, eq(spanResources.id, spans.resourceId))
+    .where(eq(spans.traceId, traceId))
+    .orderBy(asc(spans.startUnixNano), asc(spans.spanId));
 }
 
 /** Traces linked to this one, either way: its spans link to them, or their spans link to it. */
@@ -189,7 +198,12 @@ export async function linkedTraceIds(db: Db, traceId: string): Promise<string[]>
 /** The spans of several traces at once (stitching linked traces into one timeline). */
 export async function spansOfTraces(db: Db, traceIds: string[]): Promise<SpanRow[]> {
   if (traceIds.length === 0) return [];
-  return db.select().from(spans).where(inArray(spans.traceId, traceIds)).orderBy(asc(spans.startUnixNano));
+  return db
+    .select(spanWithResource)
+    .from(spans)
+    .leftJoin(spanResources, eq(spanResources.id, spans.resourceId))
+    .where(inArray(spans.traceId, traceIds))
+    .orderBy(asc(spans.startUnixNano));
 }
 
 /** Dead letters that carry this trace id (from `traceparent`). */

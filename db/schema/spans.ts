@@ -24,7 +24,8 @@ export const spans = pgTable(
     statusCode: smallint("status_code").notNull().default(0),
     statusMessage: text("status_message"),
     attributes: jsonb("attributes").$type<Record<string, unknown>>().notNull().default({}),
-    resourceAttributes: jsonb("resource_attributes").$type<Record<string, unknown>>().notNull().default({}),
+    /** the span's resource (service, host, process, SDK) in span_resources, stored once for all its spans */
+    resourceId: text("resource_id").notNull(),
     events: jsonb("events").$type<unknown[]>().notNull().default([]),
     links: jsonb("links").$type<unknown[]>().notNull().default([]),
     messagingSystem: text("messaging_system"),
@@ -48,6 +49,18 @@ export const spans = pgTable(
     index("spans_message_id").on(t.messagingMessageId).where(sql`${t.messagingMessageId} is not null`),
   ],
 );
+
+/**
+ * Resources (OTLP `resource.attributes`: service, instance, host, process, SDK), each stored once: a service sends the
+ * same dozen attributes with every span, and writing them per span cost ingest a third of its throughput
+ * (docs/benchmarks.md). The id is a hash of the attributes as received. Rows are few (one per service instance) and
+ * are not removed with span partitions.
+ */
+export const spanResources = pgTable("span_resources", {
+  id: text("id").primaryKey(),
+  attributes: jsonb("attributes").$type<Record<string, unknown>>().notNull(),
+  firstSeen: timestamp("first_seen", tsOpts).notNull().defaultNow(),
+});
 
 /** Span links, indexed both ways (the key leads with trace_id) so a trace finds the traces linked to it and those it links to; partitioned like spans. */
 export const spanLinks = pgTable(

@@ -31,6 +31,7 @@ describe("migrations", () => {
       "source_health",
       "span_links",
       "span_links_default",
+      "span_resources",
       "spans",
       "spans_default",
       "workflows",

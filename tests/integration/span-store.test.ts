@@ -51,8 +51,9 @@ describe("storing spans with COPY on the real Postgres", () => {
     });
     expect(await storeSpans(h, [s])).toBe("copied");
     const [row] = await traceSpans(h.db, t);
-    const { receivedAt, ...stored } = row!;
+    const { receivedAt, resourceId, ...stored } = row!;
     expect(receivedAt).toBeInstanceOf(Date);
+    expect(resourceId).toMatch(/^[0-9a-f]{32}$/);
     expect(stored).toEqual(s);
     const links = await h.db.execute<{ linked_trace_id: string; linked_span_id: string }>(sql`select linked_trace_id, linked_span_id from span_links where trace_id = ${t}`);
     expect(links.rows).toEqual([{ linked_trace_id: "2".repeat(32), linked_span_id: "00000000000000b1" }]);
@@ -69,6 +70,20 @@ describe("storing spans with COPY on the real Postgres", () => {
     expect(await count("spans")).toBe(before.spans + 3);
     expect(await count("span_links")).toBe(before.links + 1);
     expect((await traceSpans(h.db, t)).map((s) => s.spanId)).toEqual(["0000000000000001", "0000000000000002", "0000000000000003"]);
+  });
+
+  it("stores each resource once, however many spans and exports carry it", async () => {
+    const t = "6".repeat(32);
+    const resource = { "service.name": "res-once", "host.name": hostile, "process.pid": 42 };
+    const other = { "service.name": "res-other" };
+    const resources = async () => Number((await h.db.execute<{ n: string }>(sql`select count(*) n from span_resources`)).rows[0]!.n);
+    const before = await resources();
+    await storeSpans(h, [span(t, "0000000000000001", { resourceAttributes: resource }), span(t, "0000000000000002", { resourceAttributes: { ...resource } })]);
+    await storeSpans(h, [span(t, "0000000000000003", { resourceAttributes: { ...resource } }), span(t, "0000000000000004", { resourceAttributes: other })]);
+    expect(await resources()).toBe(before + 2);
+    const stored = await traceSpans(h.db, t);
+    expect(stored.map((s) => s.resourceAttributes)).toEqual([resource, resource, resource, other]);
+    expect(new Set(stored.map((s) => s.resourceId)).size).toBe(2);
   });
 
   it("stores nothing of an export whose COPY fails for another reason", async () => {

@@ -37,7 +37,14 @@ describe("trace search on the real Postgres", () => {
     // trace has a second 'svc-a' span much later (t = 100 + n), so it matches twice, far apart in the scan, and lasts
     // about 100 s
     for (let n = 1; n <= 40; n++) {
-      spans.push(span(n, n, { name: "root", durationMs: n * 10 }));
+      spans.push(
+        span(n, n, {
+          name: "root",
+          durationMs: n * 10,
+          attributes: { "order.id": `ord-${n}` },
+          resourceAttributes: { "service.name": "other", "deployment.environment.name": n === 33 ? "canary" : "production" },
+        }),
+      );
       spans.push(span(n, n + 0.001, { service: "svc-a", durationMs: 1, statusCode: n % 10 === 0 ? 2 : 0 }));
       if (n % 4 === 0) spans.push(span(n, 100 + n, { service: "svc-a" }));
     }
@@ -69,6 +76,13 @@ describe("trace search on the real Postgres", () => {
     expect(t25.durationMs).toBeCloseTo(250, 3);
     const errors = await pages({ errorsOnly: true, limit: 2 });
     expect(errors.flat().map((id) => parseInt(id, 16))).toEqual([40, 30, 20, 10]);
+  });
+
+  it("matches attributes of the span or of its resource", async () => {
+    const byResource = await searchTraces(h.db, { ...window, attrs: [{ key: "deployment.environment.name", value: "canary" }], limit: 50 });
+    expect(byResource.rows.map((r) => parseInt(r.traceId, 16))).toEqual([33]);
+    const bySpan = await searchTraces(h.db, { ...window, attrs: [{ key: "order.id", value: "ord-17" }], limit: 50 });
+    expect(bySpan.rows.map((r) => parseInt(r.traceId, 16))).toEqual([17]);
   });
 
   it("stops at the scan budget, says so, and continues from there", async () => {
