@@ -147,7 +147,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 };
 
-/** CPU seconds (user + system) used so far by the given process, or by every process named `comm`. */
+/** CPU seconds (user + system) used so far by the given process, or by every process named `comm`, with their exited children. */
 function cpuSeconds(pidOrComm: number | string): number {
   const ticks = 100; // USER_HZ on Linux
   const pids = typeof pidOrComm === "number" ? [String(pidOrComm)] : readdirSync("/proc").filter((d) => /^\d+$/.test(d));
@@ -158,7 +158,9 @@ function cpuSeconds(pidOrComm: number | string): number {
       const close = stat.lastIndexOf(")");
       if (typeof pidOrComm === "string" && stat.slice(stat.indexOf("(") + 1, close) !== pidOrComm) continue;
       const f = stat.slice(close + 2).split(" ");
-      total += (Number(f[11]) + Number(f[12])) / ticks;
+      // utime + stime, plus cutime + cstime: what exited children used (Postgres backends that closed, counted on the
+      // postmaster once it reaps them)
+      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / ticks;
     } catch {
       // the process ended meanwhile
     }
