@@ -9,7 +9,7 @@
  *      (default 4) exporters, one export at a time each, to a collectors process (`collectors/main.ts`) writing to a
  *      database of the benchmark's own: spans/s, stored = sent, export latency, 503s, the collectors' RSS, and the CPU
  *      of the collectors, Postgres and the sender.
- *   3. The raw COPY rate of the same rows (decoded here as the receiver decodes them) into the same emptied tables,
+ *   3. The raw COPY rate of the same rows (decoded and turned into COPY text here as the receiver does) into the same emptied tables,
  *      as many connections as exporters: Postgres's ceiling for these rows on this machine.
  */
 import { spawn } from "node:child_process";
@@ -21,13 +21,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { stringify } from "csv-stringify";
 import pg from "pg";
-import { getTableColumns, sql, type SQL } from "drizzle-orm";
+import { getTableColumns, sql } from "drizzle-orm";
 import { from as copyFrom } from "pg-copy-streams";
 import { flattenRequest, type SpanRecord } from "../lib/otlp/spans";
 import { decodeProtobufRequest } from "../lib/otlp/decode";
 import { exportBodies, spansPerOrder } from "./span-gen";
 import { parseConfig } from "../lib/config/env";
-import { insertSpans, spanRows, storeSpans } from "../db/queries/spans";
+import { insertResources, insertSpans, linkColumns, spanColumns, spanCopy, spanRows, storeSpans } from "../db/queries/spans";
 import { spanLinks, spans } from "../db/schema";
 import type { DbHandle } from "../db/client";
 import { benchDatabase } from "./lib";
@@ -77,9 +77,9 @@ function makeSpans(n: number): SpanRecord[] {
 const linksOf = (records: SpanRecord[]) => records.flatMap((s) => s.links.map((l) => ({ traceId: s.traceId, spanId: s.spanId, linkedTraceId: l.traceId, linkedSpanId: l.spanId, startTime: s.startTime })));
 
 async function drizzleValues(h: DbHandle, records: SpanRecord[]) {
-  const { rows, insertResources } = spanRows(records);
+  const { rows, resources } = spanRows(records);
   await h.db.transaction(async (tx) => {
-    await tx.execute(insertResources);
+    await tx.execute(insertResources(resources));
     await tx.insert(spans).values(rows).onConflictDoNothing();
     const links = linksOf(records);
     if (links.length) await tx.insert(spanLinks).values(links).onConflictDoNothing();
@@ -91,8 +91,8 @@ async function copyInsert(h: DbHandle, records: SpanRecord[]) {
   const client = await h.pool.connect();
   try {
     await client.query("begin");
-    const { rows: spanRowList, insertResources } = spanRows(records);
-    await h.db.execute(insertResources); // outside this transaction: resources are few and idempotent
+    const { rows: spanRowList, resources } = spanRows(records);
+    await h.db.execute(insertResources(resources)); // outside this transaction: resources are few and idempotent
     for (const [table, rows] of [
       [spans, spanRowList],
       [spanLinks, linksOf(records)],
@@ -123,23 +123,6 @@ async function timeMethod(name: string, h: DbHandle, records: SpanRecord[], writ
   const stored = Number((await h.db.execute<{ n: string }>(sql`select count(*) n from spans`)).rows[0]!.n);
   console.log(`${name}: ${records.length} spans in ${secs.toFixed(2)} s = ${Math.round(records.length / secs)} spans/s (stored ${stored})`);
   return records.length / secs;
-}
-
-/** Pre-encoded CSV for COPY of the same rows the receiver stores (spans and their links), per export body. */
-function copyPayload(records: SpanRecord[]): { spans: Buffer; links: Buffer; spanCols: string[]; linkCols: string[]; insertResources: SQL } {
-  const enc = (table: typeof spans | typeof spanLinks, rows: Record<string, unknown>[]) => {
-    const cols = Object.entries(getTableColumns(table)).filter(([k]) => k in (rows[0] ?? {}));
-    const esc = (v: unknown): string => {
-      if (v === null || v === undefined) return "";
-      const t = v instanceof Date ? v.toISOString() : typeof v === "object" ? JSON.stringify(v) : String(v);
-      return `"${t.replaceAll('"', '""')}"`;
-    };
-    return { buf: Buffer.from(rows.map((r) => cols.map(([k]) => esc(r[k])).join(",")).join("\n") + "\n"), cols: cols.map(([, c]) => `"${c.name}"`) };
-  };
-  const { rows, insertResources } = spanRows(records);
-  const a = enc(spans, rows as unknown as Record<string, unknown>[]);
-  const b = enc(spanLinks, linksOf(records));
-  return { spans: a.buf, links: b.buf, spanCols: a.cols, linkCols: b.cols, insertResources };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -246,9 +229,10 @@ async function sustained(url: string, h: DbHandle, exporters: number, orders: nu
     console.log(`  CPU while ingesting: collectors ${cpu.collector.toFixed(1)} s (${perSpan(cpu.collector)} µs/span), Postgres ${cpu.postgres.toFixed(1)} s (${perSpan(cpu.postgres)} µs/span), sender ${cpu.sender.toFixed(1)} s (${perSpan(cpu.sender)} µs/span) of ${(2 * secs).toFixed(1)} s on 2 cores`);
 
     // the same rows, decoded here as the receiver decodes them, COPYed into the same (emptied) tables
-    const payloads = bodies.map((b) => copyPayload(flattenRequest(decodeProtobufRequest(b)).spans));
+    // the receiver's own COPY text (db/queries/spans.ts) of the same exports
+    const payloads = bodies.map((b) => spanCopy(flattenRequest(decodeProtobufRequest(b)).spans));
     await h.db.execute(sql`truncate spans, span_links`);
-    for (const p of payloads) await h.db.execute(p.insertResources); // the few resources, before the clock starts
+    for (const p of payloads) await h.db.execute(insertResources(p.resources)); // the few resources, before the clock starts
     await h.db.execute(sql`checkpoint`);
     let nextCopy = 0;
     // connections opened first and closed after Postgres's CPU is read: an exited backend's CPU is no longer counted
@@ -265,8 +249,8 @@ async function sustained(url: string, h: DbHandle, exporters: number, orders: nu
       for (let i = nextCopy++; i < payloads.length; i = nextCopy++) {
         const c = payloads[i]!;
         await client.query("begin");
-        await pipeline(Readable.from([c.spans]), client.query(copyFrom(`copy spans (${c.spanCols.join(", ")}) from stdin (format csv)`)));
-        if (c.links.length > 1) await pipeline(Readable.from([c.links]), client.query(copyFrom(`copy span_links (${c.linkCols.join(", ")}) from stdin (format csv)`)));
+        await pipeline(Readable.from([c.spans]), client.query(copyFrom(`copy spans (${spanColumns.join(", ")}) from stdin`)));
+        if (c.links) await pipeline(Readable.from([c.links]), client.query(copyFrom(`copy span_links (${linkColumns.join(", ")}) from stdin`)));
         await client.query("commit");
       }
     };

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { sql } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Pool, PoolClient } from "pg";
 import type { SpanRecord } from "../../lib/otlp/spans";
@@ -35,7 +36,7 @@ function resourcesOf(records: SpanRecord[]): { resources: ResourceRow[]; idOf: (
   return { resources: [...resources.values()], idOf: (s) => ids.get(s.resourceAttributes)! };
 }
 
-const insertResources = (rows: ResourceRow[]) => sql`
+export const insertResources = (rows: ResourceRow[]) => sql`
   insert into span_resources (id, attributes)
   select r.id, r.attributes::jsonb from unnest(${sql.param(rows.map((r) => r.id))}::text[], ${sql.param(rows.map((r) => r.attributes))}::text[]) as r(id, attributes)
   on conflict do nothing`;
@@ -46,8 +47,7 @@ const insertResources = (rows: ResourceRow[]) => sql`
  */
 export async function insertSpans(db: Db, records: SpanRecord[]): Promise<void> {
   if (records.length === 0) return;
-  const { resources, idOf } = resourcesOf(records);
-  const rows = records.map((s) => ({ ...s, resourceId: idOf(s) }));
+  const { rows, resources } = spanRows(records);
   const links = linksOf(records);
   await db.transaction(async (tx) => {
     await tx.execute(insertResources(resources));
@@ -115,6 +115,9 @@ const pgCode = (e: unknown) => (e as { code?: string } | null)?.code;
 const copy = (client: PoolClient, into: string, columns: readonly string[], body: string) =>
   pipeline(Readable.from([body]), client.query(copyFrom(`copy ${into} (${columns.join(", ")}) from stdin`)));
 
+/** Renders drizzle SQL for a pg client of our own (storeSpanCopy runs its transaction on one). */
+const dialect = new PgDialect();
+
 /** Resource ids known to be stored, per database pool: an export of known resources skips their insert. */
 const storedResources = new WeakMap<Pool, Set<string>>();
 
@@ -138,10 +141,8 @@ export async function storeSpanCopy(h: DbHandle, batch: SpanCopy): Promise<"copi
     try {
       await client.query("begin");
       if (newResources.length) {
-        await client.query(
-          "insert into span_resources (id, attributes) select r.id, r.attributes::jsonb from unnest($1::text[], $2::text[]) as r(id, attributes) on conflict do nothing",
-          [newResources.map((r) => r.id), newResources.map((r) => r.attributes)],
-        );
+        const q = dialect.sqlToQuery(insertResources(newResources));
+        await client.query(q.sql, q.params);
       }
       if (!merge) {
         await copy(client, "spans", spanColumns, batch.spans);
@@ -174,7 +175,7 @@ export async function storeSpanCopy(h: DbHandle, batch: SpanCopy): Promise<"copi
 export const storeSpans = (h: DbHandle, records: SpanRecord[]) => storeSpanCopy(h, spanCopy(records));
 
 /** Spans as rows of the spans table (with their resource ids) and their resources: for writers other than the receiver. */
-export function spanRows(records: SpanRecord[]) {
+export function spanRows(records: SpanRecord[]): { rows: (SpanRecord & { resourceId: string })[]; resources: ResourceRow[] } {
   const { resources, idOf } = resourcesOf(records);
-  return { rows: records.map((s) => ({ ...s, resourceId: idOf(s) })), resources, insertResources: insertResources(resources) };
+  return { rows: records.map((s) => ({ ...s, resourceId: idOf(s) })), resources };
 }
