@@ -13,6 +13,7 @@
  *      as many connections as exporters: Postgres's ceiling for these rows on this machine.
  */
 import { spawn } from "node:child_process";
+import http from "node:http";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -125,6 +126,23 @@ async function timeMethod(name: string, h: DbHandle, records: SpanRecord[], writ
   return records.length / secs;
 }
 
+/**
+ * One export as the SDK's OTLP/HTTP exporter sends it: node's http.request through a keep-alive Agent
+ * (@opentelemetry/otlp-exporter-base, platform/node/transport/http-transport-utils), the body written whole.
+ */
+const agent = new http.Agent({ keepAlive: true });
+function post(url: string, body: Uint8Array): Promise<{ status: number; retryAfter: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/x-protobuf", "content-length": body.length } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
@@ -185,6 +203,7 @@ async function sustained(url: string, h: DbHandle, exporters: number, orders: nu
       await new Promise((r) => setTimeout(r, 300));
     }
     await h.db.execute(sql`truncate spans, span_links`);
+    await h.db.execute(sql`checkpoint`); // as before the raw COPY below: neither starts with a checkpoint's work pending
     const idleRss = rssMb(p.pid!, "VmRSS");
     let maxRss = idleRss;
     const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(p.pid!, "VmRSS"))), 200);
@@ -199,14 +218,12 @@ async function sustained(url: string, h: DbHandle, exporters: number, orders: nu
       for (let i = next++; i < bodies.length; i = next++) {
         for (;;) {
           const t0 = performance.now();
-          const r = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/x-protobuf" }, body: bodies[i]! });
-          await r.arrayBuffer();
+          const r = await post(endpoint, bodies[i]!);
           latencies.push(performance.now() - t0);
           if (r.status === 200) break;
           if (r.status !== 503) throw new Error(`export answered ${r.status}`);
           refused++;
-          if (process.env.BENCH_DEBUG) console.log(`503 after ${(performance.now() - t0).toFixed(0)} ms: ${"" } retry-after ${r.headers.get("retry-after")}`);
-          await new Promise((res) => setTimeout(res, Number(r.headers.get("retry-after") ?? 1) * 1000));
+          await new Promise((res) => setTimeout(res, Number(r.retryAfter ?? 1) * 1000));
         }
         done++;
       }
@@ -263,6 +280,7 @@ async function sustained(url: string, h: DbHandle, exporters: number, orders: nu
     console.log(`raw COPY of the same rows into the same tables (${exporters} connections, one COPY per export's spans and links): ${copyStored} spans in ${copySecs.toFixed(1)} s = ${Math.round(copyRate)} spans/s; Postgres CPU ${pgCopy.toFixed(1)} s (${((pgCopy / copyStored) * 1e6).toFixed(0)} µs/span)`);
     console.log(`ingest reaches ${((100 * rate) / copyRate).toFixed(0)}% of the raw COPY rate`);
   } finally {
+    agent.destroy();
     p.kill("SIGTERM");
     await new Promise((r) => p.once("exit", r));
   }
