@@ -21,6 +21,7 @@ import { startOpsServer } from "./http";
 import { startOtlpHttpReceiver } from "./otlp/receiver";
 import { startOtlpGrpcReceiver } from "./otlp/grpc";
 import { SpanIngest } from "./otlp/ingest";
+import { preparePool } from "./otlp/prepare-pool";
 import { DltCapture } from "./kafka/dlt-capture";
 import { LagCollector } from "./kafka/lag-collector";
 import { DlqCapture } from "./rabbitmq/dlq-capture";
@@ -121,8 +122,10 @@ async function main(): Promise<void> {
   const retentionTimer = setInterval(retention, 10 * 60_000);
 
   const servers: http.Server[] = [];
+  const decoders = preparePool(config.OTLP_DECODE_THREADS);
   const ingest = new SpanIngest({
     maxInFlight: config.OTLP_MAX_IN_FLIGHT,
+    prepare: decoders.prepare,
     store: async (batch) => {
       await ready;
       await storeSpanCopy(dbh, batch);
@@ -193,6 +196,7 @@ async function main(): Promise<void> {
       new Promise<void>((r) => (grpcServer ? grpcServer.tryShutdown(() => r()) : r())),
     ]);
     await Promise.allSettled(supervisors.map((s) => s.stop()));
+    await decoders.close().catch(() => undefined);
     await dbh.close().catch(() => undefined);
     log("stopped");
     process.exit(0);

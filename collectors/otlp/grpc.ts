@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { decodeProtobufRequest, encodeExportResponse, exportResponse } from "../../lib/otlp/decode";
+import { encodeExportResponse, exportResponse } from "../../lib/otlp/decode";
 import type { ExportTraceServiceResponse } from "../../lib/otlp/gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
 import { ValidationError, errorMessage } from "../../lib/errors";
 import { otlpRequests } from "../metrics";
@@ -48,7 +48,7 @@ export function startOtlpGrpcReceiver(opts: GrpcReceiverOptions): Promise<grpc.S
       return fail(grpc.status.UNAVAILABLE, e instanceof SaturatedError ? e.message : errorMessage(e));
     }
     (async () => {
-      const { rejected, errors } = await opts.ingest.store(opts.ingest.prepare(decodeProtobufRequest(call.request)));
+      const { rejected, errors } = await opts.ingest.store(await opts.ingest.prepare("protobuf", call.request));
       count(grpc.status.OK);
       callback(null, exportResponse(rejected, errors.join("; ")));
     })()

@@ -1,26 +1,21 @@
-import type { ExportTraceServiceRequest } from "../../lib/otlp/gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
-import { flattenRequest } from "../../lib/otlp/spans";
-import { spanCopy, type SpanCopy } from "../../db/queries/spans";
+import type { SpanCopy } from "../../db/queries/spans";
 import { UnavailableError, errorMessage } from "../../lib/errors";
 import { otlpSpans } from "../metrics";
+import type { OtlpFormat, PreparedExport } from "./prepare";
+import type { Prepare } from "./prepare-pool";
 
 /**
  * What OTLP/HTTP and OTLP/gRPC share: admission (at most `maxInFlight` exports being decoded and stored at once,
- * which bounds memory at about `maxInFlight` × the body limit), flattening, and storing before acknowledging.
- * An export is refused before its body is read when ingest is saturated, and answered as failed when the store
- * fails, so every span acknowledged is stored and none is accepted and then dropped.
+ * which bounds memory at about `maxInFlight` × the body limit), decoding into COPY text (on the decode threads, see
+ * prepare-pool.ts), and storing before acknowledging. An export is refused before its body is read when ingest is
+ * saturated, and answered as failed when the store fails, so every span acknowledged is stored and none is accepted
+ * and then dropped.
  */
 export interface IngestOptions {
   maxInFlight: number;
+  prepare: Prepare;
   store(batch: SpanCopy): Promise<void>;
   log(s: string): void;
-}
-
-/** A decoded export, ready to store: its valid spans as COPY text, and how many were rejected and why. */
-export interface PreparedExport {
-  batch: SpanCopy;
-  rejected: number;
-  errors: string[];
 }
 
 export class SaturatedError extends UnavailableError {
@@ -50,13 +45,11 @@ export class SpanIngest {
   }
 
   /**
-   * Flattens a decoded request and turns its valid spans into COPY text at once. Callers pass the decoded request
-   * straight in and keep only what this returns while the store runs: at many exports in flight the decoded objects
-   * would otherwise outlive young-generation collections, and garbage collection was a fifth of ingest's CPU.
+   * Decodes an export body into COPY text of its valid spans; throws ValidationError when it does not decode. The
+   * body may be moved to a decode thread: callers must not use it afterwards.
    */
-  prepare(request: ExportTraceServiceRequest): PreparedExport {
-    const { spans, rejected, errors } = flattenRequest(request);
-    return { batch: spanCopy(spans), rejected, errors };
+  prepare(format: OtlpFormat, body: Uint8Array): Promise<PreparedExport> {
+    return this.opts.prepare(format, body);
   }
 
   /** Stores a prepared export; throws StorageUnavailableError when the store fails (the exporter should retry). */

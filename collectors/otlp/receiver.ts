@@ -1,8 +1,9 @@
 import http from "node:http";
 import { createGunzip, createInflate } from "node:zlib";
 import type { Readable } from "node:stream";
-import { decodeJsonRequest, decodeProtobufRequest, encodeResponse } from "../../lib/otlp/decode";
+import { encodeResponse } from "../../lib/otlp/decode";
 import { SaturatedError, StorageUnavailableError, type SpanIngest } from "./ingest";
+import type { OtlpFormat } from "./prepare";
 import { AppError, PayloadTooLargeError, ValidationError, errorMessage } from "../../lib/errors";
 import { otlpRequests } from "../metrics";
 
@@ -19,9 +20,7 @@ export interface ReceiverOptions {
   log?: (s: string) => void;
 }
 
-type Format = "protobuf" | "json";
-
-function formatOf(contentType: string | undefined): Format | null {
+function formatOf(contentType: string | undefined): OtlpFormat | null {
   const t = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
   if (t === "application/x-protobuf" || t === "application/protobuf") return "protobuf";
   if (t === "application/json") return "json";
@@ -51,8 +50,6 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
   return Buffer.concat(chunks);
 }
 
-const decode = (format: Format, body: Buffer) => (format === "protobuf" ? decodeProtobufRequest(body) : decodeJsonRequest(body.toString("utf8")));
-
 export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Server> {
   const log = opts.log ?? ((s: string) => console.log(s));
 
@@ -79,8 +76,8 @@ export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Serve
       throw e;
     }
     try {
-      // body and decoded request are not kept past prepare (see SpanIngest.prepare)
-      const prepared = opts.ingest.prepare(decode(format, await readBody(req, opts.maxBodyBytes)));
+      // the body goes to a decode thread, and only its COPY text comes back (see SpanIngest.prepare)
+      const prepared = await opts.ingest.prepare(format, await readBody(req, opts.maxBodyBytes));
       const { rejected, errors } = await opts.ingest.store(prepared);
       const out = encodeResponse(format, rejected, errors.join("; "));
       reply(200, out, format === "protobuf" ? "application/x-protobuf" : "application/json");

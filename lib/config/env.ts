@@ -128,6 +128,8 @@ export const envSchema = z
     OTLP_MAX_BODY_BYTES: positiveInt.default(20 * 1024 * 1024),
     /** exports decoded and stored at once (HTTP and gRPC together); more are refused with 503 / UNAVAILABLE */
     OTLP_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(256).default(8),
+    /** worker threads decoding export bodies into COPY text; 0 decodes on the main thread */
+    OTLP_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(1),
     COLLECTORS_PORT: port.default(9464),
     COLLECTORS_URL: z.url().default("http://127.0.0.1:9464"),
     HEALTH_INTERVAL_MS: positiveInt.default(5000),

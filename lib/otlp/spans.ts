@@ -1,5 +1,9 @@
-import type { AnyValue, KeyValue } from "./gen/opentelemetry/proto/common/v1/common_pb";
-import type { ExportTraceServiceRequest } from "./gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
+import type Long from "long";
+import type { opentelemetry } from "./pbjs/trace_service";
+import type { OtlpRequest } from "./decode";
+
+type AnyValue = opentelemetry.proto.common.v1.AnyValue.$Shape;
+type KeyValue = opentelemetry.proto.common.v1.KeyValue.$Shape;
 
 /** A span flattened for storage: ids as lower-case hex, attributes as plain JSON, messaging fields lifted out. */
 export interface SpanRecord {
@@ -28,32 +32,32 @@ export interface SpanRecord {
   rabbitmqRoutingKey: string | null;
 }
 
+const noBytes = new Uint8Array(0);
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+/** A 64-bit field as protobufjs decodes it (a Long of two 32-bit halves), exactly. */
+const u64 = (l: Long | null | undefined): bigint => (l ? (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0) : 0n);
+const i64 = (l: Long | null | undefined): bigint => BigInt.asIntN(64, u64(l));
 
-export function anyValueToJs(v: AnyValue | undefined): unknown {
-  const x = v?.value;
-  switch (x?.case) {
-    case "stringValue":
-    case "boolValue":
-    case "doubleValue":
-      return x.value;
-    case "intValue":
-      // int64 beyond 2^53 stays exact as a string
-      return x.value >= BigInt(Number.MIN_SAFE_INTEGER) && x.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x.value) : x.value.toString();
-    case "bytesValue":
-      return Buffer.from(x.value).toString("base64");
-    case "arrayValue":
-      return x.value.values.map(anyValueToJs);
-    case "kvlistValue":
-      return attributesToJs(x.value.values);
-    default:
-      return null;
+export function anyValueToJs(v: AnyValue | null | undefined): unknown {
+  if (v == null) return null;
+  // a oneof: protobufjs leaves the members that are not set null
+  if (v.stringValue != null) return v.stringValue;
+  if (v.intValue != null) {
+    // int64 beyond 2^53 stays exact as a string
+    const n = i64(v.intValue);
+    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
   }
+  if (v.boolValue != null) return v.boolValue;
+  if (v.doubleValue != null) return v.doubleValue;
+  if (v.arrayValue != null) return (v.arrayValue.values ?? []).map(anyValueToJs);
+  if (v.kvlistValue != null) return attributesToJs(v.kvlistValue.values ?? []);
+  if (v.bytesValue != null) return Buffer.from(v.bytesValue.buffer, v.bytesValue.byteOffset, v.bytesValue.byteLength).toString("base64");
+  return null;
 }
 
-export function attributesToJs(kvs: KeyValue[]): Record<string, unknown> {
+export function attributesToJs(kvs: KeyValue[] | null | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const kv of kvs) out[kv.key] = anyValueToJs(kv.value);
+  if (kvs) for (const kv of kvs) out[kv.key ?? ""] = anyValueToJs(kv.value);
   return out;
 }
 
@@ -75,39 +79,45 @@ export interface FlattenResult {
 }
 
 /** Flattens an export request; spans with invalid ids are rejected (counted), never stored half-right. */
-export function flattenRequest(req: ExportTraceServiceRequest): FlattenResult {
+export function flattenRequest(req: OtlpRequest): FlattenResult {
   const spans: SpanRecord[] = [];
   const errors: string[] = [];
   let rejected = 0;
-  for (const rs of req.resourceSpans) {
-    const resourceAttributes = attributesToJs(rs.resource?.attributes ?? []);
+  for (const rs of req.resourceSpans ?? []) {
+    const resourceAttributes = attributesToJs(rs.resource?.attributes);
     const service = typeof resourceAttributes["service.name"] === "string" ? (resourceAttributes["service.name"] as string) : "unknown_service";
-    for (const ss of rs.scopeSpans) {
-      for (const s of ss.spans) {
-        if (s.traceId.length !== 16 || s.spanId.length !== 8 || s.traceId.every((b) => b === 0) || s.spanId.every((b) => b === 0)) {
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const s of ss.spans ?? []) {
+        const traceId = s.traceId ?? noBytes;
+        const spanId = s.spanId ?? noBytes;
+        const name = s.name ?? "";
+        if (traceId.length !== 16 || spanId.length !== 8 || traceId.every((b) => b === 0) || spanId.every((b) => b === 0)) {
           rejected++;
-          if (errors.length < 5) errors.push(`span '${s.name.slice(0, 60)}': trace id must be 16 bytes and span id 8 bytes, not all zero`);
+          if (errors.length < 5) errors.push(`span '${name.slice(0, 60)}': trace id must be 16 bytes and span id 8 bytes, not all zero`);
           continue;
         }
         const attributes = attributesToJs(s.attributes);
-        const durationNs = s.endTimeUnixNano >= s.startTimeUnixNano ? s.endTimeUnixNano - s.startTimeUnixNano : 0n;
+        const start = u64(s.startTimeUnixNano);
+        const end = u64(s.endTimeUnixNano);
+        const durationNs = end >= start ? end - start : 0n;
         const op = pick(attributes, "messaging.operation.type", "messaging.operation");
+        const parent = s.parentSpanId ?? noBytes;
         spans.push({
-          traceId: hex(s.traceId),
-          spanId: hex(s.spanId),
-          parentSpanId: s.parentSpanId.length === 8 ? hex(s.parentSpanId) : null,
+          traceId: hex(traceId),
+          spanId: hex(spanId),
+          parentSpanId: parent.length === 8 ? hex(parent) : null,
           service,
-          name: s.name,
-          kind: s.kind,
-          startUnixNano: s.startTimeUnixNano,
-          startTime: new Date(Number(s.startTimeUnixNano / 1_000_000n)),
+          name,
+          kind: s.kind ?? 0,
+          startUnixNano: start,
+          startTime: new Date(Number(start / 1_000_000n)),
           durationMs: Number(durationNs) / 1e6,
           statusCode: s.status?.code ?? 0,
           statusMessage: s.status?.message || null,
           attributes,
           resourceAttributes,
-          events: s.events.map((e) => ({ name: e.name, timeUnixNano: e.timeUnixNano.toString(), attributes: attributesToJs(e.attributes) })),
-          links: s.links.map((l) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId), attributes: attributesToJs(l.attributes) })),
+          events: (s.events ?? []).map((e) => ({ name: e.name ?? "", timeUnixNano: u64(e.timeUnixNano).toString(), attributes: attributesToJs(e.attributes) })),
+          links: (s.links ?? []).map((l) => ({ traceId: hex(l.traceId ?? noBytes), spanId: hex(l.spanId ?? noBytes), attributes: attributesToJs(l.attributes) })),
           messagingSystem: str(pick(attributes, "messaging.system")),
           messagingDestination: str(pick(attributes, "messaging.destination.name", "messaging.destination")),
           messagingOperation: str(op),
