@@ -72,20 +72,23 @@ export const spanColumns = [
 export const linkColumns = ["trace_id", "span_id", "linked_trace_id", "linked_span_id", "start_time"] as const;
 
 /** The spans as COPY text rows, in `spanColumns` order. */
+/**
+ * JSON as a COPY text value: JSON.stringify escapes every control character, so of COPY's specials only the
+ * backslash (from JSON's own escapes) can occur, and only it needs doubling.
+ */
+const json = (v: string) => (v.includes("\\") ? v.replaceAll("\\", "\\\\") : v);
+
 function spansCopyText(records: SpanRecord[], idOf: (s: SpanRecord) => string): string {
-  const lines: string[] = [];
+  let out = "";
   for (const s of records) {
-    lines.push(
-      [
-        s.traceId, s.spanId, s.parentSpanId ?? "\\N", text(s.service), text(s.name), num(s.kind), s.startTime.toISOString(),
-        num(s.startUnixNano), num(s.durationMs), num(s.statusCode), text(s.statusMessage), text(JSON.stringify(s.attributes)),
-        idOf(s), s.events.length ? text(JSON.stringify(s.events)) : "[]", s.links.length ? text(JSON.stringify(s.links)) : "[]",
-        text(s.messagingSystem), text(s.messagingDestination), text(s.messagingOperation), text(s.messagingConsumerGroup),
-        text(s.messagingMessageId), num(s.kafkaPartition), num(s.kafkaOffset), text(s.rabbitmqRoutingKey),
-      ].join("\t"),
-    );
+    out +=
+      `${s.traceId}\t${s.spanId}\t${s.parentSpanId ?? "\\N"}\t${text(s.service)}\t${text(s.name)}\t${s.kind}\t${s.startTime.toISOString()}\t` +
+      `${s.startUnixNano}\t${s.durationMs}\t${s.statusCode}\t${text(s.statusMessage)}\t${json(JSON.stringify(s.attributes))}\t${idOf(s)}\t` +
+      `${s.events.length ? json(JSON.stringify(s.events)) : "[]"}\t${s.links.length ? json(JSON.stringify(s.links)) : "[]"}\t` +
+      `${text(s.messagingSystem)}\t${text(s.messagingDestination)}\t${text(s.messagingOperation)}\t${text(s.messagingConsumerGroup)}\t` +
+      `${text(s.messagingMessageId)}\t${num(s.kafkaPartition)}\t${num(s.kafkaOffset)}\t${text(s.rabbitmqRoutingKey)}\n`;
   }
-  return lines.join("\n") + "\n";
+  return out;
 }
 
 function linksCopyText(records: SpanRecord[]): string | null {
