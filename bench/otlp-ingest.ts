@@ -10,7 +10,8 @@
  *      database of the benchmark's own: spans/s, stored = sent, export latency, 503s, the collectors' RSS, and the CPU
  *      of the collectors, Postgres and the sender.
  *   3. The raw COPY rate of the same rows (decoded and turned into COPY text here as the receiver does) into the same emptied tables,
- *      as many connections as exporters: Postgres's ceiling for these rows on this machine.
+ *      as many connections as exporters: Postgres's ceiling for these rows on this machine. Ingest and raw COPY
+ *      alternate in BENCH_ROUNDS (default 4) rounds over the same exports, each from empty tables.
  */
 import { spawn } from "node:child_process";
 import http from "node:http";
@@ -202,56 +203,8 @@ async function sustained(url: string, h: DbHandle, exporters: number, orders: nu
       if (i > 100) throw new Error("collectors did not start");
       await new Promise((r) => setTimeout(r, 300));
     }
-    await h.db.execute(sql`truncate spans, span_links`);
-    await h.db.execute(sql`checkpoint`); // as before the raw COPY below: neither starts with a checkpoint's work pending
-    const idleRss = rssMb(p.pid!, "VmRSS");
-    let maxRss = idleRss;
-    const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(p.pid!, "VmRSS"))), 200);
-    const latencies: number[] = [];
-    let refused = 0;
-    let next = 0;
-    let done = 0;
-    const cpu0 = { collector: cpuSeconds(p.pid!), postgres: cpuSeconds("postgres"), sender: process.cpuUsage() };
-    const t = performance.now();
-    const progress = setInterval(() => console.log(`  ${done}/${bodies.length} exports, ${Math.round(performance.now() - t)} ms`), 5000);
-    const worker = async () => {
-      for (let i = next++; i < bodies.length; i = next++) {
-        for (;;) {
-          const t0 = performance.now();
-          const r = await post(endpoint, bodies[i]!);
-          latencies.push(performance.now() - t0);
-          if (r.status === 200) break;
-          if (r.status !== 503) throw new Error(`export answered ${r.status}`);
-          refused++;
-          await new Promise((res) => setTimeout(res, Number(r.retryAfter ?? 1) * 1000));
-        }
-        done++;
-      }
-    };
-    await Promise.all(Array.from({ length: exporters }, worker));
-    const secs = (performance.now() - t) / 1000;
-    clearInterval(progress);
-    clearInterval(sampler);
-    const hwm = rssMb(p.pid!, "VmHWM");
-    const sender = process.cpuUsage(cpu0.sender);
-    const cpu = { collector: cpuSeconds(p.pid!) - cpu0.collector, postgres: cpuSeconds("postgres") - cpu0.postgres, sender: (sender.user + sender.system) / 1e6 };
-    const stored = Number((await h.db.execute<{ n: string }>(sql`select count(*) n from spans`)).rows[0]!.n);
-    const rate = sent / secs;
-    console.log(
-      `OTLP/HTTP protobuf, sustained: ${sent} spans in ${secs.toFixed(1)} s = ${Math.round(rate)} spans/s; stored ${stored} (lost ${sent - stored}); ` +
-        `export latency p50 ${pct(latencies, 50).toFixed(0)} ms, p99 ${pct(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms; 503 answers ${refused}; ` +
-        `collector RSS idle ${idleRss.toFixed(0)} MB, at most ${maxRss.toFixed(0)} MB while ingesting, peak ${hwm.toFixed(0)} MB`,
-    );
-    const perSpan = (x: number) => ((x / sent) * 1e6).toFixed(0);
-    console.log(`  CPU while ingesting: collectors ${cpu.collector.toFixed(1)} s (${perSpan(cpu.collector)} µs/span), Postgres ${cpu.postgres.toFixed(1)} s (${perSpan(cpu.postgres)} µs/span), sender ${cpu.sender.toFixed(1)} s (${perSpan(cpu.sender)} µs/span) of ${(2 * secs).toFixed(1)} s on 2 cores`);
-
-    // the same rows, decoded here as the receiver decodes them, COPYed into the same (emptied) tables
-    // the receiver's own COPY text (db/queries/spans.ts) of the same exports
+    // the receiver's own COPY text (db/queries/spans.ts) of the same exports, for the raw COPY
     const payloads = bodies.map((b) => spanCopy(flattenRequest(decodeProtobufRequest(b)).spans));
-    await h.db.execute(sql`truncate spans, span_links`);
-    for (const p of payloads) await h.db.execute(insertResources(p.resources)); // the few resources, before the clock starts
-    await h.db.execute(sql`checkpoint`);
-    let nextCopy = 0;
     // connections opened first and closed after Postgres's CPU is read: an exited backend's CPU is no longer counted
     const clients = await Promise.all(
       Array.from({ length: exporters }, async () => {
@@ -260,24 +213,100 @@ async function sustained(url: string, h: DbHandle, exporters: number, orders: nu
         return c;
       }),
     );
-    const pgCopy0 = cpuSeconds("postgres");
-    const tc = performance.now();
-    const copier = async (client: pg.Client) => {
-      for (let i = nextCopy++; i < payloads.length; i = nextCopy++) {
-        const c = payloads[i]!;
-        await client.query("begin");
-        await pipeline(Readable.from([c.spans]), client.query(copyFrom(`copy spans (${spanColumns.join(", ")}) from stdin`)));
-        if (c.links) await pipeline(Readable.from([c.links]), client.query(copyFrom(`copy span_links (${linkColumns.join(", ")}) from stdin`)));
-        await client.query("commit");
-      }
+    const count = async () => Number((await h.db.execute<{ n: string }>(sql`select count(*) n from spans`)).rows[0]!.n);
+    /** Empty tables, the resources stored (the receiver has them after its first export), no checkpoint pending. */
+    const reset = async () => {
+      await h.db.execute(sql`truncate spans, span_links`);
+      for (const p of payloads) await h.db.execute(insertResources(p.resources));
+      await h.db.execute(sql`checkpoint`);
     };
-    await Promise.all(clients.map(copier));
-    const copySecs = (performance.now() - tc) / 1000;
-    const pgCopy = cpuSeconds("postgres") - pgCopy0;
+    const latencies: number[] = [];
+    let refused = 0;
+    let done = 0;
+    const idleRss = rssMb(p.pid!, "VmRSS");
+    let maxRss = idleRss;
+    const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(p.pid!, "VmRSS"))), 200);
+    const t = performance.now();
+    const progress = setInterval(() => console.log(`  ${done}/${bodies.length} exports, ${Math.round(performance.now() - t)} ms`), 5000);
+
+    /** Sends exports [from, to) with `exporters` concurrent exporters, each one export at a time as a BatchSpanProcessor. */
+    const ingest = async (from: number, to: number) => {
+      let next = from;
+      const worker = async () => {
+        for (let i = next++; i < to; i = next++) {
+          for (;;) {
+            const t0 = performance.now();
+            const r = await post(endpoint, bodies[i]!);
+            latencies.push(performance.now() - t0);
+            if (r.status === 200) break;
+            if (r.status !== 503) throw new Error(`export answered ${r.status}`);
+            refused++;
+            await new Promise((res) => setTimeout(res, Number(r.retryAfter ?? 1) * 1000));
+          }
+          done++;
+        }
+      };
+      await Promise.all(Array.from({ length: exporters }, worker));
+    };
+    /** COPYs the same exports' rows over `exporters` connections, one transaction per export's spans and links. */
+    const rawCopy = async (from: number, to: number) => {
+      let next = from;
+      const copier = async (client: pg.Client) => {
+        for (let i = next++; i < to; i = next++) {
+          const c = payloads[i]!;
+          await client.query("begin");
+          await pipeline(Readable.from([c.spans]), client.query(copyFrom(`copy spans (${spanColumns.join(", ")}) from stdin`)));
+          if (c.links) await pipeline(Readable.from([c.links]), client.query(copyFrom(`copy span_links (${linkColumns.join(", ")}) from stdin`)));
+          await client.query("commit");
+        }
+      };
+      await Promise.all(clients.map(copier));
+    };
+
+    // Ingest and raw COPY alternate in rounds over the same exports, each round from empty tables: a host whose speed
+    // drifts during the run (seen here: 20-50% between runs an hour apart) then weighs on both rates alike.
+    const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
+    const total = { ingest: 0, copy: 0, sent: 0, lost: 0, copyLost: 0, collector: 0, postgres: 0, sender: 0, copyPostgres: 0 };
+    for (let r = 0; r < rounds; r++) {
+      const from = Math.floor((r * bodies.length) / rounds);
+      const to = Math.floor(((r + 1) * bodies.length) / rounds);
+      const spans = payloads.slice(from, to).reduce((n, p) => n + p.count, 0);
+      await reset();
+      const cpu0 = { collector: cpuSeconds(p.pid!), postgres: cpuSeconds("postgres"), sender: process.cpuUsage() };
+      const ti = performance.now();
+      await ingest(from, to);
+      const ingestSecs = (performance.now() - ti) / 1000;
+      const sender = process.cpuUsage(cpu0.sender);
+      total.collector += cpuSeconds(p.pid!) - cpu0.collector;
+      total.postgres += cpuSeconds("postgres") - cpu0.postgres;
+      total.sender += (sender.user + sender.system) / 1e6;
+      const stored = await count();
+      await reset();
+      const pg0 = cpuSeconds("postgres");
+      const tc = performance.now();
+      await rawCopy(from, to);
+      const copySecs = (performance.now() - tc) / 1000;
+      total.copyPostgres += cpuSeconds("postgres") - pg0;
+      const copied = await count();
+      Object.assign(total, { ingest: total.ingest + ingestSecs, copy: total.copy + copySecs, sent: total.sent + spans, lost: total.lost + spans - stored, copyLost: total.copyLost + spans - copied });
+      console.log(
+        `  round ${r + 1}/${rounds}: ${spans} spans; ingest ${Math.round(spans / ingestSecs)} spans/s (stored ${stored}), raw COPY ${Math.round(spans / copySecs)} spans/s (stored ${copied}): ${((100 * copySecs) / ingestSecs).toFixed(0)}%`,
+      );
+    }
+    clearInterval(progress);
+    clearInterval(sampler);
+    const hwm = rssMb(p.pid!, "VmHWM");
     await Promise.all(clients.map((c) => c.end()));
-    const copyStored = Number((await h.db.execute<{ n: string }>(sql`select count(*) n from spans`)).rows[0]!.n);
-    const copyRate = copyStored / copySecs;
-    console.log(`raw COPY of the same rows into the same tables (${exporters} connections, one COPY per export's spans and links): ${copyStored} spans in ${copySecs.toFixed(1)} s = ${Math.round(copyRate)} spans/s; Postgres CPU ${pgCopy.toFixed(1)} s (${((pgCopy / copyStored) * 1e6).toFixed(0)} µs/span)`);
+    const rate = total.sent / total.ingest;
+    const copyRate = total.sent / total.copy;
+    console.log(
+      `OTLP/HTTP protobuf, sustained: ${total.sent} spans in ${total.ingest.toFixed(1)} s = ${Math.round(rate)} spans/s; stored ${total.sent - total.lost} (lost ${total.lost}); ` +
+        `export latency p50 ${pct(latencies, 50).toFixed(0)} ms, p99 ${pct(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms; 503 answers ${refused}; ` +
+        `collector RSS idle ${idleRss.toFixed(0)} MB, at most ${maxRss.toFixed(0)} MB while ingesting, peak ${hwm.toFixed(0)} MB`,
+    );
+    const perSpan = (x: number) => ((x / total.sent) * 1e6).toFixed(0);
+    console.log(`  CPU while ingesting: collectors ${total.collector.toFixed(1)} s (${perSpan(total.collector)} µs/span), Postgres ${total.postgres.toFixed(1)} s (${perSpan(total.postgres)} µs/span), sender ${total.sender.toFixed(1)} s (${perSpan(total.sender)} µs/span) of ${(2 * total.ingest).toFixed(1)} s on 2 cores`);
+    console.log(`raw COPY of the same rows into the same tables (${exporters} connections, one COPY per export's spans and links): ${total.sent - total.copyLost} spans in ${total.copy.toFixed(1)} s = ${Math.round(copyRate)} spans/s; Postgres CPU ${total.copyPostgres.toFixed(1)} s (${perSpan(total.copyPostgres)} µs/span)`);
     console.log(`ingest reaches ${((100 * rate) / copyRate).toFixed(0)}% of the raw COPY rate`);
   } finally {
     agent.destroy();
