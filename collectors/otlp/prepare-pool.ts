@@ -22,10 +22,12 @@ export function preparePool(threads: number): { prepare: Prepare; close(): Promi
   });
   return {
     prepare: async (format, body) => {
-      // a body that owns its whole ArrayBuffer is moved to the worker; a view into a shared one (Node's small-buffer
-      // pool) is copied, since moving would detach the buffers it shares memory with
+      // the body is moved to the worker, not copied; a view into a larger buffer (Node's small-buffer pool, a gRPC
+      // frame) has its own bytes copied out first, since moving would detach what shares that memory, and cloning the
+      // view would copy the whole buffer under it
       const owns = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
-      const r = (await pool.run({ format, body }, owns ? { transferList: [body.buffer] } : {})) as PrepareResult;
+      const own = owns ? body : new Uint8Array(body);
+      const r = (await pool.run({ format, body: own }, { transferList: [own.buffer as ArrayBuffer] })) as PrepareResult;
       if (!r.ok) throw new ValidationError(r.invalid);
       return r.prepared;
     },

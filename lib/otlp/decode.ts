@@ -11,9 +11,9 @@ import { ValidationError } from "../errors";
 
 /**
  * OTLP request decoding with code generated from opentelemetry-proto, two generators for two jobs (scripts/proto):
- * protobufjs's static decoder for OTLP/protobuf, the receiver's hot path, about twice as fast as
- * @bufbuild/protobuf's reflection-based `fromBinary` on SDK exports (`npm run bench:otlp-decode`); @bufbuild/protobuf for OTLP/JSON, whose proto3
- * JSON mapping protobufjs does not implement, and for the responses. A JSON request is decoded by @bufbuild/protobuf,
+ * protobufjs's static decoder for OTLP/protobuf, the receiver's hot path, about twice as fast as @bufbuild/protobuf's
+ * reflection-based `fromBinary` on SDK exports (`npm run bench:otlp-decode`); @bufbuild/protobuf for OTLP/JSON, whose
+ * proto3 JSON mapping protobufjs does not implement, and for the responses. A JSON request is decoded by @bufbuild/protobuf,
  * re-encoded and decoded by protobufjs, so that both formats reach flattening as the same objects.
  * OTLP/JSON differs from canonical proto3 JSON in one way that matters here: trace and span ids are hex, not base64
  * (OTLP spec, "JSON Protobuf Encoding").

@@ -33,7 +33,8 @@ export interface SpanRecord {
 }
 
 const noBytes = new Uint8Array(0);
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+const bytes = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const hex = (b: Uint8Array) => bytes(b).toString("hex");
 /** A 64-bit field as protobufjs decodes it (a Long of two 32-bit halves), exactly. */
 const u64 = (l: Long | null | undefined): bigint => (l ? (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0) : 0n);
 const i64 = (l: Long | null | undefined): bigint => BigInt.asIntN(64, u64(l));
@@ -51,7 +52,7 @@ export function anyValueToJs(v: AnyValue | null | undefined): unknown {
   if (v.doubleValue != null) return v.doubleValue;
   if (v.arrayValue != null) return (v.arrayValue.values ?? []).map(anyValueToJs);
   if (v.kvlistValue != null) return attributesToJs(v.kvlistValue.values ?? []);
-  if (v.bytesValue != null) return Buffer.from(v.bytesValue.buffer, v.bytesValue.byteOffset, v.bytesValue.byteLength).toString("base64");
+  if (v.bytesValue != null) return bytes(v.bytesValue).toString("base64");
   return null;
 }
 
