@@ -5,7 +5,7 @@ import { kafkaDeadLetterRow } from "../../lib/kafka/dead-letter-record";
 import type { RawHeaders } from "../../lib/kafka/dlt-headers";
 import { matchesAny } from "../../lib/patterns";
 import type { Db } from "../../db/client";
-import { insertDeadLetters } from "../../db/queries/dead-letters";
+import { insertDeadLetters } from "../../db/queries/dead-letter-store";
 import { deadLettersCaptured } from "../metrics";
 import { describeKafkaError } from "../sources/probes";
 

@@ -4,7 +4,7 @@ import { backoffDelay } from "../../lib/backoff";
 import { errorMessage } from "../../lib/errors";
 import { rabbitDeadLetterRow } from "../../lib/rabbitmq/dead-letter-record";
 import type { Db } from "../../db/client";
-import { insertDeadLetters } from "../../db/queries/dead-letters";
+import { insertDeadLetters } from "../../db/queries/dead-letter-store";
 import { deadLettersCaptured } from "../metrics";
 import { describeAmqpError } from "../sources/probes";
 import type { DeadLetterQueueRef } from "./queue-collector";

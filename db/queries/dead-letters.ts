@@ -1,17 +1,9 @@
 import { and, desc, eq, ilike, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { deadLetters } from "../schema";
-import { bulkInsert } from "./bulk";
 
 export type NewDeadLetter = typeof deadLetters.$inferInsert;
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
-
-/** Idempotent on (system, source name, source, dedup key): a redelivered record is stored once. Returns rows inserted. */
-export async function insertDeadLetters(db: Db, rows: NewDeadLetter[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  const r = await db.execute(sql`${bulkInsert(deadLetters, rows)} on conflict do nothing returning id`);
-  return r.rows.length;
-}
 
 export interface DeadLetterFilter {
   system?: string;
