@@ -5,7 +5,7 @@ import { kafkaDeadLetterRow } from "../../lib/kafka/dead-letter-record";
 import type { RawHeaders } from "../../lib/kafka/dlt-headers";
 import { matchesAny } from "../../lib/patterns";
 import type { Db } from "../../db/client";
-import { insertDeadLetters } from "../../db/queries/dead-letter-store";
+import { storeDeadLetters } from "../../db/queries/dead-letter-store";
 import { deadLettersCaptured } from "../metrics";
 import { describeKafkaError } from "../sources/probes";
 
@@ -122,7 +122,7 @@ export class DltCapture {
           ),
         );
         // Postgres first; a failure throws, kafkajs retries the batch, and nothing was committed to Kafka.
-        const inserted = await insertDeadLetters(this.db, rows);
+        const { inserted } = await storeDeadLetters(this.db, rows);
         deadLettersCaptured.inc({ system: "kafka", source: batch.topic }, inserted);
         const last = batch.messages[batch.messages.length - 1]!;
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]);

@@ -4,7 +4,7 @@ import { backoffDelay } from "../../lib/backoff";
 import { errorMessage } from "../../lib/errors";
 import { rabbitDeadLetterRow } from "../../lib/rabbitmq/dead-letter-record";
 import type { Db } from "../../db/client";
-import { insertDeadLetters } from "../../db/queries/dead-letter-store";
+import { storeDeadLetters } from "../../db/queries/dead-letter-store";
 import { deadLettersCaptured } from "../metrics";
 import { describeAmqpError } from "../sources/probes";
 import type { DeadLetterQueueRef } from "./queue-collector";
@@ -107,7 +107,7 @@ export class DlqCapture {
       if (batch.length === 0) return;
       for (;;) {
         try {
-          const inserted = await insertDeadLetters(this.db, batch.map((p) => p.row));
+          const { inserted } = await storeDeadLetters(this.db, batch.map((p) => p.row));
           deadLettersCaptured.inc({ system: "rabbitmq", source: q.name }, inserted);
           if (this.error) this.log(`[rabbitmq-dlq:${this.broker.name}] capturing again`);
           this.error = null;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, unique } from "drizzle-orm/pg-core";
 import { bytea, tsOpts } from "./types";
 
 /**
@@ -17,7 +17,7 @@ export const deadLetters = pgTable(
     vhost: text("vhost"),
     /** the dead-letter topic or queue */
     source: text("source").notNull(),
-    /** idempotency key: topic/partition/offset for Kafka, message id or content hash + first death for RabbitMQ */
+    /** idempotency key: topic/partition/offset for Kafka; for RabbitMQ see lib/rabbitmq/x-death.ts rabbitDedupKey */
     dedupKey: text("dedup_key").notNull(),
     messageKey: bytea("message_key"),
     payload: bytea("payload").notNull(),
@@ -41,9 +41,22 @@ export const deadLetters = pgTable(
     /** new | replaying | replayed | discarded */
     status: text("status").notNull().default("new"),
     capturedAt: timestamp("captured_at", tsOpts).notNull().defaultNow(),
+    /**
+     * Set when Postgres refused the row as captured (a value it cannot hold): the row is kept in a quarantine form
+     * (payload bytes as they came, headers and properties as base64 of their JSON under `switchyard.raw`) with the
+     * error, so the queue or partition moves on and nothing is lost.
+     */
+    captureError: text("capture_error"),
+    /**
+     * RabbitMQ capture: inserted, but the broker has not yet confirmed the ack. A redelivery of the same content
+     * after a crash claims one such row instead of being stored twice (see collectors/rabbitmq/dlq-capture.ts).
+     */
+    capturePending: boolean("capture_pending").notNull().default(false),
   },
   (t) => [
-    uniqueIndex("dead_letters_dedup").on(t.system, t.sourceName, t.source, t.dedupKey),
+    // vhost is part of a RabbitMQ queue's identity; Kafka rows have none (nulls equal, so Kafka keys still collide)
+    unique("dead_letters_dedup").on(t.system, t.sourceName, t.vhost, t.source, t.dedupKey).nullsNotDistinct(),
+    index("dead_letters_pending").on(t.system, t.sourceName, t.vhost, t.source).where(sql`${t.capturePending}`),
     index("dead_letters_list").on(t.status, t.capturedAt.desc()),
     index("dead_letters_source").on(t.system, t.source, t.capturedAt.desc()),
     index("dead_letters_reason").on(t.reason),

@@ -1,0 +1,89 @@
+import { asc, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type DbHandle } from "../../db/client";
+import { runMigrations } from "../../db/migrate";
+import { storeDeadLetters, type NewDeadLetter } from "../../db/queries/dead-letter-store";
+import { deadLetters } from "../../db/schema";
+import { freshDatabase } from "./helpers";
+
+const row = (dedupKey: string, extra: Partial<NewDeadLetter> = {}): NewDeadLetter => ({
+  system: "rabbitmq",
+  sourceName: "local",
+  vhost: "/",
+  source: "store.dlq",
+  dedupKey,
+  messageKey: null,
+  payload: Buffer.from(`{"k":"${dedupKey}"}`),
+  payloadSize: 10,
+  headers: {},
+  properties: {},
+  reason: "rejected",
+  deathCount: 1,
+  ...extra,
+});
+
+describe("storeDeadLetters on the real Postgres", () => {
+  let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+  let h: DbHandle;
+  beforeAll(async () => {
+    fresh = await freshDatabase("switchyard_dlstore");
+    await runMigrations(fresh.url);
+    h = createDb(fresh.url, { max: 2 });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fresh?.drop();
+  });
+
+  it("stores NUL bytes and lone surrogates in headers, names and texts faithfully, beside ordinary rows", async () => {
+    const hostile = row("nul", {
+      headers: { "x-bad": "a\u0000b", "x-bad\u0000name": "v", deep: { a: ["\ud800"] } },
+      errorMessage: "boom\u0000here",
+      originalDestination: "q\u0000",
+      messageKey: Buffer.from([0, 0xff, 0xfe]),
+    });
+    const r = await storeDeadLetters(h.db, [hostile, ...Array.from({ length: 10 }, (_, i) => row(`ok-${i}`))]);
+    expect(r).toEqual({ inserted: 11, quarantined: 0 });
+    const [back] = await h.db.select().from(deadLetters).where(eq(deadLetters.dedupKey, "nul"));
+    const headers = back!.headers as Record<string, unknown>;
+    expect(Buffer.from((headers["x-bad"] as { base64: string }).base64, "base64").toString()).toBe("a\u0000b");
+    const moved = headers["x-bad\ufffdname"] as { name: { base64: string }; value: unknown };
+    expect(Buffer.from(moved.name.base64, "base64").toString()).toBe("x-bad\u0000name");
+    expect(moved.value).toBe("v");
+    expect(back!.errorMessage).toBe("boom\ufffdhere");
+    expect(back!.messageKey!.equals(Buffer.from([0, 0xff, 0xfe]))).toBe(true);
+    expect(back!.captureError).toBeNull();
+  });
+
+  it("keeps a row Postgres refuses in quarantine form and stores the rest of its batch", async () => {
+    const tooBig = row("too-big", { payloadSize: 2 ** 40, headers: { "x-order-id": "o-1" } }); // int4 out of range
+    const r = await storeDeadLetters(h.db, [row("before"), tooBig, row("after")]);
+    expect(r).toEqual({ inserted: 3, quarantined: 1 });
+    const rows = await h.db.select().from(deadLetters).where(eq(deadLetters.source, "store.dlq")).orderBy(asc(deadLetters.id));
+    const q = rows.find((x) => x.dedupKey === "too-big")!;
+    expect(q.captureError).toMatch(/out of range/);
+    expect(q.payload.toString()).toBe('{"k":"too-big"}');
+    const raw = JSON.parse(Buffer.from((q.headers as { "switchyard.raw": { base64: string } })["switchyard.raw"].base64, "base64").toString());
+    expect(raw.headers).toEqual({ "x-order-id": "o-1" });
+    expect(rows.filter((x) => x.dedupKey === "before" || x.dedupKey === "after")).toHaveLength(2);
+    // idempotent: the same batch again stores nothing more, quarantined row included
+    expect((await storeDeadLetters(h.db, [row("before"), tooBig, row("after")])).inserted).toBe(0);
+  });
+
+  it("keeps the same queue name in two vhosts apart, and Kafka keys (no vhost) still deduplicate", async () => {
+    const a = await storeDeadLetters(h.db, [row("same", { vhost: "a" }), row("same", { vhost: "b" })]);
+    expect(a.inserted).toBe(2);
+    const k = { system: "kafka", vhost: null, source: "t.DLT" } as const;
+    expect((await storeDeadLetters(h.db, [row("t/0/1", k)])).inserted).toBe(1);
+    expect((await storeDeadLetters(h.db, [row("t/0/1", k)])).inserted).toBe(0);
+  });
+
+  it("throws when Postgres is not there, so the caller keeps the batch", async () => {
+    const down = createDb("postgres://postgres@127.0.0.1:1/none", { max: 1 });
+    try {
+      await expect(storeDeadLetters(down.db, [row("x")])).rejects.toThrow();
+    } finally {
+      await down.close();
+    }
+  });
+});
