@@ -1,5 +1,6 @@
-import type { Metadata } from "next";
-import type { ReactNode } from "react";
+import type { Metadata, Viewport } from "next";
+import { Suspense, type ReactNode } from "react";
+import { Nav, NavFallback } from "./_components/nav";
 import { Providers } from "./providers";
 import "./globals.css";
 
@@ -8,21 +9,16 @@ export const metadata: Metadata = {
   description: "Consumer lag, dead letters, traces and workflows across Kafka and RabbitMQ",
 };
 
+export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
         <header className="topbar">
-          <a href="/" className="brand">
-            Switchyard
-          </a>
-          <nav className="nav">
-            <a href="/">Systems</a>
-            <a href="/kafka">Consumer lag</a>
-            <a href="/rabbitmq">Queues</a>
-            <a href="/dead-letters">Dead letters</a>
-            <a href="/traces">Traces</a>
-          </nav>
+          <Suspense fallback={<NavFallback />}>
+            <Nav />
+          </Suspense>
         </header>
         <Providers>
           <main>{children}</main>
