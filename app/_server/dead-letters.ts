@@ -1,46 +1,52 @@
 import "server-only";
 import { z } from "zod";
-import { getDeadLetter, listDeadLetters } from "@/db/queries/dead-letters";
+import { getDeadLetter, listDeadLetterPage } from "@/db/queries/dead-letters";
 import { deadLetterStatuses, payloadView } from "@/lib/dead-letters";
-import { NotFoundError, ValidationError } from "@/lib/errors";
+import { NotFoundError } from "@/lib/errors";
 import { serverContext } from "./context";
+
+/** Postgres text cannot hold U+0000: a filter with it is refused, not sent. */
+const filterText = (max: number) => z.string().max(max).refine((s) => !s.includes("\u0000"), "must not contain NUL (%00)");
 
 export const deadLetterListQuery = z.object({
   system: z.enum(["kafka", "rabbitmq"]).optional(),
-  source: z.string().max(500).optional(),
-  reason: z.string().max(100).optional(),
+  /** one exact topic or queue name, or a glob: `shop.*`, `*.DLT` */
+  source: filterText(500).optional(),
+  reason: filterText(100).optional(),
   status: z.enum(deadLetterStatuses).optional(),
   traceId: z
     .string()
     .regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex digits")
     .transform((s) => s.toLowerCase())
     .optional(),
-  q: z.string().max(500).optional(),
-  cursor: z.string().max(100).optional(),
+  /** free text over payload, Kafka key, headers, error, destination, source, trace id */
+  q: filterText(500).optional(),
+  cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-function decodeCursor(c: string | undefined): number | undefined {
-  if (!c) return undefined;
-  const n = Number(Buffer.from(c, "base64url").toString("utf8"));
-  if (!Number.isSafeInteger(n) || n <= 0) throw new ValidationError("cursor: not a cursor this API gave out");
-  return n;
-}
-
 export async function listDeadLetterItems(q: z.infer<typeof deadLetterListQuery>) {
   const { db } = serverContext();
-  const rows = await listDeadLetters(db.db, { ...q, before: decodeCursor(q.cursor), limit: q.limit + 1 });
-  const page = rows.slice(0, q.limit);
-  const next = rows.length > q.limit ? Buffer.from(String(page[page.length - 1]!.id)).toString("base64url") : null;
+  const { rows, nextCursor } = await listDeadLetterPage(db.db, q);
   return {
-    items: page.map((r) => ({
+    items: rows.map(({ positionAt, messageKey, ...r }) => ({
       ...r,
+      /** the time the list is ordered by: last death, else first, else capture */
+      deadAt: new Date(positionAt).toISOString(),
       firstDeadAt: r.firstDeadAt?.toISOString() ?? null,
       lastDeadAt: r.lastDeadAt?.toISOString() ?? null,
       capturedAt: r.capturedAt.toISOString(),
+      /** the Kafka record key: text when it is UTF-8, else only base64 */
+      key: messageKey ? keyView(messageKey) : null,
     })),
-    nextCursor: next,
+    nextCursor,
   };
+}
+
+/** A message key for a list row: short, text when it is text (rendered as text), base64 otherwise. */
+function keyView(key: Buffer) {
+  const v = payloadView(key.subarray(0, 256));
+  return { text: v.text, base64: v.base64, encoding: v.encoding, truncated: key.length > 256, sizeBytes: key.length };
 }
 
 export const idParam = z.coerce.number().int().positive();

@@ -1,4 +1,8 @@
-import { and, desc, eq, ilike, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { bytesSearch, jsonTextLike } from "../../lib/dead-letter-search";
+import { ValidationError } from "../../lib/errors";
+import { escapeLike, globToLike, isGlob } from "../../lib/patterns";
 import type { Db } from "../client";
 import { deadLetters } from "../schema";
 
@@ -7,15 +11,29 @@ export type DeadLetterRow = typeof deadLetters.$inferSelect;
 
 export interface DeadLetterFilter {
   system?: string;
+  /** a dead-letter topic or queue: one exact name, or a glob (`shop.*`, `*.DLT`, `?`) */
   source?: string;
   reason?: string;
   status?: string;
   traceId?: string;
+  /** free text over payload, Kafka key, headers (names and values), error, destination, source, trace id */
   q?: string;
-  /** id to continue below (newest first) */
-  before?: number;
+  /** continue after this position (newest death first) */
+  after?: ListPosition;
   limit: number;
 }
+
+/** A row's place in the list: its time of death (to the microsecond, as Postgres text) and id. */
+export interface ListPosition {
+  at: string;
+  id: number;
+}
+
+/**
+ * The time a list row is ordered by: its last death, else its first, else when it was captured (never null).
+ * An index on `(coalesce(last_dead_at, first_dead_at, captured_at) desc, id desc)` would serve it; see the README.
+ */
+const deadAt = sql<Date>`coalesce(${deadLetters.lastDeadAt}, ${deadLetters.firstDeadAt}, ${deadLetters.capturedAt})`;
 
 const listColumns = {
   id: deadLetters.id,
@@ -35,18 +53,24 @@ const listColumns = {
   sizeBytes: deadLetters.payloadSize,
   truncated: deadLetters.payloadTruncated,
   capturedAt: deadLetters.capturedAt,
+  messageKey: deadLetters.messageKey,
+  /** the ordering time, exactly, for the cursor */
+  positionAt: sql<string>`to_char(${deadAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
 };
 
-export async function listDeadLetters(db: Db, f: DeadLetterFilter) {
+function whereOf(f: DeadLetterFilter): SQL | undefined {
   const where: SQL[] = [];
   if (f.system) where.push(eq(deadLetters.system, f.system));
-  if (f.source) where.push(eq(deadLetters.source, f.source));
+  if (f.source) where.push(isGlob(f.source) ? sql`${deadLetters.source} like ${globToLike(f.source)}` : eq(deadLetters.source, f.source));
   if (f.reason) where.push(eq(deadLetters.reason, f.reason));
   if (f.status) where.push(eq(deadLetters.status, f.status));
   if (f.traceId) where.push(eq(deadLetters.traceId, f.traceId));
-  if (f.before !== undefined) where.push(lt(deadLetters.id, f.before));
+  if (f.after) where.push(sql`(${deadAt}, ${deadLetters.id}) < (${f.after.at}::timestamptz, ${f.after.id})`);
   if (f.q) {
-    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = `%${escapeLike(f.q)}%`;
+    const bytes = bytesSearch(f.q);
+    const inBytes = (col: typeof deadLetters.payload | typeof deadLetters.messageKey) =>
+      sql`(encode(${col}, 'escape') ilike ${bytes.like} and encode(${col}, 'escape') ~* ${bytes.regex})`;
     where.push(
       or(
         ilike(deadLetters.errorMessage, like),
@@ -55,15 +79,60 @@ export async function listDeadLetters(db: Db, f: DeadLetterFilter) {
         ilike(deadLetters.source, like),
         eq(deadLetters.traceId, f.q.toLowerCase()),
         eq(deadLetters.dedupKey, f.q),
+        sql`${deadLetters.headers}::text ilike ${jsonTextLike(f.q)}`,
+        inBytes(deadLetters.messageKey),
+        inBytes(deadLetters.payload),
       )!,
     );
   }
+  return where.length ? and(...where) : undefined;
+}
+
+/** Dead letters newest death first (ties by id, highest first), at most `limit`. */
+export async function listDeadLetters(db: Db, f: DeadLetterFilter) {
   return db
     .select(listColumns)
     .from(deadLetters)
-    .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(deadLetters.id))
+    .where(whereOf(f))
+    .orderBy(desc(deadAt), desc(deadLetters.id))
     .limit(f.limit);
+}
+
+export type DeadLetterListRow = Awaited<ReturnType<typeof listDeadLetters>>[number];
+
+const cursorSchema = z.object({
+  t: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
+  id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
+
+export function encodeListCursor(p: ListPosition): string {
+  return Buffer.from(JSON.stringify({ t: p.at, id: p.id })).toString("base64url");
+}
+
+/** The position a cursor of this API stands for; a ValidationError for anything else. */
+export function decodeListCursor(cursor: string): ListPosition {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    parsed = null;
+  }
+  const c = cursorSchema.safeParse(parsed);
+  if (!c.success || !Number.isFinite(Date.parse(c.data.t))) throw new ValidationError("cursor: not a cursor this API gave out");
+  return { at: c.data.t, id: c.data.id };
+}
+
+/**
+ * One page of the list and the cursor to the next (null on the last page). Paging follows the same order as the
+ * list, on (time of death, id), so every row is on exactly one page even when many share a time.
+ */
+export async function listDeadLetterPage(db: Db, f: Omit<DeadLetterFilter, "after"> & { cursor?: string }) {
+  const { cursor, ...filter } = f;
+  const after = cursor ? decodeListCursor(cursor) : undefined;
+  const rows = await listDeadLetters(db, { ...filter, after, limit: f.limit + 1 });
+  const page = rows.slice(0, f.limit);
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: rows.length > f.limit && last ? encodeListCursor({ at: last.positionAt, id: last.id }) : null };
 }
 
 export async function getDeadLetter(db: Db, id: number): Promise<DeadLetterRow | null> {
