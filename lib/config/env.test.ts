@@ -73,3 +73,46 @@ describe("redactUrls", () => {
     expect(redactUrls("connect amqp://guest:guest@host:5672/ failed; postgres://u@db/x")).toBe("connect amqp://guest:***@host:5672/ failed; postgres://u@db/x");
   });
 });
+
+describe("redaction of passwords that are awkward for a pattern", () => {
+  const hostile = ["p@ss w/rd:x", "pa/ss", "p@ss", "a b", "x:y@z/w?q#h", "pass%word", "tail@"];
+
+  it.each(hostile)("hides %j written raw in a URL, keeping the user and the host", (pw) => {
+    for (const scheme of ["amqp", "postgres", "https"]) {
+      const out = redactUrls(`connect ${scheme}://app:${pw}@db.example:5432/x failed`);
+      expect(out).not.toContain(pw);
+      expect(out).toContain(`${scheme}://app:***@db.example:5432/x failed`);
+    }
+  });
+
+  it.each(hostile)("hides %j percent-encoded in a URL", (pw) => {
+    const out = redactUrls(`amqps://app:${encodeURIComponent(pw)}@rabbit:5671/vh`);
+    expect(out).toBe("amqps://app:***@rabbit:5671/vh");
+  });
+
+  it("redacts each URL of a message on its own and leaves URLs without a password alone", () => {
+    expect(redactUrls("a amqp://u:p w@h1:1/ b; postgres://v@h2/db c\nhttp://w:s/t@h3 d")).toBe("a amqp://u:***@h1:1/ b; postgres://v@h2/db c\nhttp://w:***@h3 d");
+    expect(redactUrls("GET http://127.0.0.1:15672/api/queues 401")).toBe("GET http://127.0.0.1:15672/api/queues 401");
+  });
+
+  it.each(hostile)("a configuration error never echoes %j, wherever the URL is", (pw) => {
+    const env = {
+      DATABASE_URL: `mysql://app:${pw}@db:5432/x`,
+      RABBITMQ_BROKERS: `main=amqp://app:${pw}@rabbit:5672|ftp://ops:${pw}@rabbit:15672`,
+      KAFKA_CLUSTERS: `prod=sasl://app:${pw}@k1:9092`,
+    };
+    const p = problems(env);
+    expect(p.map((x) => x.split(":")[0]).sort()).toEqual(["DATABASE_URL", "KAFKA_CLUSTERS", "RABBITMQ_BROKERS"]);
+    for (const line of p) {
+      expect(line).not.toContain(pw);
+      expect(line).not.toContain(encodeURIComponent(pw));
+    }
+  });
+
+  it("a broker URL that cannot be parsed is named without its password", () => {
+    const p = problems({ RABBITMQ_BROKERS: "main=amqp://guest:p@ss w/rd:x@127.0.0.1:5672|http://127.0.0.1:15672" });
+    expect(p[0]).toMatch(/^RABBITMQ_BROKERS: broker 'main'/);
+    expect(p[0]).toContain("amqp://guest:***@127.0.0.1:5672");
+    expect(p[0]).not.toMatch(/ss w|w\/rd|rd:x/);
+  });
+});

@@ -177,7 +177,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== "") cleaned[k] = v;
   const r = envSchema.safeParse(cleaned);
   if (r.success) return r.data;
-  throw new ConfigError(r.error.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`));
+  // every message is redacted here, whichever check wrote it: the values of any variable may hold a URL with a password
+  throw new ConfigError(r.error.issues.map((i) => redactEnvSecrets(`${i.path.join(".") || "environment"}: ${i.message}`, cleaned)));
 }
 
 let cached: Config | undefined;
@@ -197,9 +198,83 @@ export function loadConfig(): Config {
   }
 }
 
-/** Removes passwords from any URL in a message, so errors can be shown to a browser or a log. */
+/** A URL's start (`scheme://`) anywhere in a text. */
+const urlStart = /[A-Za-z][A-Za-z0-9+.-]*:\/\//g;
+
+interface UserinfoSpan {
+  /** index just after `scheme://` */
+  start: number;
+  /** index of the `@` that ends the userinfo */
+  at: number;
+  /** the user name as written (may be empty); undefined when the userinfo names no password */
+  user: string;
+  password: string | undefined;
+}
+
+/**
+ * The userinfo of every URL in a text. As in the WHATWG URL parser, the userinfo ends at the last `@` before the
+ * host. Passwords are often written without percent-encoding, though, and a raw space, `/`, `?` or `#` in one would
+ * end the parser's authority early (the URL then fails to parse, or parses with the password's tail as its path), so
+ * here the last `@` is looked for up to the end of the line or the next `scheme://`: whatever follows a password can
+ * only be hidden with it, never shown.
+ */
+function userinfoSpans(text: string): UserinfoSpan[] {
+  const starts = [...text.matchAll(urlStart)].map((m) => ({ scheme: m.index, start: m.index + m[0].length }));
+  const spans: UserinfoSpan[] = [];
+  starts.forEach(({ start }, i) => {
+    const nl = text.slice(start).search(/[\r\n]/);
+    const end = Math.min(starts[i + 1]?.scheme ?? text.length, nl < 0 ? text.length : start + nl);
+    const at = text.slice(start, end).lastIndexOf("@");
+    if (at < 0) return;
+    const userinfo = text.slice(start, start + at);
+    const colon = userinfo.indexOf(":");
+    spans.push({
+      start,
+      at: start + at,
+      user: colon < 0 ? userinfo : userinfo.slice(0, colon),
+      password: colon < 0 ? undefined : userinfo.slice(colon + 1),
+    });
+  });
+  return spans;
+}
+
+/**
+ * Removes passwords from any URL in a message (a configuration value, a driver's error that repeats its URL), so it
+ * can be shown to a browser or a log: `amqp://user:***@host:5672/`. When a URL cannot be read whole, more than the
+ * password may be hidden, never less (see `userinfoSpans`).
+ */
 export function redactUrls(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*)(:[^\s/@]*)?@/gi, (_m, scheme: string, user: string, pw?: string) =>
-    pw ? `${scheme}${user}:***@` : `${scheme}${user}@`,
-  );
+  let out = "";
+  let last = 0;
+  for (const s of userinfoSpans(text)) {
+    if (s.password === undefined) continue;
+    out += `${text.slice(last, s.start)}${s.user}:***`;
+    last = s.at;
+  }
+  return out + text.slice(last);
+}
+
+/** The passwords written in the URLs of an environment, as written and decoded. */
+function urlPasswords(env: Record<string, string>): string[] {
+  const out = new Set<string>();
+  for (const value of Object.values(env)) {
+    for (const { password } of userinfoSpans(value)) {
+      if (!password) continue;
+      out.add(password);
+      try {
+        out.add(decodeURIComponent(password));
+      } catch {
+        /* not valid percent-encoding: the raw form is enough */
+      }
+    }
+  }
+  // only passwords long enough not to be ordinary words of a message; shorter ones rely on redactUrls
+  return [...out].filter((p) => p.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+/** A message about an environment, with its URLs' passwords hidden wherever they appear, in a URL or not. */
+export function redactEnvSecrets(text: string, env: Record<string, string>): string {
+  let out = redactUrls(text);
+  for (const p of urlPasswords(env)) out = out.split(p).join("***");
+  return out;
 }
