@@ -65,7 +65,7 @@ async function main(): Promise<void> {
 
   const supervisors: Supervisor<unknown>[] = [
     new Supervisor(postgresDriver(dbh), health, config.HEALTH_INTERVAL_MS, undefined, log),
-    ...config.KAFKA_CLUSTERS.map((c) => new Supervisor(kafkaDriver(c), health, config.HEALTH_INTERVAL_MS, undefined, log)),
+    ...config.KAFKA_CLUSTERS.map((c) => new Supervisor(kafkaDriver(c, 5000, () => dltCaptures.find((d) => d.clusterName === c.name)?.error ?? null), health, config.HEALTH_INTERVAL_MS, undefined, log)),
     ...config.RABBITMQ_BROKERS.map(
       (b) => new Supervisor(rabbitDriver(b, 5000, () => dlqCaptures.get(b.name)?.error ?? null), health, config.HEALTH_INTERVAL_MS, undefined, log),
     ),

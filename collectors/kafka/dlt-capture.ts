@@ -1,11 +1,12 @@
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import type { KafkaClusterConfig } from "../../lib/config/env";
 import { backoffDelay } from "../../lib/backoff";
+import { errorMessage } from "../../lib/errors";
 import { kafkaDeadLetterRow } from "../../lib/kafka/dead-letter-record";
 import type { RawHeaders } from "../../lib/kafka/dlt-headers";
 import { matchesAny } from "../../lib/patterns";
 import type { Db } from "../../db/client";
-import { storeDeadLetters } from "../../db/queries/dead-letter-store";
+import { storeDeadLetters, type StoreResult } from "../../db/queries/dead-letter-store";
 import { deadLettersCaptured } from "../metrics";
 import { describeKafkaError } from "../sources/probes";
 
@@ -13,7 +14,8 @@ import { describeKafkaError } from "../sources/probes";
  * Captures every record of the cluster's dead-letter topics (found by name patterns, re-checked periodically) into
  * the dead-letters table with Switchyard's own consumer group. Offsets are committed only after the batch is
  * committed in Postgres, and the insert is idempotent on topic/partition/offset: a crash in between neither loses
- * nor duplicates a dead letter.
+ * nor duplicates a dead letter. A record Postgres cannot take as it is never stops its partition (see
+ * storeDeadLetters); an outage pauses capture without committing anything.
  */
 export interface DltCaptureOptions {
   patterns: string[];
@@ -29,6 +31,8 @@ export class DltCapture {
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
+  /** why capture is failing right now (Postgres down), or null */
+  error: string | null = null;
 
   constructor(
     private readonly cluster: KafkaClusterConfig,
@@ -37,6 +41,10 @@ export class DltCapture {
     private readonly log: (s: string) => void,
   ) {
     this.kafka = new Kafka({ clientId: "switchyard-dlt", brokers: cluster.brokers, connectionTimeout: 5000, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  }
+
+  get clusterName(): string {
+    return this.cluster.name;
   }
 
   start(): this {
@@ -104,7 +112,7 @@ export class DltCapture {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const rows = batch.messages.map((m) =>
           kafkaDeadLetterRow(
@@ -121,11 +129,29 @@ export class DltCapture {
             this.opts.maxBytes,
           ),
         );
-        // Postgres first; a failure throws, kafkajs retries the batch, and nothing was committed to Kafka.
-        const { inserted } = await storeDeadLetters(this.db, rows);
-        deadLettersCaptured.inc({ system: "kafka", source: batch.topic }, inserted);
+        // Postgres first. A row Postgres refuses is stored in quarantine form, so only an outage gets here as an
+        // error: wait it out inside the batch (heartbeating, so the group keeps the partition) rather than throw,
+        // which would restart the consumer every DLT shares. Nothing is committed to Kafka until the rows are in.
+        let stored: StoreResult | null = null;
+        for (let attempt = 1; !stored; attempt++) {
+          try {
+            stored = await storeDeadLetters(this.db, rows);
+          } catch (e) {
+            this.error = `dead-letter capture paused, cannot write to Postgres: ${errorMessage(e)}`;
+            if (attempt === 1) this.log(`[kafka-dlt:${this.cluster.name}] ${this.error}`);
+            if (!isRunning() || isStale()) return;
+            await new Promise((r) => setTimeout(r, Math.min(backoffDelay(attempt), 5_000)));
+            await heartbeat();
+          }
+        }
+        if (this.error) this.log(`[kafka-dlt:${this.cluster.name}] capturing again`);
+        this.error = null;
+        deadLettersCaptured.inc({ system: "kafka", source: batch.topic }, stored.inserted);
+        if (stored.quarantined) this.log(`[kafka-dlt:${this.cluster.name}] ${stored.quarantined} record(s) of ${batch.topic}[${batch.partition}] kept in quarantine form: Postgres refused them as captured`);
         const last = batch.messages[batch.messages.length - 1]!;
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]);
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) }]);
+        // without this kafkajs fetches the same batch again for ever (eachBatchAutoResolve is off)
+        resolveOffset(last.offset);
         await heartbeat();
       },
     });

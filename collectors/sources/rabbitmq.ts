@@ -3,7 +3,7 @@ import type { RabbitBrokerConfig } from "../../lib/config/env";
 import type { SourceDriver } from "../supervisor";
 import { describeAmqpError, probeRabbitManagement } from "./probes";
 
-class CollectorProblem extends Error {}
+import { CollectorProblem } from "./problem";
 
 /**
  * A long-lived AMQP connection per configured broker (the dead-letter consumers will share it) plus the
