@@ -1,64 +1,15 @@
 import "server-only";
-import { z } from "zod";
-import { deadLettersOfTrace, linkedTraceIds, searchTraces, spansOfTraces, traceSpans, type SearchPosition, type SpanRow } from "@/db/queries/traces";
+import { deadLettersOfTrace, linkedTraceIds, searchTraces, spansOfTraces, traceSpans, type SpanRow } from "@/db/queries/traces";
 import { NotFoundError, ValidationError } from "@/lib/errors";
-import { spanKinds } from "@/lib/traces/waterfall";
+import { decodeTraceCursor, encodeTraceCursor, type TraceSearchQuery } from "@/lib/traces/search-query";
+import { spanKinds, spanLabel } from "@/lib/traces/waterfall";
 import { serverContext } from "./context";
 
-const hexId = (digits: number) =>
-  z
-    .string()
-    .trim()
-    .regex(new RegExp(`^[0-9a-fA-F]{${digits}}$`), `must be ${digits} hex digits`)
-    .transform((s) => s.toLowerCase());
-export const traceIdParam = hexId(32);
-
-const attrParam = z
-  .string()
-  .max(500)
-  .regex(/^[^=]+=.*$/, "must be key=value")
-  .transform((s) => ({ key: s.slice(0, s.indexOf("=")), value: s.slice(s.indexOf("=") + 1) }));
-
-export const traceSearchQuery = z
-  .object({
-    service: z.string().max(200).optional(),
-    operation: z.string().max(500).optional(),
-    status: z.enum(["error", "any"]).default("any"),
-    minDurationMs: z.coerce.number().min(0).optional(),
-    maxDurationMs: z.coerce.number().min(0).optional(),
-    attr: z.array(attrParam).max(10).default([]),
-    destination: z.string().max(500).optional(),
-    messageId: z.string().max(500).optional(),
-    messageKey: z.string().max(500).optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
-    cursor: z.string().max(200).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-  })
-  .refine((q) => q.minDurationMs === undefined || q.maxDurationMs === undefined || q.minDurationMs <= q.maxDurationMs, {
-    message: "minDurationMs is above maxDurationMs",
-    path: ["minDurationMs"],
-  });
-
-/** Query string → search (attr may repeat). */
-export function parseTraceSearch(params: URLSearchParams) {
-  return traceSearchQuery.parse({ ...Object.fromEntries(params), attr: params.getAll("attr") });
-}
-
-/** Cursor: where the previous page's scan stopped (a matching span's start time in ms, trace id, span id). */
-function decodeCursor(c: string | undefined): SearchPosition | undefined {
-  if (!c) return undefined;
-  const [ms, traceId, spanId] = Buffer.from(c, "base64url").toString("utf8").split(":");
-  if (!ms || !/^\d+$/.test(ms) || !traceId || !/^[0-9a-f]{32}$/.test(traceId) || !spanId || !/^[0-9a-f]{16}$/.test(spanId)) {
-    throw new ValidationError("cursor: not a cursor this API gave out");
-  }
-  return { startTime: new Date(Number(ms)), traceId, spanId };
-}
-const encodeCursor = (p: SearchPosition) => Buffer.from(`${p.startTime.getTime()}:${p.traceId}:${p.spanId}`).toString("base64url");
+export { parseTraceSearch, traceIdParam } from "@/lib/traces/search-query";
 
 const iso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
 
-export async function searchTraceSummaries(q: z.infer<typeof traceSearchQuery>) {
+export async function searchTraceSummaries(q: TraceSearchQuery) {
   const { db } = serverContext();
   const to = q.to ? new Date(q.to) : new Date(Date.now() + 60_000);
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 3600_000);
@@ -75,7 +26,8 @@ export async function searchTraceSummaries(q: z.infer<typeof traceSearchQuery>) 
     destination: q.destination,
     messageId: q.messageId,
     messageKey: q.messageKey,
-    after: decodeCursor(q.cursor),
+    hasDeadLetters: q.hasDeadLetters,
+    after: decodeTraceCursor(q.cursor),
     limit: q.limit,
   });
   return {
@@ -84,19 +36,21 @@ export async function searchTraceSummaries(q: z.infer<typeof traceSearchQuery>) 
     items: page.rows.map((r) => ({
       traceId: r.traceId,
       rootService: r.rootService,
-      rootName: r.rootName,
+      /** the root's label: its HTTP route (`POST /orders`) or messaging hop when it has one, else its span name */
+      rootName: spanLabel({ kind: r.rootKind, name: r.rootName, service: r.rootService, attributes: r.rootAttributes }),
       /** false when the trace's root span has not arrived (or was never sent): the earliest span stands in */
       rootIsTrueRoot: r.rootIsTrueRoot,
       startTime: iso(r.startUnixNano),
       durationMs: r.durationMs,
       spanCount: r.spanCount,
       errorCount: r.errorCount,
+      deadLetterCount: r.deadLetterCount,
       services: r.services,
     })),
-    nextCursor: page.next ? encodeCursor(page.next) : null,
-    /** the page stopped at the search's scan budget: matching traces may lie further back, from `scannedBackTo` on */
+    nextCursor: page.next ? encodeTraceCursor(page.next) : null,
+    /** the page stopped at the scan budget: matching traces may lie further back, from `scannedBackTo` on */
     partial: page.budgetReached,
-    scannedBackTo: page.next?.startTime.toISOString() ?? null,
+    scannedBackTo: page.scannedBackTo ? new Date(Date.parse(page.scannedBackTo)).toISOString() : null,
   };
 }
 

@@ -16,18 +16,26 @@ export interface TraceSearch {
   destination?: string;
   messageId?: string;
   messageKey?: string;
-  /** continue after this matching span (the `next` of the previous page) */
-  after?: SearchPosition;
+  /** only traces whose id a captured dead letter carries (dead_letters.trace_id) */
+  hasDeadLetters?: boolean;
+  /** continue where the previous page said (its `next`) */
+  after?: SearchCursor;
   limit: number;
   /** at most this many matching spans are read per call (default 20,000); see `searchTraces` */
   scanBudget?: number;
 }
 
-/** A matching span's place in the scan: newest first by (start time, trace id, span id). */
-export interface SearchPosition {
-  startTime: Date;
+/** A matching span's place in the scan: newest first by (start time, trace id, span id); the time to the µs, as text. */
+export interface ScanPosition {
+  startTime: string;
   traceId: string;
   spanId: string;
+}
+
+/** Where a search continues: the scan starts below `scan` (or at the range's end), showing only traces below `below`. */
+export interface SearchCursor {
+  scan: ScanPosition | null;
+  below: { startUnixNano: bigint; traceId: string } | null;
 }
 
 export interface TraceSummaryRow {
@@ -39,30 +47,46 @@ export interface TraceSummaryRow {
   services: string[];
   rootService: string;
   rootName: string;
+  rootKind: number;
+  /** the root's (or the earliest span's) own attributes, for its label (HTTP route, messaging destination) */
+  rootAttributes: Record<string, unknown>;
   rootIsTrueRoot: boolean;
+  /** captured dead letters that carry this trace id */
+  deadLetterCount: number;
 }
 
 export interface TraceSearchPage {
   rows: TraceSummaryRow[];
-  /** where the next page continues; null when the time range holds no more matching spans */
-  next: SearchPosition | null;
+  /** where the next page continues; null when the time range holds no more matching traces */
+  next: SearchCursor | null;
   /** true when the page stopped at the scan budget before it was full: more may match further back */
   budgetReached: boolean;
+  /** with budgetReached: the start time (ISO, µs) of the last matching span read */
+  scannedBackTo: string | null;
   /** matching spans read */
   scanned: number;
 }
 
+const byStartDesc = (a: TraceSummaryRow, b: TraceSummaryRow) =>
+  a.startUnixNano === b.startUnixNano ? (a.traceId < b.traceId ? 1 : a.traceId > b.traceId ? -1 : 0) : a.startUnixNano < b.startUnixNano ? 1 : -1;
+
+/** 2 ms in ns: start_time keeps milliseconds of start_unix_nano, so compare with room for either rounding. */
+const startTimeSlackNs = 2_000_000n;
+
 /**
  * Traces with a span in [from, to) that matches every span-level filter (service, operation, error status,
- * attributes, messaging destination, message id or key), each summarised over all its spans; duration filters apply
- * to the whole trace. Newest first by the trace's newest matching span.
+ * attributes, messaging destination, message id or key, dead letters), each summarised over all its spans; duration
+ * filters apply to the whole trace. Newest first by the trace's start (its earliest span), the time the list shows.
  *
  * The cost follows the page, not the time range: matching spans are read newest first along an index on start time
- * (or on service and start time, errors, message id) in growing chunks, their traces summarised by key, until the
- * page is full. A search whose spans match rarely (an attribute value, a duration no trace has) stops after
- * `scanBudget` matching spans and says so (`budgetReached`), with a position to continue from, instead of reading a
- * day of spans to answer one page. A trace appears on one page only: the page after `after` leaves out traces that
- * have a matching span at or before it in the scan.
+ * (or on service and start time, errors, message id) in growing chunks, their traces summarised by key. A trace is
+ * placed once the scan has passed below its start: every trace not met yet has all its matching spans below the scan,
+ * so it started earlier. The next page scans the same stretch again, leaving out (in SQL) the traces that started at
+ * or after the last one shown, so a trace whose matching span came long after its start (a slow consumer) is placed
+ * by its start, once. A search whose spans match rarely stops after `scanBudget` matching spans and says so
+ * (`budgetReached`): it shows what it found and continues below the last span it read, instead of reading a day of
+ * spans to answer one page. Such a page holds every trace it met, some of them not yet placed: across it, a trace
+ * that started earlier can come before one that started later.
  */
 export async function searchTraces(db: Db, f: TraceSearch): Promise<TraceSearchPage> {
   const match: SQL[] = [];
@@ -78,48 +102,68 @@ export async function searchTraces(db: Db, f: TraceSearch): Promise<TraceSearchP
   for (const a of f.attrs ?? []) {
     match.push(sql`(s.attributes ->> ${a.key} = ${a.value} or s.resource_id in (select r.id from span_resources r where r.attributes ->> ${a.key} = ${a.value}))`);
   }
+  if (f.hasDeadLetters) match.push(sql`s.trace_id in (select d.trace_id from dead_letters d where d.trace_id is not null)`);
   const window = [sql`s.start_time >= ${f.from}`, sql`s.start_time < ${f.to}`];
-  const before = (p: SearchPosition) => sql`s.start_time <= ${p.startTime} and (s.start_time, s.trace_id, s.span_id) < (${p.startTime}, ${p.traceId}, ${p.spanId})`;
-  const atOrAfter = (p: SearchPosition) => sql`s.start_time >= ${p.startTime} and (s.start_time, s.trace_id, s.span_id) >= (${p.startTime}, ${p.traceId}, ${p.spanId})`;
+  const before = (p: ScanPosition) =>
+    sql`s.start_time <= ${p.startTime}::timestamptz and (s.start_time, s.trace_id, s.span_id) < (${p.startTime}::timestamptz, ${p.traceId}, ${p.spanId})`;
+  const atOrAfter = (p: ScanPosition) =>
+    sql`s.start_time >= ${p.startTime}::timestamptz and (s.start_time, s.trace_id, s.span_id) >= (${p.startTime}::timestamptz, ${p.traceId}, ${p.spanId})`;
+  const scanFrom = f.after?.scan ?? null;
+  const below = f.after?.below ?? null;
+  // a trace started before `below` has a span that did (checked per matching span, along the trace's key)
+  const startedBelow = below
+    ? [sql`exists (select 1 from spans r where r.trace_id = s.trace_id and (r.start_unix_nano, r.trace_id) < (${below.startUnixNano.toString()}::bigint, ${below.traceId}))`]
+    : [];
+  const isBelow = (r: TraceSummaryRow) => !below || r.startUnixNano < below.startUnixNano || (r.startUnixNano === below.startUnixNano && r.traceId < below.traceId);
 
   const budget = f.scanBudget ?? 20_000;
-  const rows: TraceSummaryRow[] = [];
+  const candidates: TraceSummaryRow[] = [];
   const seen = new Set<string>();
-  let position = f.after;
+  let position: ScanPosition | null = scanFrom;
   let scanned = 0;
   let chunk = Math.min(Math.max(4 * f.limit, 200), budget);
+  const fullPage = (): TraceSearchPage => {
+    const rows = candidates.slice(0, f.limit);
+    const last = rows[rows.length - 1]!;
+    return { rows, next: { scan: scanFrom, below: { startUnixNano: last.startUnixNano, traceId: last.traceId } }, budgetReached: false, scannedBackTo: null, scanned };
+  };
   for (;;) {
-    const where = [...window, ...match, ...(position ? [before(position)] : [])];
-    const found = await db.execute<{ trace_id: string; span_id: string; start_time: Date | string }>(sql`
-      select s.trace_id, s.span_id, s.start_time from spans s where ${sql.join(where, sql` and `)}
+    const where = [...window, ...match, ...startedBelow, ...(position ? [before(position)] : [])];
+    const found = await db.execute<{ trace_id: string; span_id: string; at: string }>(sql`
+      select s.trace_id, s.span_id, to_char(s.start_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at
+      from spans s where ${sql.join(where, sql` and `)}
       order by s.start_time desc, s.trace_id desc, s.span_id desc limit ${chunk}`);
     scanned += found.rows.length;
-    // each trace where it first matches in this chunk
-    const firsts = new Map<string, SearchPosition>();
-    for (const r of found.rows) {
-      if (seen.has(r.trace_id) || firsts.has(r.trace_id)) continue;
-      firsts.set(r.trace_id, { traceId: r.trace_id, spanId: r.span_id, startTime: new Date(r.start_time) });
-    }
-    for (const id of firsts.keys()) seen.add(id);
-    // traces that matched at or before where this search started (earlier pages) are not shown again
-    if (f.after && firsts.size) {
+    const fresh = new Set<string>();
+    for (const r of found.rows) if (!seen.has(r.trace_id)) fresh.add(r.trace_id);
+    for (const id of fresh) seen.add(id);
+    // traces that matched at or above where this scan started were placed by the pages before it
+    if (scanFrom && fresh.size) {
       const earlier = await db.execute<{ trace_id: string }>(sql`
         select distinct s.trace_id from spans s
-        where s.trace_id = any(${sql.param([...firsts.keys()])}::text[]) and ${sql.join([...window, ...match, atOrAfter(f.after)], sql` and `)}`);
-      for (const r of earlier.rows) firsts.delete(r.trace_id);
+        where s.trace_id = any(${sql.param([...fresh])}::text[]) and ${sql.join([...window, ...match, atOrAfter(scanFrom)], sql` and `)}`);
+      for (const r of earlier.rows) fresh.delete(r.trace_id);
     }
-    const summaries = new Map((await summarise(db, [...firsts.keys()], f)).map((r) => [r.traceId, r]));
-    for (const [id, at] of firsts) {
-      const summary = summaries.get(id);
-      position = at;
-      if (!summary) continue; // outside the duration filters
-      rows.push(summary);
-      if (rows.length === f.limit) return { rows, next: position, budgetReached: false, scanned };
-    }
+    // outside the duration filters, or not below the previous page: left out
+    for (const s of await summarise(db, [...fresh], f)) if (isBelow(s)) candidates.push(s);
+    candidates.sort(byStartDesc);
+
     const last = found.rows[found.rows.length - 1];
-    if (found.rows.length < chunk || !last) return { rows, next: null, budgetReached: false, scanned };
-    position = { traceId: last.trace_id, spanId: last.span_id, startTime: new Date(last.start_time) };
-    if (scanned >= budget) return { rows, next: position, budgetReached: true, scanned };
+    const exhausted = found.rows.length < chunk || !last;
+    if (last) position = { traceId: last.trace_id, spanId: last.span_id, startTime: last.at };
+    if (exhausted) {
+      if (candidates.length > f.limit) return fullPage();
+      return { rows: candidates, next: null, budgetReached: false, scannedBackTo: null, scanned };
+    }
+    // placed: started above the scan (any trace not met yet started below it)
+    const scanNs = BigInt(Date.parse(position!.startTime)) * 1_000_000n + startTimeSlackNs;
+    const placed = candidates.findIndex((c) => c.startUnixNano <= scanNs);
+    if ((placed === -1 ? candidates.length : placed) >= f.limit) return fullPage();
+    if (scanned >= budget) {
+      // every trace met, placed or not (the next page cannot meet again those whose matching spans all lie above the
+      // scan), and a scan that continues below the last span read; only here may a page hold more than `limit`
+      return { rows: candidates, next: { scan: position, below: null }, budgetReached: true, scannedBackTo: position!.startTime, scanned };
+    }
     chunk = Math.min(chunk * 4, budget - scanned);
   }
 }
@@ -139,7 +183,10 @@ async function summarise(db: Db, traceIds: string[], f: Pick<TraceSearch, "minDu
     services: string[];
     root_service: string;
     root_name: string;
+    root_kind: number;
+    root_attributes: Record<string, unknown>;
     root_is_true_root: boolean;
+    dead_letter_count: number;
   }>(sql`
     with summary as (
       select a.trace_id,
@@ -151,10 +198,12 @@ async function summarise(db: Db, traceIds: string[], f: Pick<TraceSearch, "minDu
       from spans a where a.trace_id = any(${sql.param(traceIds)}::text[])
       group by a.trace_id
     )
-    select summary.*, root.service as root_service, root.name as root_name, root.parent_span_id is null as root_is_true_root
+    select summary.*, root.service as root_service, root.name as root_name, root.kind as root_kind,
+      root.attributes as root_attributes, root.parent_span_id is null as root_is_true_root,
+      (select count(*) from dead_letters d where d.trace_id = summary.trace_id)::int as dead_letter_count
     from summary
     cross join lateral (
-      select r.service, r.name, r.parent_span_id from spans r where r.trace_id = summary.trace_id
+      select r.service, r.name, r.kind, r.attributes, r.parent_span_id from spans r where r.trace_id = summary.trace_id
       order by (r.parent_span_id is null) desc, r.start_unix_nano asc limit 1
     ) root
     ${having.length ? sql`where ${sql.join(having, sql` and `)}` : sql``}`);
@@ -167,7 +216,10 @@ async function summarise(db: Db, traceIds: string[], f: Pick<TraceSearch, "minDu
     services: r.services,
     rootService: r.root_service,
     rootName: r.root_name,
+    rootKind: Number(r.root_kind),
+    rootAttributes: r.root_attributes ?? {},
     rootIsTrueRoot: r.root_is_true_root,
+    deadLetterCount: r.dead_letter_count,
   }));
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildWaterfall, formatDuration, spanLabel, timeAxis, waterfallExtentMs, type WaterfallSpan } from "./waterfall";
+import { buildWaterfall, clampNameColumn, formatDuration, moveSelection, nameColumn, spanDestination, spanLabel, timeAxis, timeRuler, waterfallExtentMs, type WaterfallSpan } from "./waterfall";
 
 const T0 = 1_800_000_000_000n * 1_000_000n; // ns
 const span = (p: Partial<WaterfallSpan> & { spanId: string; atMs: number }): WaterfallSpan => ({
@@ -26,6 +26,32 @@ describe("spanLabel", () => {
     expect(spanLabel(span({ spanId: "d", atMs: 0, kind: 2, attributes: { "http.request.method": "POST", "http.route": "/orders" } }))).toBe("POST /orders");
     expect(spanLabel(span({ spanId: "e", atMs: 0, name: "compute" }))).toBe("compute");
   });
+
+  it("names an HTTP server span by its route or path, without query string or host", () => {
+    const http = (attributes: Record<string, unknown>) => spanLabel(span({ spanId: "h", atMs: 0, kind: 2, name: "POST", attributes }));
+    expect(http({ "http.method": "POST", "http.target": "/orders?token=s3cret" })).toBe("POST /orders");
+    expect(http({ "http.request.method": "GET", "url.path": "/orders/42" })).toBe("GET /orders/42");
+    expect(http({ "http.method": "GET", "http.url": "http://user:pw@shop.local:4100/orders?x=1#f" })).toBe("GET /orders");
+    expect(http({ "http.method": "GET", "http.url": "http://shop.local" })).toBe("GET /");
+    expect(http({ "http.method": "GET", "http.route": "/orders/:id", "http.target": "/orders/42" })).toBe("GET /orders/:id");
+    expect(http({ "http.method": "POST" })).toBe("POST POST");
+  });
+
+  it("names a RabbitMQ consumer by the queue it read, not the exchange", () => {
+    const rabbit = (name: string, attributes: Record<string, unknown>) =>
+      span({ spanId: "r", atMs: 0, kind: 5, service: "payment-service", name, attributes: { "messaging.system": "rabbitmq", ...attributes } });
+    // as @opentelemetry/instrumentation-amqplib writes it: the exchange in messaging.destination, the queue in the name
+    const amqplib = rabbit("shop.payments.requests process", { "messaging.destination": "shop.payments", "messaging.rabbitmq.routing_key": "payment.requested" });
+    expect(spanDestination(amqplib)).toBe("shop.payments.requests");
+    expect(spanLabel(amqplib)).toBe("process from shop.payments.requests by payment-service");
+    expect(spanDestination(rabbit("x", { "messaging.destination.name": "shop.payments:payment.requested:shop.payments.requests" }))).toBe("shop.payments.requests");
+    expect(spanDestination(rabbit("x", { "messaging.destination.name": "q1", "messaging.destination": "ex" }))).toBe("q1");
+    expect(spanDestination(rabbit("x", { "messaging.rabbitmq.queue": "q2", "messaging.destination": "ex" }))).toBe("q2");
+    // a producer publishes to the exchange; a Kafka consumer reads the topic
+    const publish = span({ spanId: "p", atMs: 0, kind: 4, name: "publish shop.payments", attributes: { "messaging.system": "rabbitmq", "messaging.destination": "shop.payments" } });
+    expect(spanLabel(publish)).toBe("publish to shop.payments");
+    expect(spanDestination(span({ spanId: "k", atMs: 0, kind: 5, name: "shop.orders process", attributes: { "messaging.system": "kafka", "messaging.destination": "shop.orders" } }))).toBe("shop.orders");
+  });
 });
 
 describe("buildWaterfall", () => {
@@ -47,6 +73,22 @@ describe("buildWaterfall", () => {
     expect(consume.offsetMs).toBeCloseTo(30);
     expect(consume.brokerWait).toEqual({ fromMs: 10, durationMs: 20, destination: "orders" });
     expect(rows.find((r) => r.span.spanId === "send")!.brokerWait).toBeNull();
+  });
+
+  it("shows the broker wait of a RabbitMQ hop whose publish ended on the broker's confirm, after its consumer started", () => {
+    const rq = { "messaging.system": "rabbitmq", "messaging.destination": "shop.payments" };
+    const rows = buildWaterfall([
+      span({ spanId: "root", atMs: 0, durationMs: 50 }),
+      // a confirm-channel publish: starts at 5, the confirm arrives at 12
+      span({ spanId: "publish", parentSpanId: "root", atMs: 5, durationMs: 7, kind: 4, attributes: rq }),
+      span({ spanId: "consume", parentSpanId: "publish", atMs: 8, durationMs: 20, kind: 5, name: "shop.payments.requests process", attributes: rq }),
+    ]);
+    const consume = rows.find((r) => r.span.spanId === "consume")!;
+    expect(consume.brokerWait).toEqual({ fromMs: 5, durationMs: expect.closeTo(3, 6), destination: "shop.payments.requests" });
+    expect(consume.label).toBe("process from shop.payments.requests by svc");
+    // a consumer that starts at its producer's start has no wait to show
+    const none = buildWaterfall([span({ spanId: "p", atMs: 0, durationMs: 5, kind: 4, attributes: rq }), span({ spanId: "c", parentSpanId: "p", atMs: 0, kind: 5, attributes: rq })]);
+    expect(none[1]!.brokerWait).toBeNull();
   });
 
   it("keeps a linked consumer trace apart unless stitching, then nests it under its producer", () => {
@@ -131,5 +173,75 @@ describe("timeAxis", () => {
     // monotonic across the break
     expect(axis.toPct(1_800_000)).toBeGreaterThan(axis.toPct(40));
     expect(axis.toPct(1_800_000)).toBeLessThan(axis.toPct(3_600_000));
+  });
+});
+
+describe("timeRuler", () => {
+  const mq = { "messaging.system": "kafka", "messaging.destination.name": "orders" };
+  it("puts ticks at round steps over a linear axis, labelled from the start", () => {
+    const rows = buildWaterfall([span({ spanId: "a", atMs: 0, durationMs: 1000 })]);
+    const ticks = timeRuler(timeAxis(rows));
+    expect(ticks.map((t) => t.label)).toEqual(["0", "200 ms", "400 ms", "600 ms", "800 ms", "1000 ms"]);
+    expect(ticks.map((t) => t.pct)).toEqual([0, 20, 40, 60, 80, 100].map((x) => expect.closeTo(x, 6)));
+  });
+
+  it("chooses the unit from the step: µs, s, min", () => {
+    const labels = (ms: number) => timeRuler(timeAxis(buildWaterfall([span({ spanId: "a", atMs: 0, durationMs: ms })]))).map((t) => t.label);
+    expect(labels(0.3)).toEqual(["0", "50 µs", "100 µs", "150 µs", "200 µs", "250 µs", "300 µs"]);
+    expect(labels(12_000)).toEqual(["0", "2 s", "4 s", "6 s", "8 s", "10 s", "12 s"]);
+    expect(labels(30 * 60_000)).toEqual(["0", "5 min", "10 min", "15 min", "20 min", "25 min", "30 min"]);
+    expect(labels(0)).toEqual(["0"]);
+  });
+
+  it("restarts after an idle stretch cut out of the axis, at the stretch's end", () => {
+    const rows = buildWaterfall(
+      [
+        span({ spanId: "root", atMs: 0, durationMs: 40 }),
+        span({ spanId: "send", parentSpanId: "root", atMs: 5, durationMs: 4, kind: 4, attributes: mq }),
+        span({ traceId: "t2", spanId: "consume", atMs: 3_600_000, durationMs: 250, kind: 5, attributes: mq, links: [{ traceId: "t1", spanId: "send" }] }),
+      ],
+      { stitch: true },
+    );
+    const axis = timeAxis(rows);
+    const ticks = timeRuler(axis);
+    const restart = ticks.find((t) => t.ms === 3_600_000)!;
+    expect(restart.label).toBe("1 h 0 min");
+    expect(restart.pct).toBeCloseTo(axis.toPct(3_600_000));
+    expect(ticks.filter((t) => t.ms > 3_600_000).every((t) => t.label.startsWith("+"))).toBe(true);
+    expect(ticks.find((t) => t.ms === 3_600_000 + 50)?.label).toBe("+50 ms");
+    // in order and never crowded
+    for (let i = 1; i < ticks.length; i++) {
+      expect(ticks[i]!.pct).toBeGreaterThan(ticks[i - 1]!.pct);
+      expect(ticks[i]!.pct - ticks[i - 1]!.pct).toBeGreaterThanOrEqual(7 - 1e-9);
+    }
+  });
+});
+
+describe("moveSelection", () => {
+  it("moves with arrows, Home, End and pages, staying inside the rows", () => {
+    expect(moveSelection(-1, "ArrowDown", 5)).toBe(0);
+    expect(moveSelection(-1, "ArrowUp", 5)).toBe(0);
+    expect(moveSelection(2, "ArrowDown", 5)).toBe(3);
+    expect(moveSelection(4, "ArrowDown", 5)).toBe(4);
+    expect(moveSelection(0, "ArrowUp", 5)).toBe(0);
+    expect(moveSelection(3, "Home", 5)).toBe(0);
+    expect(moveSelection(1, "End", 5)).toBe(4);
+    expect(moveSelection(1, "PageDown", 30)).toBe(11);
+    expect(moveSelection(5, "PageUp", 30)).toBe(0);
+    expect(moveSelection(9, "ArrowUp", 5)).toBe(3);
+    expect(moveSelection(1, "x", 5)).toBeNull();
+    expect(moveSelection(0, "ArrowDown", 0)).toBeNull();
+  });
+});
+
+describe("clampNameColumn", () => {
+  it("keeps a stored or dragged width within bounds, and leaves the bars room on a narrow screen", () => {
+    expect(clampNameColumn("420")).toBe(420);
+    expect(clampNameColumn(10)).toBe(nameColumn.minPx);
+    expect(clampNameColumn(5000)).toBe(nameColumn.maxPx);
+    expect(clampNameColumn("abc")).toBe(nameColumn.defaultPx);
+    expect(clampNameColumn(null)).toBe(nameColumn.defaultPx);
+    expect(clampNameColumn(600, 390)).toBe(234);
+    expect(clampNameColumn(100, 200)).toBe(nameColumn.minPx);
   });
 });

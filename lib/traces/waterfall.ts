@@ -34,7 +34,7 @@ export interface WaterfallRow {
 
 export const spanKinds = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"] as const;
 
-const attr = (s: WaterfallSpan, ...keys: string[]): string | null => {
+const attr = (s: Pick<WaterfallSpan, "attributes">, ...keys: string[]): string | null => {
   for (const k of keys) {
     const v = s.attributes[k];
     if (v !== undefined && v !== null && v !== "") return String(v);
@@ -42,10 +42,41 @@ const attr = (s: WaterfallSpan, ...keys: string[]): string | null => {
   return null;
 };
 
-/** "publish to orders", "process from orders by inventory", "POST /orders", or the span's own name. */
-export function spanLabel(s: WaterfallSpan): string {
+/** A URL or HTTP target without its query string or fragment (which can carry tokens), or its path for a full URL. */
+function pathOf(target: string): string {
+  const bare = target.replace(/[?#].*$/s, "");
+  const full = /^[a-z][a-z0-9+.-]*:\/\/[^/]*(\/.*)?$/is.exec(bare);
+  return full ? full[1] || "/" : bare;
+}
+
+/**
+ * The destination a span's message went to or came from. A RabbitMQ consumer reads a queue, not the exchange its
+ * message was published to: the queue is `messaging.destination.name` in current semantic conventions (for a consumer
+ * `exchange:routing key:queue`, or the queue alone), a `messaging.rabbitmq.*queue*` attribute, or, as the amqplib
+ * instrumentation writes it, the span name `<queue> process` (its `messaging.destination` is the exchange).
+ */
+export function spanDestination(s: Pick<WaterfallSpan, "kind" | "name" | "attributes">): string | null {
   const system = attr(s, "messaging.system");
-  const dest = attr(s, "messaging.destination.name", "messaging.destination");
+  if (system === "rabbitmq" && s.kind === 5) {
+    const queueAttr = attr(s, "messaging.rabbitmq.queue.name", "messaging.rabbitmq.queue", "messaging.rabbitmq.destination.queue");
+    if (queueAttr) return queueAttr;
+    const name = attr(s, "messaging.destination.name");
+    if (name) {
+      const parts = name.split(":");
+      return parts.length === 3 && parts[2] ? parts[2] : name;
+    }
+    const fromSpanName = /^(.+) (?:process|receive|deliver)$/s.exec(s.name)?.[1];
+    if (fromSpanName) return fromSpanName;
+  }
+  return attr(s, "messaging.destination.name", "messaging.destination");
+}
+
+type Labelled = Pick<WaterfallSpan, "kind" | "name" | "service" | "attributes">;
+
+/** "publish to orders", "process from orders by inventory", "POST /orders", or the span's own name. */
+export function spanLabel(s: Labelled): string {
+  const system = attr(s, "messaging.system");
+  const dest = spanDestination(s);
   if (system && dest) {
     if (s.kind === 4) return `publish to ${dest}`;
     if (s.kind === 5) {
@@ -56,12 +87,25 @@ export function spanLabel(s: WaterfallSpan): string {
   const method = attr(s, "http.request.method", "http.method");
   if (method) {
     const route = attr(s, "http.route", "url.path", "http.target", "url.full", "http.url");
-    return route ? `${method} ${route}` : `${method} ${s.name}`;
+    return route ? `${method} ${pathOf(route)}` : `${method} ${s.name}`;
   }
   return s.name;
 }
 
 const startMs = (s: WaterfallSpan) => Number(BigInt(s.startUnixNano) / 1000n) / 1000;
+
+/**
+ * When a message waited in the broker, from its producer span to its consumer span (ms since the epoch). Usually from
+ * the producer's end. A publish on a RabbitMQ confirm channel (or a Kafka send awaiting acks) ends only when the broker
+ * confirms, which can be after the consumer has started: then the message was in the broker from the producer's start.
+ */
+export function brokerWaitOf(producer: WaterfallSpan, consumer: WaterfallSpan): { fromMs: number; durationMs: number } | null {
+  const consumedAt = startMs(consumer);
+  const endedAt = startMs(producer) + producer.durationMs;
+  const from = endedAt <= consumedAt ? endedAt : startMs(producer);
+  const wait = consumedAt - from;
+  return wait > 0 ? { fromMs: from, durationMs: wait } : null;
+}
 
 /**
  * Rows in display order (depth-first, children by start time). `stitch`: nest a span under the span it links to
@@ -96,9 +140,8 @@ export function buildWaterfall(spans: readonly WaterfallSpan[], opts: { stitch?:
     // a consumer hanging under a producer (or a producer's child): the gap is the time in the broker
     let brokerWait: WaterfallRow["brokerWait"] = null;
     if (s.kind === 5 && up && up.kind === 4) {
-      const producedAt = startMs(up) + up.durationMs;
-      const wait = startMs(s) - producedAt;
-      if (wait > 0) brokerWait = { fromMs: producedAt - t0, durationMs: wait, destination: attr(s, "messaging.destination.name", "messaging.destination") };
+      const wait = brokerWaitOf(up, s);
+      if (wait) brokerWait = { fromMs: wait.fromMs - t0, durationMs: wait.durationMs, destination: spanDestination(s) };
     }
     rows.push({ span: s, depth, offsetMs: startMs(s) - t0, label: spanLabel(s), via: n.via, brokerWait });
     for (const c of (children.get(k) ?? []).sort(byStart)) visit(c, depth + 1, s);
@@ -136,6 +179,10 @@ export interface TimeAxis {
   toPct(ms: number): number;
   /** idle stretches cut out of the axis: where (0–100) and how long they were */
   breaks: { atPct: number; hiddenMs: number }[];
+  /** the same stretches in ms from the waterfall's start */
+  gaps: { fromMs: number; toMs: number }[];
+  /** the waterfall's whole span of time (ms) */
+  extentMs: number;
 }
 
 /**
@@ -154,8 +201,8 @@ export function timeAxis(rows: readonly WaterfallRow[], opts: { minGapShare?: nu
     if (s - end > minGap && s - end > 0) gaps.push({ from: end, to: s });
     end = Math.max(end, e);
   }
-  if (extent <= 0) return { toPct: () => 0, breaks: [] };
-  if (gaps.length === 0) return { toPct: (ms) => (ms / extent) * 100, breaks: [] };
+  if (extent <= 0) return { toPct: () => 0, breaks: [], gaps: [], extentMs: 0 };
+  if (gaps.length === 0) return { toPct: (ms) => (ms / extent) * 100, breaks: [], gaps: [], extentMs: extent };
   const hidden = gaps.reduce((a, g) => a + (g.to - g.from), 0);
   const scale = (100 - gaps.length * gapPct) / (extent - hidden); // % per ms of kept time
   const toPct = (ms: number) => {
@@ -170,5 +217,107 @@ export function timeAxis(rows: readonly WaterfallRow[], opts: { minGapShare?: nu
     }
     return Math.min(100, pct + (ms - at) * scale);
   };
-  return { toPct, breaks: gaps.map((g) => ({ atPct: toPct(g.from) + gapPct / 2, hiddenMs: g.to - g.from })) };
+  return {
+    toPct,
+    breaks: gaps.map((g) => ({ atPct: toPct(g.from) + gapPct / 2, hiddenMs: g.to - g.from })),
+    gaps: gaps.map((g) => ({ fromMs: g.from, toMs: g.to })),
+    extentMs: extent,
+  };
+}
+
+export interface RulerTick {
+  /** ms from the waterfall's start */
+  ms: number;
+  /** horizontal position, 0–100 */
+  pct: number;
+  label: string;
+}
+
+// steps a person reads without arithmetic, in ms
+const rulerSteps = [
+  0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000,
+  300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000,
+];
+const rulerUnits: [number, string][] = [
+  [86_400_000, "d"],
+  [3_600_000, "h"],
+  [60_000, "min"],
+  [1000, "s"],
+  [1, "ms"],
+  [0.001, "µs"],
+];
+
+/** A tick's label in the largest unit the step is a whole number of: "0", "250 ms", "2 s", "15 min". */
+function tickLabel(ms: number, step: number): string {
+  if (ms === 0) return "0";
+  const [unit, name] = rulerUnits.find(([u]) => Math.abs(step / u - Math.round(step / u)) < 1e-9 && step >= u) ?? [0.001, "µs"];
+  return `${Math.round(ms / unit)} ${name}`;
+}
+
+/**
+ * The ruler over a waterfall: tick marks at round steps of the time shown (about `targetTicks` of them), each
+ * labelled with the time since the trace's start. After an idle stretch cut out of the axis the ticks restart at the
+ * stretch's end, labelled with that time, then "+…" from it. Ticks closer than `minGapPct` to one already placed are
+ * left out (a segment's start wins).
+ */
+export function timeRuler(axis: TimeAxis, opts: { targetTicks?: number; minGapPct?: number } = {}): RulerTick[] {
+  const extent = axis.extentMs;
+  if (!(extent > 0)) return [{ ms: 0, pct: 0, label: "0" }];
+  const hidden = axis.gaps.reduce((a, g) => a + (g.toMs - g.fromMs), 0);
+  const target = (extent - hidden) / (opts.targetTicks ?? 6);
+  const step = rulerSteps.find((x) => x >= target) ?? rulerSteps[rulerSteps.length - 1]!;
+  const minGap = opts.minGapPct ?? 7;
+  const segments: { from: number; to: number }[] = [];
+  let at = 0;
+  for (const g of axis.gaps) {
+    segments.push({ from: at, to: g.fromMs });
+    at = g.toMs;
+  }
+  segments.push({ from: at, to: extent });
+  const starts: RulerTick[] = [];
+  const others: RulerTick[] = [];
+  segments.forEach((seg, i) => {
+    const base = i === 0 ? 0 : seg.from;
+    if (i > 0) starts.push({ ms: seg.from, pct: axis.toPct(seg.from), label: formatDuration(seg.from) });
+    else starts.push({ ms: 0, pct: 0, label: "0" });
+    for (let k = 1; base + k * step <= seg.to + step * 1e-9; k++) {
+      const ms = base + k * step;
+      others.push({ ms, pct: axis.toPct(ms), label: i === 0 ? tickLabel(ms, step) : `+${tickLabel(k * step, step)}` });
+    }
+  });
+  const kept = [...starts];
+  for (const t of others) if (kept.every((k) => Math.abs(k.pct - t.pct) >= minGap)) kept.push(t);
+  return kept.sort((a, b) => a.ms - b.ms);
+}
+
+/** The span row a key moves the selection to (rows in display order), or null for a key that does not move it. */
+export function moveSelection(index: number, key: string, count: number): number | null {
+  if (count === 0) return null;
+  const at = index < 0 ? -1 : Math.min(index, count - 1);
+  switch (key) {
+    case "ArrowDown":
+      return Math.min(count - 1, at + 1);
+    case "ArrowUp":
+      return at < 0 ? 0 : Math.max(0, at - 1);
+    case "Home":
+      return 0;
+    case "End":
+      return count - 1;
+    case "PageDown":
+      return Math.min(count - 1, Math.max(0, at) + 10);
+    case "PageUp":
+      return Math.max(0, at - 10);
+    default:
+      return null;
+  }
+}
+
+/** Bounds of the waterfall's name column (px), and the width stored or dragged, clamped to them. */
+export const nameColumn = { minPx: 160, maxPx: 900, defaultPx: 360 } as const;
+export function clampNameColumn(value: unknown, viewportPx = Infinity): number {
+  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  if (!Number.isFinite(n)) return nameColumn.defaultPx;
+  // leave the bars at least 40% of a narrow screen
+  const max = Math.max(nameColumn.minPx, Math.min(nameColumn.maxPx, viewportPx * 0.6));
+  return Math.round(Math.min(max, Math.max(nameColumn.minPx, n)));
 }
