@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatRelative, formatTime, offsetMinutes, parseTimeZoneMode, relativeRefreshMs, toEpochMs, withTimeZone } from "./time-format";
+import { formatAxisTick, formatRelative, formatTime, offsetMinutes, parseTimeZoneMode, relativeRefreshMs, toEpochMs, withTimeZone } from "./time-format";
 
 const t = Date.UTC(2026, 11, 1, 8, 5, 3, 42); // 2026-12-01 08:05:03.042 UTC
 
@@ -70,5 +70,15 @@ describe("the tz URL parameter", () => {
     expect(withTimeZone("/traces", "local")).toBe("/traces");
     expect(withTimeZone("https://example.com/x", "utc")).toBe("https://example.com/x");
     expect(withTimeZone("//evil.example/x", "utc")).toBe("//evil.example/x");
+  });
+});
+
+describe("formatAxisTick", () => {
+  it("writes hours and minutes, with the date for long ranges, in the chosen zone", () => {
+    expect(formatAxisTick(t, "utc", false)).toBe("08:05");
+    expect(formatAxisTick(t, "utc", true)).toBe("12-01 08:05");
+    expect(formatAxisTick(t, "local", false, { timeZone: "Asia/Kolkata" })).toBe("13:35");
+    expect(formatAxisTick(Date.UTC(2026, 11, 31, 23, 30), "local", true, { timeZone: "Asia/Tokyo" })).toBe("01-01 08:30");
+    expect(formatAxisTick(null, "utc", true)).toBe("");
   });
 });

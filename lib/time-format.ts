@@ -116,3 +116,12 @@ export function withTimeZone(href: string, mode: TimeZoneMode): string {
   const qs = params.toString();
   return `${path}${qs ? `?${qs}` : ""}${hash}`;
 }
+
+/** A chart axis tick: `08:25`, or `12-01 08:25` when the axis spans days, in the chosen zone. */
+export function formatAxisTick(value: TimeInput, mode: TimeZoneMode, withDate: boolean, opts: Pick<FormatOptions, "timeZone"> = {}): string {
+  const ms = toEpochMs(value);
+  if (ms === null) return "";
+  const p = partsIn(ms, mode === "utc" ? "UTC" : opts.timeZone);
+  const hm = `${pad(p.hour)}:${pad(p.minute)}`;
+  return withDate ? `${pad(p.month)}-${pad(p.day)} ${hm}` : hm;
+}

@@ -1,9 +1,44 @@
-/** GET an API path; on an error status, throw with the API's own `{ error: { message } }` text. */
-export async function fetchJson<T>(path: string): Promise<T> {
-  const r = await fetch(path, { cache: "no-store" });
+/** An API answer with an error status: the API's own `{ error: { code, message } }`, and the HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string | null,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+  /** a 4xx: the request itself is wrong (a stale or hand-edited link); asking again gives the same answer */
+  get isClientError(): boolean {
+    return this.status >= 400 && this.status < 500;
+  }
+}
+
+/** How long a page waits for the API before it says so (a page never shows "Loading…" for ever). */
+export const apiTimeoutMs = 20_000;
+
+/**
+ * GET an API path; on an error status, throw an ApiError with the API's own message; an API that does not answer
+ * within `apiTimeoutMs` is an error too. `signal` is react-query's (cancels a query nobody waits for).
+ */
+export async function fetchJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const timeout = AbortSignal.timeout(apiTimeoutMs);
+  let r: Response;
+  try {
+    r = await fetch(path, { cache: "no-store", signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+  } catch (e) {
+    if (timeout.aborted) throw new ApiError(`the dashboard API did not answer within ${apiTimeoutMs / 1000} s`, 504, "timeout");
+    throw e instanceof Error && e.name === "AbortError" ? e : new ApiError(`cannot reach the dashboard API: ${e instanceof Error ? e.message : String(e)}`, 0, "network");
+  }
   if (!r.ok) {
-    const body = (await r.json().catch(() => null)) as { error?: { message?: string } } | null;
-    throw new Error(body?.error?.message ?? `HTTP ${r.status}`);
+    const body = (await r.json().catch(() => null)) as { error?: { message?: string; code?: string } } | null;
+    throw new ApiError(body?.error?.message ?? `HTTP ${r.status}`, r.status, body?.error?.code ?? null);
   }
   return (await r.json()) as T;
+}
+
+/** react-query's retry: never for a 4xx (the same link gives the same 400), once for the rest. */
+export function retryUnlessClientError(failureCount: number, error: unknown): boolean {
+  if (error instanceof ApiError && error.isClientError) return false;
+  return failureCount < 1;
 }

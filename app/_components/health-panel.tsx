@@ -3,28 +3,28 @@
 import { useQuery } from "@tanstack/react-query";
 import { groupHealth, systemLabel } from "@/lib/health-view";
 import { healthQuery } from "./queries";
-
-function ago(iso: string | undefined, now: number): string {
-  if (!iso) return "never";
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  return s < 60 ? `${s} s ago` : `${Math.round(s / 60)} min ago`;
-}
+import { QueryError } from "./query-state";
+import { RefreshControl, useAutoRefresh } from "./refresh-select";
+import { Time } from "./time";
 
 export function HealthPanel() {
-  const { data, error, dataUpdatedAt, isFetching } = useQuery(healthQuery);
+  const refresh = useAutoRefresh(5);
+  const { data, error, dataUpdatedAt, isFetching } = useQuery({ ...healthQuery, refetchInterval: refresh.refetchInterval, refetchOnWindowFocus: !refresh.paused });
   if (!data) {
-    return <p className="muted">{error ? `Cannot reach the dashboard API: ${error.message}` : "Loading health..."}</p>;
+    return error ? <QueryError error={error} what="system health" /> : <p className="muted">Loading health…</p>;
   }
   const groups = groupHealth(data.sources);
   return (
     <section aria-label="System health">
+      <div className="toolbar">
+        <RefreshControl state={refresh} busy={isFetching} />
+      </div>
       <div className="summary" data-testid="overall-status" data-status={data.status}>
         <span className={`dot ${data.status === "ok" ? "ok" : "bad"}`} aria-hidden />
         {data.status === "ok" ? "All systems healthy" : `${data.sources.filter((s) => !s.healthy).length} of ${data.sources.length} sources unhealthy`}
         <span className="muted small">
           {" "}
-          · updated {ago(new Date(dataUpdatedAt).toISOString(), Date.now())}
-          {isFetching ? " · refreshing" : ""}
+          · updated <Time value={dataUpdatedAt} relative />
           {error ? ` · last refresh failed: ${error.message}` : ""}
         </span>
       </div>
@@ -38,7 +38,9 @@ export function HealthPanel() {
                   <span className={`dot ${s.healthy ? "ok" : "bad"}`} aria-hidden />
                   <strong>{s.name}</strong> <span className={s.healthy ? "ok-text" : "bad-text"}>{s.healthy ? "healthy" : "unhealthy"}</span>
                   {s.error ? <div className="error">{s.error}</div> : null}
-                  <div className="muted small">checked {ago(s.checkedAt ?? data.checkedAt, Date.parse(data.checkedAt))}</div>
+                  <div className="muted small">
+                    checked <Time value={s.checkedAt ?? data.checkedAt} relative />
+                  </div>
                 </li>
               ))}
             </ul>

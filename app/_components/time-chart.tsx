@@ -1,7 +1,9 @@
 "use client";
 
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { formatTick, type ChartData, type TimeRange } from "@/lib/charts/lag-series";
+import type { ChartData, TimeRange } from "@/lib/charts/lag-series";
+import { formatAxisTick, formatTime } from "@/lib/time-format";
+import { useTimeZoneMode } from "./time";
 
 /** One series over a time range; the data comes prepared by lib/charts (recharts only draws). */
 export function TimeChart<K extends string>(props: {
@@ -14,6 +16,8 @@ export function TimeChart<K extends string>(props: {
   axisFormat?: (v: number) => string;
 }) {
   const { title, testId, data, dataKey, range, format, axisFormat = format } = props;
+  const tz = useTimeZoneMode();
+  const withDate = range === "7d" || range === "24h";
   return (
     <figure className="card chart" data-testid={testId}>
       <figcaption>{title}</figcaption>
@@ -23,9 +27,9 @@ export function TimeChart<K extends string>(props: {
         <ResponsiveContainer width="100%" height={220}>
           <LineChart data={data.points} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
             <CartesianGrid stroke="#2a323c" strokeDasharray="3 3" />
-            <XAxis dataKey="t" type="number" domain={data.domain} ticks={data.ticks} tickFormatter={(v: number) => formatTick(v, range)} stroke="#8b949e" fontSize={11} />
+            <XAxis dataKey="t" type="number" domain={data.domain} ticks={data.ticks} tickFormatter={(v: number) => formatAxisTick(v, tz, withDate)} stroke="#8b949e" fontSize={11} />
             <YAxis stroke="#8b949e" fontSize={11} tickFormatter={axisFormat} width={70} />
-            <Tooltip labelFormatter={(v) => new Date(Number(v)).toISOString()} formatter={(v) => format(Number(v))} contentStyle={{ background: "#171d24", border: "1px solid #2a323c" }} />
+            <Tooltip labelFormatter={(v) => formatTime(Number(v), tz)} formatter={(v) => format(Number(v))} contentStyle={{ background: "#171d24", border: "1px solid #2a323c" }} />
             <Line type="monotone" dataKey={dataKey} stroke="#58a6ff" dot={false} isAnimationActive={false} connectNulls />
           </LineChart>
         </ResponsiveContainer>
@@ -36,12 +40,12 @@ export function TimeChart<K extends string>(props: {
 
 export function RangePicker({ range, onChange }: { range: TimeRange; onChange: (r: TimeRange) => void }) {
   return (
-    <div className="toolbar">
+    <span className="chips" role="group" aria-label="Time range">
       {(["15m", "1h", "6h", "24h", "7d"] as const).map((r) => (
         <button key={r} type="button" className={r === range ? "chip on" : "chip"} aria-pressed={r === range} onClick={() => onChange(r)}>
           {r}
         </button>
       ))}
-    </div>
+    </span>
   );
 }

@@ -1,26 +1,44 @@
 "use client";
 
-import Link from "next/link";
-import { fetchJson } from "@/app/_components/fetch-json";
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import type { DeadLetterList } from "@/app/_server/dead-letters";
-import { formatTimestamp } from "@/lib/kafka/view";
-import { useUrlState } from "../_components/use-url-state";
+import { fetchJson } from "@/app/_components/fetch-json";
+import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
+import { RefreshControl, useAutoRefresh } from "@/app/_components/refresh-select";
+import { AppLink, Time } from "@/app/_components/time";
+import { useUrlState } from "@/app/_components/use-url-state";
+import { deadLetterLinks } from "@/lib/dead-letter-links";
+
+type Item = DeadLetterList["items"][number];
+
+/** The Kafka key as text when it is text, else base64, marked; hostile either way, so only ever a text node. */
+function KeyCell({ k }: { k: Item["key"] }) {
+  if (!k) return <span className="muted">—</span>;
+  const shown = k.text ?? k.base64;
+  return (
+    <span className="key" title={`${k.sizeBytes} byte${k.sizeBytes === 1 ? "" : "s"}${k.text === null ? ", binary, shown as base64" : ""}${k.truncated ? ", first 256 shown" : ""}`} data-testid="dl-key">
+      {k.text === null ? <span className="tag">base64</span> : null}
+      {shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}
+    </span>
+  );
+}
 
 export function DeadLetterListView() {
   const url = useUrlState();
+  const refresh = useAutoRefresh(10);
   const api = new URLSearchParams();
   for (const k of ["system", "source", "reason", "status", "q", "traceId"]) if (url.get(k)) api.set(k, url.get(k));
-  const { data, error, fetchNextPage, hasNextPage, isFetchingNextPage } = useInfiniteQuery({
+  const { data, error, fetchNextPage, hasNextPage, isFetchingNextPage, isFetching } = useInfiniteQuery({
     queryKey: ["dead-letters", api.toString()],
     initialPageParam: "",
-    queryFn: async ({ pageParam }): Promise<DeadLetterList> => {
+    queryFn: async ({ pageParam, signal }): Promise<DeadLetterList> => {
       const qs = new URLSearchParams(api);
       if (pageParam) qs.set("cursor", pageParam);
-      return fetchJson<DeadLetterList>(`/api/v1/dead-letters?${qs}`);
+      return fetchJson<DeadLetterList>(`/api/v1/dead-letters?${qs}`, signal);
     },
     getNextPageParam: (last) => last.nextCursor ?? undefined,
-    refetchInterval: 10_000,
+    refetchInterval: refresh.refetchInterval,
+    refetchOnWindowFocus: !refresh.paused,
     placeholderData: keepPreviousData,
   });
   const items = data?.pages.flatMap((p) => p.items) ?? [];
@@ -38,56 +56,91 @@ export function DeadLetterListView() {
             <option key={s}>{s}</option>
           ))}
         </select>
-        <input aria-label="Source" placeholder="dead-letter topic or queue" defaultValue={url.get("source")} onChange={(e) => url.set({ source: e.target.value })} />
-        <input aria-label="Search" placeholder="error, destination, trace id…" defaultValue={url.get("q")} onChange={(e) => url.set({ q: e.target.value })} />
+        <input aria-label="Source" placeholder="topic or queue (shop.*, *.DLT)" title="one exact topic or queue name, or a glob: * any run of characters, ? one" defaultValue={url.get("source")} onChange={(e) => url.set({ source: e.target.value })} />
+        <input aria-label="Search" type="search" placeholder="order id, key, header, payload, error…" defaultValue={url.get("q")} onChange={(e) => url.set({ q: e.target.value })} size={30} />
+        <RefreshControl state={refresh} busy={isFetching && !isFetchingNextPage} />
       </div>
-      {error ? <p className="error">Could not load dead letters: {error.message}</p> : null}
-      {!data ? (
-        <p className="muted">Loading…</p>
-      ) : items.length === 0 ? (
-        <p className="muted">No dead letters match.</p>
+      {error && !data ? (
+        <QueryError error={error} what="dead letters" />
+      ) : !data ? (
+        <Loading what="dead letters" />
       ) : (
-        <table className="grid-table" data-testid="dead-letters-table">
-          <thead>
-            <tr>
-              <th>Died</th>
-              <th>System</th>
-              <th>Source</th>
-              <th>Original destination</th>
-              <th>Reason</th>
-              <th>Error</th>
-              <th>Deaths</th>
-              <th>Size</th>
-              <th>Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((d) => (
-              <tr key={d.id}>
-                <td>
-                  <Link href={`/dead-letters/${d.id}`}>{d.lastDeadAt ? formatTimestamp(d.lastDeadAt) : `#${d.id}`}</Link>
-                </td>
-                <td>{d.system}</td>
-                <td>{d.source}</td>
-                <td>{d.originalDestination ?? "—"}</td>
-                <td>{d.reason ?? "—"}</td>
-                <td className="clip" title={d.errorMessage ?? ""}>
-                  {d.errorType ? `${d.errorType.split(".").pop()}: ` : ""}
-                  {d.errorMessage ?? ""}
-                </td>
-                <td className="num">{d.deathCount}</td>
-                <td className="num">{d.sizeBytes.toLocaleString("en-US")} B</td>
-                <td>{d.status}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <>
+          <StaleNotice error={error} />
+          {items.length === 0 ? (
+            <p className="muted">No dead letters match.</p>
+          ) : (
+            <div className="table-scroll">
+              <table className="grid-table dl-table" data-testid="dead-letters-table">
+                <thead>
+                  <tr>
+                    <th>Died</th>
+                    <th>Source</th>
+                    <th>Original destination</th>
+                    <th>Key</th>
+                    <th>Reason · error</th>
+                    <th className="num">Deaths</th>
+                    <th className="num">Size</th>
+                    <th>Status</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((d) => {
+                    const links = deadLetterLinks(d);
+                    return (
+                      <tr key={d.id} data-testid={`dead-letter-${d.id}`}>
+                        <td className="nowrap">
+                          <AppLink href={`/dead-letters/${d.id}`} aria-label={`dead letter #${d.id}`}>
+                            <Time value={d.deadAt} />
+                          </AppLink>
+                          <div className="muted small">
+                            <Time value={d.deadAt} relative />
+                          </div>
+                        </td>
+                        <td className="dl-name">
+                          <span className="tag">{d.system === "kafka" ? "Kafka" : "RabbitMQ"}</span>
+                          <AppLink href={links.source} data-testid="dl-source">
+                            {d.source}
+                          </AppLink>
+                          {d.vhost && d.vhost !== "/" ? <div className="muted small">vhost {d.vhost}</div> : null}
+                        </td>
+                        <td className="dl-name">
+                          {d.originalDestination === null ? (
+                            <span className="muted">—</span>
+                          ) : links.destination ? (
+                            <AppLink href={links.destination} data-testid="dl-destination">
+                              {d.originalDestination}
+                            </AppLink>
+                          ) : (
+                            d.originalDestination
+                          )}
+                          {d.consumerGroup ? <div className="muted small">group {d.consumerGroup}</div> : null}
+                        </td>
+                        <td>
+                          <KeyCell k={d.key} />
+                        </td>
+                        <td className="dl-error" title={[d.reason, d.errorType, d.errorMessage].filter(Boolean).join(" · ")}>
+                          {d.reason ? <span className="tag">{d.reason}</span> : null}
+                          {d.errorType ? `${d.errorType.split(".").pop()}: ` : ""}
+                          {d.errorMessage ?? ""}
+                        </td>
+                        <td className="num">{d.deathCount}</td>
+                        <td className="num nowrap">{d.sizeBytes.toLocaleString("en-US")} B</td>
+                        <td>{d.status}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {hasNextPage ? (
+            <button type="button" className="chip" onClick={() => void fetchNextPage()} disabled={isFetchingNextPage}>
+              {isFetchingNextPage ? "loading…" : "older"}
+            </button>
+          ) : null}
+        </>
       )}
-      {hasNextPage ? (
-        <button type="button" className="chip" onClick={() => void fetchNextPage()} disabled={isFetchingNextPage}>
-          {isFetchingNextPage ? "loading…" : "older"}
-        </button>
-      ) : null}
     </section>
   );
 }

@@ -1,14 +1,15 @@
 "use client";
 
-import Link from "next/link";
 import { fetchJson } from "@/app/_components/fetch-json";
+import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
+import { AppLink, Time } from "@/app/_components/time";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { ConsumerGroupList } from "@/app/_server/kafka";
 import { sparkline } from "@/lib/charts/lag-series";
 import { formatDuration } from "@/lib/kafka/view";
 import { Sparkline } from "../_components/sparkline";
 import { StatusBadge } from "../_components/status-badge";
-import { RefreshSelect } from "../_components/refresh-select";
+import { RefreshControl, useAutoRefresh } from "../_components/refresh-select";
 import { SortHeaders } from "../_components/sort-headers";
 import { useUrlState } from "../_components/use-url-state";
 
@@ -27,11 +28,12 @@ export function GroupsOverview() {
   const dir = url.get("dir") || "desc";
   const api = new URLSearchParams();
   for (const k of ["q", "status", "cluster", "sort", "dir"]) if (url.get(k)) api.set(k, url.get(k));
-  const refresh = Number(url.get("refresh") || 5);
+  const refresh = useAutoRefresh(5);
   const { data, error, isFetching } = useQuery({
     queryKey: ["consumer-groups", api.toString()],
-    queryFn: () => fetchJson<ConsumerGroupList>(`/api/v1/kafka/consumer-groups?${api}`),
-    refetchInterval: refresh > 0 ? refresh * 1000 : false,
+    queryFn: ({ signal }) => fetchJson<ConsumerGroupList>(`/api/v1/kafka/consumer-groups?${api}`, signal),
+    refetchInterval: refresh.refetchInterval,
+    refetchOnWindowFocus: !refresh.paused,
     placeholderData: keepPreviousData,
   });
   const chosen = url.get("status") ? url.get("status").split(",") : [];
@@ -60,14 +62,17 @@ export function GroupsOverview() {
             </button>
           ))}
         </span>
-        <RefreshSelect value={refresh} busy={isFetching} onChange={(v) => url.set({ refresh: v })} />
+        <RefreshControl state={refresh} busy={isFetching} />
       </div>
-      {error ? <p className="error">Could not load consumer groups: {error.message}</p> : null}
-      {!data ? (
-        <p className="muted">Loading…</p>
+      {error && !data ? (
+        <QueryError error={error} what="consumer groups" />
+      ) : !data ? (
+        <Loading what="consumer groups" />
       ) : data.items.length === 0 ? (
         <p className="muted">No consumer groups match. The collectors poll every {data.pollIntervalMs / 1000} s.</p>
       ) : (
+        <div className="table-scroll">
+        <StaleNotice error={error} />
         <table className="grid-table" data-testid="groups-table">
           <thead>
             <tr>
@@ -75,6 +80,7 @@ export function GroupsOverview() {
               <th>Cluster</th>
               <th>State</th>
               <th>Members</th>
+              <th>Evaluated</th>
               <th>Last 15 min</th>
             </tr>
           </thead>
@@ -82,7 +88,7 @@ export function GroupsOverview() {
             {data.items.map((g) => (
               <tr key={`${g.cluster}/${g.groupId}`} data-testid={`group-${g.groupId}`} data-status={g.status}>
                 <td>
-                  <Link href={`/kafka/${encodeURIComponent(g.cluster)}/${encodeURIComponent(g.groupId)}`}>{g.groupId}</Link>
+                  <AppLink href={`/kafka/${encodeURIComponent(g.cluster)}/${encodeURIComponent(g.groupId)}`}>{g.groupId}</AppLink>
                   {g.error || g.stale ? <div className="error small">{g.error ?? "figures are stale: the collectors have not polled recently"}</div> : null}
                 </td>
                 <td>
@@ -96,6 +102,9 @@ export function GroupsOverview() {
                 <td>{g.cluster}</td>
                 <td>{g.state}</td>
                 <td className="num">{g.members}</td>
+                <td className="nowrap small">
+                  <Time value={g.evaluatedAt} relative />
+                </td>
                 <td>
                   <Sparkline values={sparkline(g.sparkline)} label={`total lag of ${g.groupId} over the last 15 minutes`} />
                 </td>
@@ -103,6 +112,7 @@ export function GroupsOverview() {
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </section>
   );

@@ -1,13 +1,14 @@
 "use client";
 
-import Link from "next/link";
 import { fetchJson } from "@/app/_components/fetch-json";
+import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
+import { AppLink } from "@/app/_components/time";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { QueueList } from "@/app/_server/rabbitmq";
 import { sparkline } from "@/lib/charts/lag-series";
 import { formatDuration } from "@/lib/kafka/view";
 import { Sparkline } from "../_components/sparkline";
-import { RefreshSelect } from "../_components/refresh-select";
+import { RefreshControl, useAutoRefresh } from "../_components/refresh-select";
 import { SortHeaders } from "../_components/sort-headers";
 import { useUrlState } from "../_components/use-url-state";
 
@@ -32,11 +33,12 @@ export function QueuesOverview() {
   const dir = url.get("dir") || "desc";
   const api = new URLSearchParams();
   for (const k of ["q", "broker", "dlq", "problems", "sort", "dir"]) if (url.get(k)) api.set(k, url.get(k));
-  const refresh = Number(url.get("refresh") || 5);
+  const refresh = useAutoRefresh(5);
   const { data, error, isFetching } = useQuery({
     queryKey: ["queues", api.toString()],
-    queryFn: () => fetchJson<QueueList>(`/api/v1/rabbitmq/queues?${api}`),
-    refetchInterval: refresh > 0 ? refresh * 1000 : false,
+    queryFn: ({ signal }) => fetchJson<QueueList>(`/api/v1/rabbitmq/queues?${api}`, signal),
+    refetchInterval: refresh.refetchInterval,
+    refetchOnWindowFocus: !refresh.paused,
     placeholderData: keepPreviousData,
   });
   const sortBy = (key: string) => url.set({ sort: key, dir: sort === key && dir === "desc" ? "asc" : "desc" });
@@ -50,9 +52,9 @@ export function QueuesOverview() {
         <button type="button" className={url.get("problems") ? "chip on" : "chip"} aria-pressed={!!url.get("problems")} onClick={() => url.set({ problems: url.get("problems") ? null : "true" })}>
           needs attention
         </button>
-        <RefreshSelect value={refresh} busy={isFetching} onChange={(v) => url.set({ refresh: v })} />
+        <RefreshControl state={refresh} busy={isFetching} />
       </div>
-      {error ? <p className="error">Could not load queues: {error.message}</p> : null}
+      {data ? <StaleNotice error={error} /> : null}
       {data?.overview.map((o) => {
         const t = o.totals as { messages?: number | null; queues?: number | null; consumers?: number | null; publishRate?: number | null; deliverRate?: number | null } | null;
         return (
@@ -62,11 +64,14 @@ export function QueuesOverview() {
           </p>
         );
       })}
-      {!data ? (
-        <p className="muted">Loading…</p>
+      {error && !data ? (
+        <QueryError error={error} what="queues" />
+      ) : !data ? (
+        <Loading what="queues" />
       ) : data.items.length === 0 ? (
         <p className="muted">No queues match. The collectors poll every {data.pollIntervalMs / 1000} s.</p>
       ) : (
+        <div className="table-scroll">
         <table className="grid-table" data-testid="queues-table">
           <thead>
             <tr>
@@ -80,7 +85,7 @@ export function QueuesOverview() {
             {data.items.map((q) => (
               <tr key={`${q.broker}/${q.vhost}/${q.name}`} data-testid={`queue-${q.name}`} data-dlq={String(q.isDeadLetterQueue)}>
                 <td>
-                  <Link href={queueHref(q)}>{q.name}</Link> {q.isDeadLetterQueue ? <span className="badge badge-stall">DLQ</span> : null}{" "}
+                  <AppLink href={queueHref(q)}>{q.name}</AppLink> {q.isDeadLetterQueue ? <span className="badge badge-stall">DLQ</span> : null}{" "}
                   <span className="muted small">
                     {q.type}
                     {q.vhost !== "/" ? ` · ${q.vhost}` : ""}
@@ -98,16 +103,16 @@ export function QueuesOverview() {
                 <td className="small">
                   {q.deadLetterTargets.map((t) => (
                     <div key={t}>
-                      → <Link href={queueHref({ ...q, name: t })}>{t}</Link>
+                      → <AppLink href={queueHref({ ...q, name: t })}>{t}</AppLink>
                     </div>
                   ))}
                   {q.deadLetterSources.map((s) => (
                     <div key={s} data-testid="dlq-source">
-                      ← <Link href={queueHref({ ...q, name: s })}>{s}</Link>
+                      ← <AppLink href={queueHref({ ...q, name: s })}>{s}</AppLink>
                     </div>
                   ))}
                   {q.isDeadLetterQueue ? (
-                    <Link href={`/dead-letters?system=rabbitmq&source=${encodeURIComponent(q.name)}`}>captured dead letters</Link>
+                    <AppLink href={`/dead-letters?system=rabbitmq&source=${encodeURIComponent(q.name)}`}>captured dead letters</AppLink>
                   ) : null}
                 </td>
                 <td>
@@ -117,6 +122,7 @@ export function QueuesOverview() {
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </section>
   );

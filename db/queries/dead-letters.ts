@@ -54,6 +54,8 @@ const listColumns = {
   truncated: deadLetters.payloadTruncated,
   capturedAt: deadLetters.capturedAt,
   messageKey: deadLetters.messageKey,
+  /** Kafka: the consumer group that gave up on the record (Spring's kafka_dlt-original-consumer-group) */
+  consumerGroup: sql<string | null>`${deadLetters.properties}->>'consumerGroup'`,
   /** the ordering time, exactly, for the cursor */
   positionAt: sql<string>`to_char(${deadAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
 };

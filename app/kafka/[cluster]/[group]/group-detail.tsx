@@ -1,38 +1,43 @@
 "use client";
 
-import Link from "next/link";
 import { fetchJson } from "@/app/_components/fetch-json";
+import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
+import { RefreshControl, useAutoRefresh } from "@/app/_components/refresh-select";
+import { AppLink, Time } from "@/app/_components/time";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { ConsumerGroupDetail } from "@/app/_server/kafka";
 import { prepareLagSeries, timeRanges, type TimeRange } from "@/lib/charts/lag-series";
 import { RangePicker, TimeChart } from "@/app/_components/time-chart";
-import { formatDuration, formatDurationShort, formatTimestamp } from "@/lib/kafka/view";
+import { formatDuration, formatDurationShort } from "@/lib/kafka/view";
 import { StatusBadge } from "@/app/_components/status-badge";
 import { useUrlState } from "@/app/_components/use-url-state";
 
 export function GroupDetail({ cluster, group }: { cluster: string; group: string }) {
   const url = useUrlState();
   const range = (Object.keys(timeRanges).includes(url.get("range")) ? url.get("range") : "1h") as TimeRange;
-  const { data, error } = useQuery({
+  const refresh = useAutoRefresh(5);
+  const { data, error, isFetching } = useQuery({
     queryKey: ["consumer-group", cluster, group, range],
-    queryFn: () => fetchJson<ConsumerGroupDetail>(`/api/v1/kafka/consumer-groups/${encodeURIComponent(cluster)}/${encodeURIComponent(group)}?range=${range}`),
-    refetchInterval: 5000,
+    queryFn: ({ signal }) => fetchJson<ConsumerGroupDetail>(`/api/v1/kafka/consumer-groups/${encodeURIComponent(cluster)}/${encodeURIComponent(group)}?range=${range}`, signal),
+    refetchInterval: refresh.refetchInterval,
+    refetchOnWindowFocus: !refresh.paused,
     placeholderData: keepPreviousData,
   });
-  if (error && !data) return <p className="error">{error.message}</p>;
-  if (!data) return <p className="muted">Loading…</p>;
+  if (error && !data) return <QueryError error={error} what={`consumer group ${group}`} backHref="/kafka" backLabel="← all consumer groups" />;
+  if (!data) return <Loading what={`consumer group ${group}`} />;
   const chart = prepareLagSeries(data.history, range, Date.now());
   return (
     <>
       <p>
-        <Link href="/kafka">← all groups</Link>
+        <AppLink href="/kafka">← all groups</AppLink>
       </p>
       <h1>
         {data.groupId} <StatusBadge status={data.status} />
       </h1>
       <p className="muted">
-        cluster {data.cluster} · state {data.state} · {data.members} member{data.members === 1 ? "" : "s"} · evaluated {formatTimestamp(data.evaluatedAt)}
+        cluster {data.cluster} · state {data.state} · {data.members} member{data.members === 1 ? "" : "s"} · evaluated <Time value={data.evaluatedAt} relative />
       </p>
+      <StaleNotice error={error} />
       {data.error ? <p className="error">{data.error}</p> : null}
       <div className="stats">
         <div>
@@ -54,12 +59,16 @@ export function GroupDetail({ cluster, group }: { cluster: string; group: string
           </strong>
         </div>
       </div>
-      <RangePicker range={range} onChange={(r) => url.set({ range: r === "1h" ? null : r })} />
+      <div className="toolbar">
+        <RangePicker range={range} onChange={(r) => url.set({ range: r === "1h" ? null : r })} />
+        <RefreshControl state={refresh} busy={isFetching} />
+      </div>
       <div className="charts">
         <TimeChart title="Lag (messages)" testId="chart-lag" data={chart} dataKey="lag" range={range} format={(v) => v.toLocaleString("en-US")} />
         <TimeChart title="Lag (time of the oldest unconsumed message)" testId="chart-lagSeconds" data={chart} dataKey="lagSeconds" range={range} format={(v) => formatDuration(v)} axisFormat={formatDurationShort} />
       </div>
       <h2>Partitions</h2>
+      <div className="table-scroll">
       <table className="grid-table" data-testid="partitions-table">
         <thead>
           <tr>
@@ -90,10 +99,12 @@ export function GroupDetail({ cluster, group }: { cluster: string; group: string
           ))}
         </tbody>
       </table>
+      </div>
       <h2>Members</h2>
       {data.memberDetails.length === 0 ? (
         <p className="muted">No active members: nobody is consuming for this group.</p>
       ) : (
+        <div className="table-scroll">
         <table className="grid-table">
           <thead>
             <tr>
@@ -116,6 +127,7 @@ export function GroupDetail({ cluster, group }: { cluster: string; group: string
             ))}
           </tbody>
         </table>
+        </div>
       )}
       <h2>Status history</h2>
       {data.statusHistory.length === 0 ? (
@@ -124,7 +136,7 @@ export function GroupDetail({ cluster, group }: { cluster: string; group: string
         <ul className="history">
           {data.statusHistory.map((h) => (
             <li key={h.at}>
-              <StatusBadge status={h.status} /> {formatTimestamp(h.at)} <span className="muted">{h.reason}</span>
+              <StatusBadge status={h.status} /> <Time value={h.at} /> <span className="muted">{h.reason}</span>
             </li>
           ))}
         </ul>

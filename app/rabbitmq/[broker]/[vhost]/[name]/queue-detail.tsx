@@ -1,11 +1,13 @@
 "use client";
 
-import Link from "next/link";
 import { fetchJson } from "@/app/_components/fetch-json";
+import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
+import { RefreshControl, useAutoRefresh } from "@/app/_components/refresh-select";
+import { AppLink, Time } from "@/app/_components/time";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { QueueDetail } from "@/app/_server/rabbitmq";
 import { prepareTimeSeries, timeRanges, type TimeRange } from "@/lib/charts/lag-series";
-import { formatDuration, formatTimestamp } from "@/lib/kafka/view";
+import { formatDuration } from "@/lib/kafka/view";
 import { RangePicker, TimeChart } from "@/app/_components/time-chart";
 import { useUrlState } from "@/app/_components/use-url-state";
 import { queueHref } from "../../../queues-overview";
@@ -13,27 +15,30 @@ import { queueHref } from "../../../queues-overview";
 export function QueueDetailView({ broker, vhost, name }: { broker: string; vhost: string; name: string }) {
   const url = useUrlState();
   const range = (Object.keys(timeRanges).includes(url.get("range")) ? url.get("range") : "1h") as TimeRange;
-  const { data, error } = useQuery({
+  const refresh = useAutoRefresh(5);
+  const { data, error, isFetching } = useQuery({
     queryKey: ["queue", broker, vhost, name, range],
-    queryFn: () => fetchJson<QueueDetail>(`/api/v1/rabbitmq/queues/${encodeURIComponent(broker)}/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}?range=${range}`),
-    refetchInterval: 5000,
+    queryFn: ({ signal }) => fetchJson<QueueDetail>(`/api/v1/rabbitmq/queues/${encodeURIComponent(broker)}/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}?range=${range}`, signal),
+    refetchInterval: refresh.refetchInterval,
+    refetchOnWindowFocus: !refresh.paused,
     placeholderData: keepPreviousData,
   });
-  if (error && !data) return <p className="error">{error.message}</p>;
-  if (!data) return <p className="muted">Loading…</p>;
+  if (error && !data) return <QueryError error={error} what={`queue ${name}`} backHref="/rabbitmq" backLabel="← all queues" />;
+  if (!data) return <Loading what={`queue ${name}`} />;
   const chart = prepareTimeSeries(data.history, ["ready", "unacked", "publishRate", "deliverRate"] as const, range, Date.now());
   const n = (v: number) => v.toLocaleString("en-US");
   return (
     <>
       <p>
-        <Link href="/rabbitmq">← all queues</Link>
+        <AppLink href="/rabbitmq">← all queues</AppLink>
       </p>
       <h1>
         {data.name} {data.isDeadLetterQueue ? <span className="badge badge-stall">DLQ</span> : null}
       </h1>
       <p className="muted">
-        {data.type} queue · vhost {data.vhost} · broker {data.broker} · {data.state ?? "state unknown"} · sampled {formatTimestamp(data.sampledAt)}
+        {data.type} queue · vhost {data.vhost} · broker {data.broker} · {data.state ?? "state unknown"} · sampled <Time value={data.sampledAt} relative />
       </p>
+      <StaleNotice error={error} />
       {data.dlxMissing ? <p className="error">Its dead-letter exchange '{data.deadLetterExchange}' does not exist: RabbitMQ drops its dead letters.</p> : null}
       <div className="stats">
         <div>
@@ -63,9 +68,9 @@ export function QueueDetailView({ broker, vhost, name }: { broker: string; vhost
             <>
               Dead letters go to{" "}
               {data.deadLetterTargets.map((t) => (
-                <Link key={t} href={queueHref({ ...data, name: t })}>
+                <AppLink key={t} href={queueHref({ ...data, name: t })}>
                   {t}{" "}
-                </Link>
+                </AppLink>
               ))}
               via exchange '{data.deadLetterExchange}'.{" "}
             </>
@@ -74,17 +79,20 @@ export function QueueDetailView({ broker, vhost, name }: { broker: string; vhost
             <>
               Dead letters from{" "}
               {data.deadLetterSources.map((s) => (
-                <Link key={s} href={queueHref({ ...data, name: s })}>
+                <AppLink key={s} href={queueHref({ ...data, name: s })}>
                   {s}{" "}
-                </Link>
+                </AppLink>
               ))}
               ({data.captureMode === "capture" ? "captured into Switchyard" : data.captureMode === "observe-stream" ? "read from the stream, never drained" : "monitored by depth only"}) ·{" "}
-              <Link href={`/dead-letters?system=rabbitmq&source=${encodeURIComponent(data.name)}`}>see them</Link>
+              <AppLink href={`/dead-letters?system=rabbitmq&source=${encodeURIComponent(data.name)}`}>see them</AppLink>
             </>
           ) : null}
         </p>
       ) : null}
-      <RangePicker range={range} onChange={(r) => url.set({ range: r === "1h" ? null : r })} />
+      <div className="toolbar">
+        <RangePicker range={range} onChange={(r) => url.set({ range: r === "1h" ? null : r })} />
+        <RefreshControl state={refresh} busy={isFetching} />
+      </div>
       <div className="charts">
         <TimeChart title="Ready messages" testId="chart-ready" data={chart} dataKey="ready" range={range} format={n} />
         <TimeChart title="Unacked messages" testId="chart-unacked" data={chart} dataKey="unacked" range={range} format={n} />
