@@ -6,7 +6,9 @@ import { fetchJson } from "@/app/_components/fetch-json";
 import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
 import { RefreshControl, useAutoRefresh } from "@/app/_components/refresh-select";
 import { AppLink, Time } from "@/app/_components/time";
+import { useScrollAnchor } from "@/app/_components/scroll-anchor";
 import { useUrlState } from "@/app/_components/use-url-state";
+import { useRef } from "react";
 import { deadLetterLinks } from "@/lib/dead-letter-links";
 
 type Item = DeadLetterList["items"][number];
@@ -42,8 +44,10 @@ export function DeadLetterListView() {
     placeholderData: keepPreviousData,
   });
   const items = data?.pages.flatMap((p) => p.items) ?? [];
+  const list = useRef<HTMLElement>(null);
+  useScrollAnchor(list, data);
   return (
-    <section>
+    <section ref={list}>
       <div className="toolbar">
         <select aria-label="System" value={url.get("system")} onChange={(e) => url.set({ system: e.target.value })}>
           <option value="">all systems</option>
@@ -88,7 +92,7 @@ export function DeadLetterListView() {
                   {items.map((d) => {
                     const links = deadLetterLinks(d);
                     return (
-                      <tr key={d.id} data-testid={`dead-letter-${d.id}`}>
+                      <tr key={d.id} data-testid={`dead-letter-${d.id}`} data-anchor={d.id}>
                         <td className="nowrap">
                           <AppLink href={`/dead-letters/${d.id}`} aria-label={`dead letter #${d.id}`}>
                             <Time value={d.deadAt} />

@@ -11,7 +11,9 @@ import { Sparkline } from "../_components/sparkline";
 import { StatusBadge } from "../_components/status-badge";
 import { RefreshControl, useAutoRefresh } from "../_components/refresh-select";
 import { SortHeaders } from "../_components/sort-headers";
+import { useScrollAnchor } from "../_components/scroll-anchor";
 import { useUrlState } from "../_components/use-url-state";
+import { useRef } from "react";
 
 const statuses = ["OK", "WARN", "STALL", "STOP", "REWIND"];
 const columns: [key: string, label: string][] = [
@@ -42,9 +44,11 @@ export function GroupsOverview() {
     url.set({ status: next.join(",") || null });
   };
   const sortBy = (key: string) => url.set({ sort: key, dir: sort === key && dir === "desc" ? "asc" : "desc" });
+  const list = useRef<HTMLElement>(null);
+  useScrollAnchor(list, data);
 
   return (
-    <section>
+    <section ref={list}>
       <div className="toolbar">
         <input aria-label="Filter groups" placeholder="filter groups…" defaultValue={url.get("q")} onChange={(e) => url.set({ q: e.target.value })} />
         {data && data.clusters.length > 1 ? (
@@ -86,7 +90,7 @@ export function GroupsOverview() {
           </thead>
           <tbody>
             {data.items.map((g) => (
-              <tr key={`${g.cluster}/${g.groupId}`} data-testid={`group-${g.groupId}`} data-status={g.status}>
+              <tr key={`${g.cluster}/${g.groupId}`} data-anchor={`${g.cluster}/${g.groupId}`} data-testid={`group-${g.groupId}`} data-status={g.status}>
                 <td>
                   <AppLink href={`/kafka/${encodeURIComponent(g.cluster)}/${encodeURIComponent(g.groupId)}`}>{g.groupId}</AppLink>
                   {g.error || g.stale ? <div className="error small">{g.error ?? "figures are stale: the collectors have not polled recently"}</div> : null}

@@ -10,7 +10,9 @@ import { formatDuration } from "@/lib/kafka/view";
 import { Sparkline } from "../_components/sparkline";
 import { RefreshControl, useAutoRefresh } from "../_components/refresh-select";
 import { SortHeaders } from "../_components/sort-headers";
+import { useScrollAnchor } from "../_components/scroll-anchor";
 import { useUrlState } from "../_components/use-url-state";
+import { useRef } from "react";
 
 const columns: [key: string, label: string][] = [
   ["name", "Queue"],
@@ -42,8 +44,10 @@ export function QueuesOverview() {
     placeholderData: keepPreviousData,
   });
   const sortBy = (key: string) => url.set({ sort: key, dir: sort === key && dir === "desc" ? "asc" : "desc" });
+  const list = useRef<HTMLElement>(null);
+  useScrollAnchor(list, data);
   return (
-    <section>
+    <section ref={list}>
       <div className="toolbar">
         <input aria-label="Filter queues" placeholder="filter queues…" defaultValue={url.get("q")} onChange={(e) => url.set({ q: e.target.value })} />
         <button type="button" className={url.get("dlq") ? "chip on" : "chip"} aria-pressed={!!url.get("dlq")} onClick={() => url.set({ dlq: url.get("dlq") ? null : "true" })}>
@@ -83,7 +87,7 @@ export function QueuesOverview() {
           </thead>
           <tbody>
             {data.items.map((q) => (
-              <tr key={`${q.broker}/${q.vhost}/${q.name}`} data-testid={`queue-${q.name}`} data-dlq={String(q.isDeadLetterQueue)}>
+              <tr key={`${q.broker}/${q.vhost}/${q.name}`} data-anchor={`${q.broker}/${q.vhost}/${q.name}`} data-testid={`queue-${q.name}`} data-dlq={String(q.isDeadLetterQueue)}>
                 <td>
                   <AppLink href={queueHref(q)}>{q.name}</AppLink> {q.isDeadLetterQueue ? <span className="badge badge-stall">DLQ</span> : null}{" "}
                   <span className="muted small">
