@@ -1,4 +1,4 @@
-import type { SpanCopy } from "../../db/queries/spans";
+import type { SpanCopy, StoreResult } from "../../db/queries/spans";
 import { UnavailableError, errorMessage } from "../../lib/errors";
 import { otlpSpans } from "../metrics";
 import type { OtlpFormat, PreparedExport } from "./prepare";
@@ -14,7 +14,8 @@ import type { Prepare } from "./prepare-pool";
 export interface IngestOptions {
   maxInFlight: number;
   prepare: Prepare;
-  store(batch: SpanCopy): Promise<void>;
+  /** stores a batch; returns what Postgres refused (storeSpanCopy's result), or nothing when all of it was stored */
+  store(batch: SpanCopy): Promise<StoreResult | void>;
   log(s: string): void;
 }
 
@@ -52,19 +53,30 @@ export class SpanIngest {
     return this.opts.prepare(format, body);
   }
 
-  /** Stores a prepared export; throws StorageUnavailableError when the store fails (the exporter should retry). */
+  /**
+   * Stores a prepared export and answers what to tell the exporter: spans rejected while decoding and those Postgres
+   * refused (partial success, never retried). Throws StorageUnavailableError only when the store is unavailable (the
+   * exporter should retry); a span Postgres refuses for its data is not an outage (see storeSpanCopy).
+   */
   async store(p: PreparedExport): Promise<{ rejected: number; errors: string[] }> {
+    let refused: StoreResult | void = undefined;
     if (p.batch.count) {
       try {
-        await this.opts.store(p.batch);
+        refused = await this.opts.store(p.batch);
       } catch (e) {
         this.opts.log(`[otlp] could not store ${p.batch.count} spans: ${errorMessage(e)}`);
         otlpSpans.inc({ outcome: "deferred" }, p.batch.count);
         throw new StorageUnavailableError(5);
       }
     }
-    otlpSpans.inc({ outcome: "stored" }, p.batch.count);
-    if (p.rejected) otlpSpans.inc({ outcome: "rejected" }, p.rejected);
-    return { rejected: p.rejected, errors: p.errors };
+    const notStored = refused ? refused.rejected : 0;
+    otlpSpans.inc({ outcome: "stored" }, p.batch.count - notStored);
+    if (notStored) {
+      // the reasons go to the exporter, which sent the data; the log says only how many and that it happened
+      this.opts.log(`[otlp] Postgres refused ${notStored} of ${p.batch.count} spans of an export; the others are stored`);
+    }
+    const rejected = p.rejected + notStored;
+    if (rejected) otlpSpans.inc({ outcome: "rejected" }, rejected);
+    return { rejected, errors: [...p.errors, ...(refused ? refused.errors : [])].slice(0, 5) };
   }
 }

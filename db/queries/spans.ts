@@ -6,6 +6,7 @@ import { PgDialect } from "drizzle-orm/pg-core";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Pool, PoolClient } from "pg";
 import type { SpanRecord } from "../../lib/otlp/spans";
+import { sanitizeRecords } from "../../lib/otlp/sanitize";
 import type { Db, DbHandle } from "../client";
 import { spanLinks, spans } from "../schema";
 import { bulkInsert } from "./bulk";
@@ -109,9 +110,30 @@ export interface SpanCopy {
   count: number;
 }
 
+/**
+ * What Postgres refuses in the COPY text, in one pass over it: a NUL or a lone surrogate as such (text columns), or
+ * JSON.stringify's escapes of them (`\u0000`, `\ud800`…`\udfff`, their backslash doubled by `json`). A match may be
+ * a false alarm (a literal backslash-u in some string): then sanitising finds nothing and the text is the same.
+ */
+const suspect = /[\u0000\uD800-\uDFFF]|\\\\u(?:0000|d[89a-f])/u;
+/** The same in a resource's attributes, JSON whose backslashes are not doubled. */
+const suspectJson = /[\u0000\uD800-\uDFFF]|\\u(?:0000|d[89a-f])/u;
+
+/**
+ * Spans as COPY text. Text Postgres cannot store (see lib/otlp/sanitize.ts) is looked for once in the whole text, so
+ * exports without any pay one regular-expression scan; when there is some, the records are sanitised (NUL and lone
+ * surrogates become U+FFFD, the spans are marked `switchyard.sanitized`) and the text built again.
+ */
 export function spanCopy(records: SpanRecord[]): SpanCopy {
-  const { resources, idOf } = resourcesOf(records);
-  return { spans: spansCopyText(records, idOf), links: linksCopyText(records), resources, count: records.length };
+  let { resources, idOf } = resourcesOf(records);
+  let spansText = spansCopyText(records, idOf);
+  if (suspect.test(spansText) || resources.some((r) => suspectJson.test(r.attributes))) {
+    if (sanitizeRecords(records)) {
+      ({ resources, idOf } = resourcesOf(records));
+      spansText = spansCopyText(records, idOf);
+    }
+  }
+  return { spans: spansText, links: linksCopyText(records), resources, count: records.length };
 }
 
 const pgCode = (e: unknown) => (e as { code?: string } | null)?.code;
@@ -124,6 +146,26 @@ const dialect = new PgDialect();
 /** Resource ids known to be stored, per database pool: an export of known resources skips their insert. */
 const storedResources = new WeakMap<Pool, Set<string>>();
 
+/** What storing an export did: COPY straight in, merged past spans stored before, or row by row past refused ones. */
+export interface StoreResult {
+  mode: "copied" | "merged" | "isolated";
+  /** spans Postgres refused (they can never be stored; an exporter must not retry them), and why (at most 5) */
+  rejected: number;
+  errors: string[];
+}
+
+/**
+ * An error about the data, not about Postgres: it fails the same way every time the same rows are sent. SQLSTATE
+ * classes 22 (data exception: an invalid byte, a value out of range, bad JSON), 23 (integrity) and 54 (program limit:
+ * an index entry or a JSON value too large, nesting too deep). 23514 is not one: it is the partition check failing
+ * while partition maintenance attaches a day's partition, which passes. Anything else (no connection, shutting down,
+ * out of resources) is Postgres being unavailable.
+ */
+export function isDataError(e: unknown): boolean {
+  const code = pgCode(e);
+  return typeof code === "string" && code !== "23514" && /^(22|23|54)/.test(code);
+}
+
 /**
  * How the receiver stores an export: its resources (only those not stored before), then COPY of the spans and their
  * links, in one transaction; COPY is several times cheaper for Postgres than an insert … on conflict (see
@@ -131,47 +173,149 @@ const storedResources = new WeakMap<Pool, Set<string>>();
  * stored (a retry after a timeout) the COPY fails on the key, and the same text goes through a temporary table and
  * `insert … on conflict do nothing`, which stores each span once. A row routed to the default partition while
  * partition maintenance attaches that day's partition fails its partition check; the export is tried again.
+ * When Postgres refuses the data itself (isDataError), the export is stored again in isolation (see `storeIsolated`):
+ * every span it can take is stored, and the others are returned as rejected, so that one bad span never fails an
+ * export for ever. Throws only when Postgres is unavailable.
  */
-export async function storeSpanCopy(h: DbHandle, batch: SpanCopy): Promise<"copied" | "merged"> {
-  if (batch.count === 0) return "copied";
+export async function storeSpanCopy(h: DbHandle, batch: SpanCopy): Promise<StoreResult> {
+  if (batch.count === 0) return { mode: "copied", rejected: 0, errors: [] };
   let known = storedResources.get(h.pool);
   if (!known) storedResources.set(h.pool, (known = new Set()));
   const newResources = batch.resources.filter((r) => !known.has(r.id));
-  let merge = false;
+  let mode: StoreResult["mode"] = "copied";
   for (let attempt = 1; ; attempt++) {
     const client = await h.pool.connect();
     let broken: Error | undefined;
     try {
       await client.query("begin");
-      if (newResources.length) {
-        const q = dialect.sqlToQuery(insertResources(newResources));
-        await client.query(q.sql, q.params);
-      }
-      if (!merge) {
-        await copy(client, "spans", spanColumns, batch.spans);
-        if (batch.links) await copy(client, "span_links", linkColumns, batch.links);
+      let result: StoreResult = { mode, rejected: 0, errors: [] };
+      let stored = newResources;
+      if (mode === "isolated") {
+        ({ result, stored } = await storeIsolated(client, batch, newResources));
       } else {
-        await client.query("create temp table if not exists span_stage (like spans including defaults) on commit delete rows");
-        await client.query("create temp table if not exists span_link_stage (like span_links) on commit delete rows");
-        await copy(client, "span_stage", spanColumns, batch.spans);
-        await client.query("insert into spans select * from span_stage on conflict do nothing");
-        if (batch.links) {
-          await copy(client, "span_link_stage", linkColumns, batch.links);
-          await client.query("insert into span_links select * from span_link_stage on conflict do nothing");
+        if (newResources.length) {
+          const q = dialect.sqlToQuery(insertResources(newResources));
+          await client.query(q.sql, q.params);
+        }
+        if (mode === "copied") {
+          await copy(client, "spans", spanColumns, batch.spans);
+          if (batch.links) await copy(client, "span_links", linkColumns, batch.links);
+        } else {
+          await createStages(client);
+          await copy(client, "span_stage", spanColumns, batch.spans);
+          await client.query("insert into spans select * from span_stage on conflict do nothing");
+          if (batch.links) {
+            await copy(client, "span_link_stage", linkColumns, batch.links);
+            await client.query("insert into span_links select * from span_link_stage on conflict do nothing");
+          }
         }
       }
       await client.query("commit");
       if (known.size > 10_000) known.clear();
-      for (const r of newResources) known.add(r.id);
-      return merge ? "merged" : "copied";
+      for (const r of stored) known.add(r.id);
+      return result;
     } catch (e) {
       await client.query("rollback").catch((r: Error) => (broken = r));
-      if (pgCode(e) === "23505" && !merge) merge = true; // some spans are stored already
+      if (pgCode(e) === "23505" && mode === "copied") mode = "merged"; // some spans are stored already
+      else if (isDataError(e) && mode !== "isolated") mode = "isolated"; // some span Postgres cannot take
       else if (!(pgCode(e) === "23514" && attempt < 3)) throw e; // the partition check during an attach: again
     } finally {
       client.release(broken);
     }
   }
+}
+
+const createStages = async (client: PoolClient) => {
+  await client.query("create temp table if not exists span_stage (like spans including defaults) on commit delete rows");
+  await client.query("create temp table if not exists span_link_stage (like span_links) on commit delete rows");
+};
+
+/** Statements an isolated store may spend finding the refused rows; past it, what still fails is rejected whole. */
+const ISOLATION_BUDGET = 2_000;
+
+/**
+ * Stores what Postgres takes of an export it refused, inside the caller's transaction: each new resource on its own
+ * (a span whose resource is refused is rejected), then the spans by bisection, each part under a savepoint through
+ * the staging table (so spans stored before are skipped), halving a part that fails on its data until the refused
+ * rows are found alone; then the links of the stored spans. Cost: about 2·log2(n) statements per refused span.
+ */
+async function storeIsolated(client: PoolClient, batch: SpanCopy, resources: ResourceRow[]): Promise<{ result: StoreResult; stored: ResourceRow[] }> {
+  await createStages(client);
+  const errors: string[] = [];
+  let rejected = 0;
+  let budget = ISOLATION_BUDGET;
+  const why = (e: unknown) => `${pgCode(e)}: ${(e as Error).message.slice(0, 160)}`;
+  const attempt = async (statements: () => Promise<unknown>): Promise<unknown> => {
+    budget--;
+    await client.query("savepoint isolate");
+    try {
+      await statements();
+      await client.query("release savepoint isolate");
+      return null;
+    } catch (e) {
+      await client.query("rollback to savepoint isolate");
+      await client.query("release savepoint isolate");
+      if (!isDataError(e)) throw e;
+      return e;
+    }
+  };
+
+  const stored: ResourceRow[] = [];
+  const refusedResources = new Map<string, string>();
+  for (const r of resources) {
+    const q = dialect.sqlToQuery(insertResources([r]));
+    const e = await attempt(() => client.query(q.sql, q.params));
+    if (e) refusedResources.set(r.id, why(e));
+    else stored.push(r);
+  }
+
+  const lines = batch.spans.split("\n");
+  lines.pop(); // the text ends with a newline
+  const rejectedKeys = new Set<string>();
+  const rejectLine = (line: string, reason: string) => {
+    const [traceId, spanId] = line.split("\t", 2);
+    rejectedKeys.add(`${traceId}\t${spanId}`);
+    rejected++;
+    if (errors.length < 5) errors.push(`span ${spanId} of trace ${traceId}: Postgres cannot store it (${reason})`);
+  };
+  const candidates: string[] = [];
+  for (const line of lines) {
+    const resourceId = line.split("\t", 13)[12]!;
+    const refused = refusedResources.get(resourceId);
+    if (refused) rejectLine(line, `its resource: ${refused}`);
+    else candidates.push(line);
+  }
+  const put = async (part: string[]): Promise<void> => {
+    if (!part.length) return;
+    const e = await attempt(async () => {
+      await copy(client, "span_stage", spanColumns, part.join("\n") + "\n");
+      await client.query("insert into spans select * from span_stage on conflict do nothing");
+      await client.query("delete from span_stage");
+    });
+    if (!e) return;
+    if (part.length === 1 || budget <= 0) {
+      for (const line of part) rejectLine(line, why(e));
+      return;
+    }
+    const mid = part.length >> 1;
+    await put(part.slice(0, mid));
+    await put(part.slice(mid));
+  };
+  await put(candidates);
+
+  if (batch.links) {
+    const links = batch.links.split("\n").filter((l) => l && !rejectedKeys.has(l.split("\t", 2).join("\t")));
+    if (links.length) {
+      const e = await attempt(async () => {
+        await copy(client, "span_link_stage", linkColumns, links.join("\n") + "\n");
+        await client.query("insert into span_links select * from span_link_stage on conflict do nothing");
+        await client.query("delete from span_link_stage");
+      });
+      // a link row is hex ids and a time: should one ever be refused, the span keeps its links in its own row
+      if (e) errors.length < 5 && errors.push(`links not indexed (${why(e)})`);
+    }
+  }
+  return { result: { mode: "isolated", rejected, errors }, stored };
 }
 
 /** `storeSpanCopy` of these records. */

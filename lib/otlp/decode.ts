@@ -6,6 +6,7 @@ import {
   type ExportTraceServiceResponse,
 } from "./gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
 import { isSafeNumber, parse as parseLossless } from "lossless-json";
+import protobuf from "protobufjs/minimal";
 import { opentelemetry } from "./pbjs/trace_service";
 import { ValidationError } from "../errors";
 
@@ -21,10 +22,49 @@ import { ValidationError } from "../errors";
 export type OtlpRequest = opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.$Shape;
 const PbRequest = opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
+/**
+ * A lone surrogate stands in for each character that was not UTF-8, so that sanitising (./sanitize.ts) both replaces
+ * it with U+FFFD and marks the span: the decoder's own U+FFFD could not be told from one the exporter sent.
+ */
+export const INVALID_UTF8 = "\uDFFF";
+
+/**
+ * A reader whose proto3 strings, which protobufjs verifies as UTF-8 (and would refuse the whole export for one bad
+ * byte), are decoded leniently instead: each ill-formed sequence becomes INVALID_UTF8. Used only once a strict decode
+ * failed on UTF-8, so well-formed exports pay nothing for it.
+ */
+function lenientReader(body: Uint8Array): protobuf.Reader {
+  const reader = protobuf.Reader.create(body);
+  const loose = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+  reader.stringVerify = function (this: protobuf.Reader) {
+    const length = this.uint32();
+    const start = this.pos;
+    const end = start + length;
+    if (end > this.len) throw new RangeError(`index out of range: ${start} + ${length} > ${this.len}`);
+    this.pos = end;
+    const bytes = this.buf.subarray(start, end);
+    try {
+      return strictUtf8.decode(bytes);
+    } catch {
+      return loose.decode(bytes).replaceAll("\uFFFD", INVALID_UTF8);
+    }
+  };
+  return reader;
+}
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const isUtf8Error = (e: unknown) => e instanceof TypeError && /utf-8/i.test(e.message);
+
 export function decodeProtobufRequest(body: Uint8Array): OtlpRequest {
   try {
     return PbRequest.decode(body);
   } catch (e) {
+    if (isUtf8Error(e)) {
+      try {
+        return PbRequest.decode(lenientReader(body));
+      } catch (e2) {
+        throw new ValidationError(`undecodable protobuf: ${(e2 as Error).message}`);
+      }
+    }
     throw new ValidationError(`undecodable protobuf: ${(e as Error).message}`);
   }
 }
@@ -64,7 +104,12 @@ export function decodeJsonRequest(text: string): OtlpRequest {
     if (e instanceof ValidationError) throw e;
     throw new ValidationError(`not an ExportTraceServiceRequest: ${(e as Error).message}`);
   }
-  return PbRequest.decode(toBinary(ExportTraceServiceRequestSchema, request));
+  try {
+    // protobufjs's depth limit (that of protoc, 100 messages) applies here too, so both formats accept the same nesting
+    return PbRequest.decode(toBinary(ExportTraceServiceRequestSchema, request));
+  } catch (e) {
+    throw new ValidationError(`not an ExportTraceServiceRequest: ${(e as Error).message}`);
+  }
 }
 
 /** The export response: `partial_success` only when some spans were rejected (or there is something to say). */

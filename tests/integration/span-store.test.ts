@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
-import { storeSpans } from "../../db/queries/spans";
+import { spanCopy, storeSpanCopy, storeSpans } from "../../db/queries/spans";
 import { traceSpans } from "../../db/queries/traces";
 import type { SpanRecord } from "../../lib/otlp/spans";
 import { freshDatabase } from "./helpers";
@@ -49,7 +49,7 @@ describe("storing spans with COPY on the real Postgres", () => {
       kafkaOffset: 123456789012,
       rabbitmqRoutingKey: hostile,
     });
-    expect(await storeSpans(h, [s])).toBe("copied");
+    expect(await storeSpans(h, [s])).toEqual({ mode: "copied", rejected: 0, errors: [] });
     const [row] = await traceSpans(h.db, t);
     const { receivedAt, resourceId, ...stored } = row!;
     expect(receivedAt).toBeInstanceOf(Date);
@@ -63,10 +63,10 @@ describe("storing spans with COPY on the real Postgres", () => {
     const t = "3".repeat(32);
     const first = [span(t, "0000000000000001"), span(t, "0000000000000002", { links: [{ traceId: "4".repeat(32), spanId: "0000000000000009", attributes: {} }] })];
     const before = { spans: await count("spans"), links: await count("span_links") };
-    expect(await storeSpans(h, first)).toBe("copied");
-    expect(await storeSpans(h, first)).toBe("merged");
+    expect((await storeSpans(h, first)).mode).toBe("copied");
+    expect((await storeSpans(h, first)).mode).toBe("merged");
     // a retry that overlaps: one span already stored, one new
-    expect(await storeSpans(h, [first[1]!, span(t, "0000000000000003")])).toBe("merged");
+    expect((await storeSpans(h, [first[1]!, span(t, "0000000000000003")])).mode).toBe("merged");
     expect(await count("spans")).toBe(before.spans + 3);
     expect(await count("span_links")).toBe(before.links + 1);
     expect((await traceSpans(h.db, t)).map((s) => s.spanId)).toEqual(["0000000000000001", "0000000000000002", "0000000000000003"]);
@@ -86,11 +86,66 @@ describe("storing spans with COPY on the real Postgres", () => {
     expect(new Set(stored.map((s) => s.resourceId)).size).toBe(2);
   });
 
-  it("stores nothing of an export whose COPY fails for another reason", async () => {
+  it("stores every span Postgres takes of an export it refuses, and returns the refused ones as rejected", async () => {
     const t = "5".repeat(32);
     const before = await count("spans");
-    // a kind outside smallint fails in Postgres on the second row; the first must not stay behind
-    await expect(storeSpans(h, [span(t, "0000000000000001"), span(t, "0000000000000002", { kind: 70_000 })])).rejects.toThrow(/smallint/);
-    expect(await count("spans")).toBe(before);
+    // a kind outside smallint fails in Postgres on the second row: the first and third are stored all the same
+    const r = await storeSpans(h, [span(t, "0000000000000001"), span(t, "0000000000000002", { kind: 70_000, links: [{ traceId: "7".repeat(32), spanId: "0000000000000007", attributes: {} }] }), span(t, "0000000000000003")]);
+    expect(r).toMatchObject({ mode: "isolated", rejected: 1 });
+    expect(r.errors).toEqual([expect.stringMatching(/^span 0000000000000002 of trace 5{32}: Postgres cannot store it \(22003: .*smallint/)]);
+    expect(await count("spans")).toBe(before + 2);
+    expect((await traceSpans(h.db, t)).map((s) => s.spanId)).toEqual(["0000000000000001", "0000000000000003"]);
+    // the refused span's link is not indexed either
+    expect((await h.db.execute(sql`select 1 from span_links where trace_id = ${t}`)).rows).toHaveLength(0);
+  });
+
+  it("isolates refused spans among a resend: stored ones are skipped, new ones stored, the refused one rejected", async () => {
+    const t = "8".repeat(32);
+    const first = [span(t, "0000000000000001"), span(t, "0000000000000002")];
+    await storeSpans(h, first);
+    // status code out of smallint: a data error (22003), not an outage
+    const r = await storeSpans(h, [...first, span(t, "0000000000000003"), span(t, "0000000000000004", { statusCode: 1 << 20 })]);
+    expect(r).toMatchObject({ mode: "isolated", rejected: 1 });
+    expect(r.errors[0]).toMatch(/^span 0000000000000004 .*\(22003: /);
+    expect((await traceSpans(h.db, t)).map((s) => s.spanId)).toEqual(["0000000000000001", "0000000000000002", "0000000000000003"]);
+  });
+
+  it("rejects the spans of a resource Postgres refuses, and stores the others", async () => {
+    const t = "9".repeat(32);
+    const batch = spanCopy([span(t, "0000000000000001", { resourceAttributes: { "service.name": "fine" } }), span(t, "0000000000000002", { resourceAttributes: { "service.name": "refused" } })]);
+    // JSON Postgres refuses (22P02), as no record could give since spanCopy sanitises: what the isolation is for
+    const refused = batch.resources.find((r) => r.attributes.includes("refused"))!;
+    refused.attributes = '{"service.name": "refused", "x": "\\ud800"}';
+    const r = await storeSpanCopy(h, batch);
+    expect(r).toMatchObject({ mode: "isolated", rejected: 1 });
+    expect(r.errors[0]).toMatch(/^span 0000000000000002 .*its resource: 22P02: /);
+    expect((await traceSpans(h.db, t)).map((s) => s.spanId)).toEqual(["0000000000000001"]);
+  });
+
+  it("stores NUL and lone surrogates as U+FFFD, in every text and JSON field and the resource, and marks those spans", async () => {
+    const t = "a".repeat(32);
+    const bad = "a\u0000b\uD800c\uDC00d";
+    const good = "a\uFFFDb\uFFFDc\uFFFDd";
+    const emoji = "ok 🚀 \\u0000 literal"; // a surrogate pair and a backslash-u in text are not bad
+    const r = await storeSpans(h, [
+      span(t, "0000000000000001", { name: emoji, attributes: { e: emoji } }),
+      span(t, "0000000000000002", {
+        name: bad, service: bad, statusMessage: bad, messagingDestination: bad, messagingMessageId: bad, rabbitmqRoutingKey: bad,
+        attributes: { [bad]: bad, list: [bad, 1, { [bad]: [bad] }] },
+        events: [{ name: bad, timeUnixNano: "1", attributes: { [bad]: bad } }],
+        links: [{ traceId: "b".repeat(32), spanId: "00000000000000b1", attributes: { [bad]: bad } }],
+      }),
+      span(t, "0000000000000003", { resourceAttributes: { "service.name": "svc", host: bad } }),
+    ]);
+    expect(r).toEqual({ mode: "copied", rejected: 0, errors: [] });
+    const [clean, dirty, resource] = await traceSpans(h.db, t);
+    expect(clean).toMatchObject({ name: emoji, attributes: { e: emoji } });
+    expect(dirty).toMatchObject({
+      name: good, service: good, statusMessage: good, messagingDestination: good, messagingMessageId: good, rabbitmqRoutingKey: good,
+      attributes: { [good]: good, list: [good, 1, { [good]: [good] }], "switchyard.sanitized": true },
+      events: [{ name: good, timeUnixNano: "1", attributes: { [good]: good } }],
+      links: [{ traceId: "b".repeat(32), spanId: "00000000000000b1", attributes: { [good]: good } }],
+    });
+    expect(resource).toMatchObject({ resourceAttributes: { "service.name": "svc", host: good }, attributes: { "switchyard.sanitized": true } });
   });
 });
