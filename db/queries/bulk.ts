@@ -1,5 +1,6 @@
 import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
+import { pgJson, pgText } from "../../lib/pg-safe";
 
 /**
  * `insert into <table> (<columns>) select <columns> from json_populate_recordset(null::<table>, $1)`: many rows in one
@@ -9,7 +10,10 @@ import type { PgTable } from "drizzle-orm/pg-core";
  * ~3 MB of string building per 6,000 rows. JSON.stringify is native and makes one string. See docs/benchmarks.md.
  * Rows are the same `$inferInsert` objects `.values()` takes; each value goes through its column's driver mapping
  * (dates become ISO strings, bigints digit strings), json/jsonb values stay as JSON, bytea becomes `\x` hex. Columns are those the first row
- * names; a row missing one gets null (not the column default). Append `on conflict ...` / `returning ...`:
+ * names; a row missing one gets null (not the column default). Values Postgres cannot hold are made storable here,
+ * for every bulk writer at once (lib/pg-safe.ts): U+0000 and lone surrogates become U+FFFD in text, and a JSON string
+ * holding one becomes `{ base64 }` of its bytes; names that arrive from brokers (group ids, client ids, header names)
+ * can hold them, and one such row would otherwise fail the whole statement. Append `on conflict ...` / `returning ...`:
  * sql`${bulkInsert(table, rows)} on conflict do nothing`.
  */
 export function bulkInsert<T extends PgTable>(table: T, rows: T["$inferInsert"][]): SQL {
@@ -22,12 +26,14 @@ export function bulkInsert<T extends PgTable>(table: T, rows: T["$inferInsert"][
     const type = col.getSQLType();
     const map =
       type === "json" || type === "jsonb"
-        ? (v: unknown) => v
+        ? (v: unknown) => pgJson(v)
         : type === "bytea"
           ? (v: unknown) => `\\x${(v as Buffer).toString("hex")}`
           : (v: unknown) => {
+              if (v instanceof Date && Number.isNaN(v.getTime())) return null;
               const d = col.mapToDriverValue(v);
-              return typeof d === "bigint" ? d.toString() : d; // JSON has no bigint; int8 reads the digits exactly
+              // JSON has no bigint; int8 reads the digits exactly
+              return typeof d === "bigint" ? d.toString() : typeof d === "string" ? pgText(d) : d;
             };
     return { key: k, name: col.name, map };
   });

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { errorMessage } from "../../lib/errors";
-import { pgJson, pgText } from "../../lib/pg-safe";
+import { pgText } from "../../lib/pg-safe";
 import type { Db } from "../client";
 import { isRowRejected } from "../pg-errors";
 import { deadLetters } from "../schema";
@@ -13,15 +13,6 @@ export interface StoreResult {
   inserted: number;
   /** rows Postgres refused as captured, kept in the quarantine form */
   quarantined: number;
-}
-
-/** A row with every text value Postgres can hold and every JSON value faithful (see lib/pg-safe.ts). */
-export function storableDeadLetter(row: NewDeadLetter): NewDeadLetter {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    out[k] = k === "headers" || k === "properties" ? pgJson(v) : typeof v === "string" ? pgText(v) : v instanceof Date && Number.isNaN(v.getTime()) ? null : v;
-  }
-  return out as NewDeadLetter;
 }
 
 /** What is left of a row Postgres refused: its bytes and identity, everything else as base64 of its JSON. */
@@ -65,21 +56,20 @@ async function insert(db: Db, rows: NewDeadLetter[]): Promise<number> {
 
 /**
  * Stores captured dead letters, idempotent on (system, source name, vhost, source, dedup key): a redelivered record
- * is stored once. Values Postgres cannot hold are made storable first. If Postgres still refuses the batch for its
+ * is stored once. Values Postgres cannot hold are made storable by bulkInsert. If Postgres still refuses the batch for its
  * data (not for being down), rows are written one by one and each refused row is kept in the quarantine form, so the
  * caller can acknowledge the batch and move on. An outage throws: the caller keeps the batch and retries.
  */
 export async function storeDeadLetters(db: Db, rows: NewDeadLetter[]): Promise<StoreResult> {
   if (rows.length === 0) return { inserted: 0, quarantined: 0 };
-  const safe = rows.map(storableDeadLetter);
   try {
-    return { inserted: await insert(db, safe), quarantined: 0 };
+    return { inserted: await insert(db, rows), quarantined: 0 };
   } catch (e) {
     if (!isRowRejected(e)) throw e;
   }
   let inserted = 0;
   let quarantined = 0;
-  for (const row of safe) {
+  for (const row of rows) {
     try {
       inserted += await insert(db, [row]);
     } catch (e) {
@@ -89,4 +79,65 @@ export async function storeDeadLetters(db: Db, rows: NewDeadLetter[]): Promise<S
     }
   }
   return { inserted, quarantined };
+}
+
+/** One RabbitMQ queue's rows: the scope of the pending-row queries below. */
+export interface RabbitQueueScope {
+  broker: string;
+  vhost: string;
+  queue: string;
+}
+
+/**
+ * Claims, for each content key in `wanted` (with the number of redeliveries that carry it), up to that many rows of
+ * the queue still marked pending with that content key (dedup key = content key + `#` + a 36-character uuid),
+ * newest first. A claimed row is the redelivery's own earlier capture: the caller stores nothing for it. Rows stay
+ * pending until the caller has confirmed the redelivery's ack (`confirmCaptured`), so a capture stopped again
+ * before that still finds them. `for update skip locked` keeps a second capture of the same queue off rows another
+ * is claiming. Returns the claimed ids per content key.
+ */
+export async function claimPendingDeadLetters(db: Db, q: RabbitQueueScope, wanted: Map<string, number>): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (wanted.size === 0) return out;
+  const keys = [...wanted.keys()].map(pgText);
+  const counts = [...wanted.values()];
+  const r = await db.execute<{ id: string; k: string }>(sql`
+    with locked as (
+      select id, left(dedup_key, length(dedup_key) - 37) as k from dead_letters
+      where system = 'rabbitmq' and source_name = ${pgText(q.broker)} and vhost = ${pgText(q.vhost)} and source = ${pgText(q.queue)}
+        and capture_pending and length(dedup_key) > 37
+      for update skip locked),
+    want as (select * from unnest(${sql.param(keys)}::text[], ${sql.param(counts)}::int[]) as w(k, n)),
+    ranked as (select l.id, l.k, w.n, row_number() over (partition by l.k order by l.id desc) as rn from locked l join want w on w.k = l.k)
+    select id::text as id, k from ranked where rn <= n`);
+  for (const row of r.rows) {
+    const list = out.get(row.k) ?? [];
+    list.push(row.id);
+    out.set(row.k, list);
+  }
+  return out;
+}
+
+/**
+ * The broker has processed the ack of these rows' messages: they are captured for good. `dedupKeys` are rows the
+ * batch inserted, `ids` rows its redeliveries claimed.
+ */
+export async function confirmCaptured(db: Db, q: RabbitQueueScope, dedupKeys: string[], ids: string[]): Promise<void> {
+  if (dedupKeys.length === 0 && ids.length === 0) return;
+  await db.execute(sql`
+    update dead_letters set capture_pending = false
+    where system = 'rabbitmq' and source_name = ${pgText(q.broker)} and vhost = ${pgText(q.vhost)} and source = ${pgText(q.queue)} and capture_pending
+      and (dedup_key = any(${sql.param(dedupKeys.map(pgText))}::text[]) or id = any(${sql.param(ids)}::bigint[]))`);
+}
+
+/**
+ * Every row of the queue still pending: called when the queue holds no message at all (none ready, none delivered
+ * to any consumer), so no redelivery can claim them any more. Returns how many were cleared.
+ */
+export async function clearPendingDeadLetters(db: Db, q: RabbitQueueScope): Promise<number> {
+  const r = await db.execute(sql`
+    update dead_letters set capture_pending = false
+    where system = 'rabbitmq' and source_name = ${pgText(q.broker)} and vhost = ${pgText(q.vhost)} and source = ${pgText(q.queue)} and capture_pending
+    returning id`);
+  return r.rows.length;
 }

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, lt, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../client";
+import { pgText } from "../../lib/pg-safe";
 import { bulkInsert } from "./bulk";
 import { kafkaGroupStatus, kafkaGroupStatusHistory, kafkaLagRollups, kafkaLagSamples, type GroupMember } from "../schema";
 
@@ -34,11 +35,11 @@ export async function writeLagPoll(
           samples = kafka_lag_rollups.samples + 1`);
     }
     // groups that no longer exist on the cluster leave the overview (their history stays)
-    const live = groups.map((g) => g.groupId);
+    const live = groups.map((g) => pgText(g.groupId));
     await tx
       .delete(kafkaGroupStatus)
       .where(live.length ? and(eq(kafkaGroupStatus.cluster, cluster), notInArray(kafkaGroupStatus.groupId, live)) : eq(kafkaGroupStatus.cluster, cluster));
-    if (changes.length) await tx.insert(kafkaGroupStatusHistory).values(changes.map((c) => ({ cluster, groupId: c.groupId, status: c.status, reason: c.reason, at })));
+    if (changes.length) await tx.insert(kafkaGroupStatusHistory).values(changes.map((c) => ({ cluster, groupId: pgText(c.groupId), status: c.status, reason: c.reason, at })));
   });
 }
 
