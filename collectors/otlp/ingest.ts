@@ -7,9 +7,9 @@ import type { Prepare } from "./prepare-pool";
 /**
  * What OTLP/HTTP and OTLP/gRPC share: admission (at most `maxInFlight` exports being decoded and stored at once,
  * which bounds memory at about `maxInFlight` × the body limit), decoding into COPY text (on the decode threads, see
- * prepare-pool.ts), and storing before acknowledging. An export is refused before its body is read when ingest is
- * saturated, and answered as failed when the store fails, so every span acknowledged is stored and none is accepted
- * and then dropped.
+ * prepare-pool.ts), and storing before acknowledging. An export whose body is in is refused when ingest is saturated
+ * (a slot is taken only once the body is read: waiting for a slow client holds none), and answered as failed when the
+ * store is unavailable, so every span acknowledged is stored and none is accepted and then dropped.
  */
 export interface IngestOptions {
   maxInFlight: number;
@@ -34,6 +34,10 @@ export class StorageUnavailableError extends UnavailableError {
 export class SpanIngest {
   private inFlight = 0;
   constructor(private readonly opts: IngestOptions) {}
+
+  get maxInFlight(): number {
+    return this.opts.maxInFlight;
+  }
 
   /** Takes a slot or throws SaturatedError; `release` must follow. */
   acquire(): void {

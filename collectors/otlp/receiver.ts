@@ -1,6 +1,6 @@
 import http from "node:http";
 import { createGunzip, createInflate } from "node:zlib";
-import type { Readable } from "node:stream";
+import type { Readable, Transform } from "node:stream";
 import { encodeResponse } from "../../lib/otlp/decode";
 import { SaturatedError, StorageUnavailableError, type SpanIngest } from "./ingest";
 import type { OtlpFormat } from "./prepare";
@@ -11,13 +11,44 @@ import { otlpRequests } from "../metrics";
  * OTLP/HTTP trace receiver: POST /v1/traces with application/x-protobuf or application/json, gzip or deflate.
  * Spans are acknowledged only after they are stored (see SpanIngest); a saturated ingest or an unavailable store is
  * answered 503 with Retry-After, which OTLP exporters retry, instead of accepting spans that would be dropped.
+ *
+ * A request takes an ingest slot only once its whole body is in, so a slow or stalled client costs its own socket and
+ * nothing else: its body must arrive within `bodyTimeoutMs` (else 408, connection closed), and the bytes of all bodies
+ * being read at once are bounded (`maxBufferedBytes`, else 503), which with the in-flight limit bounds memory. A body
+ * refused before it was read whole (413, 400, 503) is drained, within the same time bound, so the keep-alive socket
+ * stays usable for the exporter's next request.
  */
 export interface ReceiverOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
   ingest: SpanIngest;
+  /** time from a request's headers until its body is in (OTLP_BODY_TIMEOUT_MS); default 10 s */
+  bodyTimeoutMs?: number;
+  /** bytes held by bodies being read, all requests together, after decompression; default in-flight limit × body limit */
+  maxBufferedBytes?: number;
   log?: (s: string) => void;
+}
+
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+
+export class BodyTimeoutError extends AppError {
+  readonly status = 408;
+  readonly code = "request_timeout";
+}
+
+/** Bytes held by bodies being read, all requests together. */
+class ByteBudget {
+  private used = 0;
+  constructor(readonly max: number) {}
+  take(n: number): boolean {
+    if (this.used + n > this.max) return false;
+    this.used += n;
+    return true;
+  }
+  give(n: number): void {
+    this.used -= n;
+  }
 }
 
 function formatOf(contentType: string | undefined): OtlpFormat | null {
@@ -27,31 +58,58 @@ function formatOf(contentType: string | undefined): OtlpFormat | null {
   return null;
 }
 
-async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads (and decompresses) a body within `timeoutMs`, at most `limit` bytes after decompression, each byte held taken
+ * from `budget` until the body is complete. On any failure the decompressor is detached and destroyed, and the request
+ * is left unread for the caller to drain.
+ */
+function readBody(req: http.IncomingMessage, limit: number, budget: ByteBudget, timeoutMs: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError(`body of ${declared} bytes is over the ${limit}-byte limit`);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new PayloadTooLargeError(`body of ${declared} bytes is over the ${limit}-byte limit`));
   const enc = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
-  let stream: Readable = req;
-  if (enc === "gzip") stream = req.pipe(createGunzip());
-  else if (enc === "deflate") stream = req.pipe(createInflate());
-  else if (enc !== "identity") throw new ValidationError(`unsupported content-encoding '${enc}'`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const c of stream) {
-      size += (c as Buffer).length;
-      if (size > limit) throw new PayloadTooLargeError(`body is over the ${limit}-byte limit after decompression`);
-      chunks.push(c as Buffer);
-    }
-  } catch (e) {
-    if (e instanceof AppError) throw e;
-    throw new ValidationError(`could not read the body: ${errorMessage(e)}`);
-  }
-  return Buffer.concat(chunks);
+  let inflate: Transform | null = null;
+  if (enc === "gzip") inflate = createGunzip();
+  else if (enc === "deflate") inflate = createInflate();
+  else if (enc !== "identity") return Promise.reject(new ValidationError(`unsupported content-encoding '${enc}'`));
+  const stream: Readable = inflate ? req.pipe(inflate) : req;
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (e: Error | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      stream.off("data", onData).off("end", onEnd).off("error", onError);
+      req.off("error", onError).off("close", onClose);
+      budget.give(size);
+      if (inflate) {
+        req.unpipe(inflate);
+        inflate.destroy();
+      }
+      if (e) reject(e);
+      else resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (c: Buffer) => {
+      if (size + c.length > limit) return finish(new PayloadTooLargeError(`body is over the ${limit}-byte limit after decompression`));
+      if (!budget.take(c.length)) return finish(new SaturatedError(1));
+      size += c.length;
+      chunks.push(c);
+    };
+    const onEnd = () => finish(null);
+    const onError = (e: Error) => finish(new ValidationError(`could not read the body: ${errorMessage(e)}`));
+    const onClose = () => finish(new ValidationError("the client went away before its body was in"));
+    const timer = setTimeout(() => finish(new BodyTimeoutError(`the body did not arrive within ${timeoutMs} ms`)), timeoutMs);
+    stream.on("data", onData).on("end", onEnd).on("error", onError);
+    if (inflate) req.on("error", onError);
+    req.on("close", onClose);
+  });
 }
 
 export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Server> {
   const log = opts.log ?? ((s: string) => console.log(s));
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const budget = new ByteBudget(opts.maxBufferedBytes ?? opts.ingest.maxInFlight * opts.maxBodyBytes);
 
   const server = http.createServer(async (req, res) => {
     const format = formatOf(req.headers["content-type"]);
@@ -61,14 +119,36 @@ export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Serve
       res.end(body);
     };
     const fail = (status: number, message: string, headers: Record<string, string> = {}) => {
+      const timedOut = status === 408;
+      // a client too slow to send its body is not waited for again: the connection is closed after the answer
+      if (timedOut) headers = { ...headers, connection: "close" };
       // OTLP answers errors in the request's content type; a JSON Status for JSON, text otherwise.
       if (format === "json") reply(status, JSON.stringify({ code: status, message }), "application/json", headers);
       else reply(status, message, "text/plain; charset=utf-8", headers);
-      if (!req.complete) req.resume();
+      if (!req.complete && !timedOut) drain();
+    };
+    // The rest of a body refused before it was read is read and dropped, so the socket can serve the next request;
+    // a client still sending after the body timeout loses its connection instead.
+    const drain = () => {
+      req.unpipe();
+      req.resume();
+      const t = setTimeout(() => req.socket.destroy(), bodyTimeoutMs);
+      const done = () => clearTimeout(t);
+      req.once("end", done).once("close", done);
     };
     if (req.url?.split("?")[0] !== "/v1/traces") return fail(404, "only /v1/traces is served here");
     if (req.method !== "POST") return fail(405, "use POST", { allow: "POST" });
     if (!format) return fail(415, "content-type must be application/x-protobuf or application/json");
+    let body: Buffer;
+    try {
+      body = await readBody(req, opts.maxBodyBytes, budget, bodyTimeoutMs);
+    } catch (e) {
+      if (e instanceof SaturatedError) return fail(503, "too many export bodies being read, retry later", { "retry-after": String(e.retryAfterSeconds) });
+      if (e instanceof AppError) return fail(e.status, e.message);
+      log(`[otlp] unexpected error reading a body: ${errorMessage(e)}`);
+      return fail(500, "internal error");
+    }
+    // admission only now that the body is in: the slots bound decoding and storing, not waiting for clients
     try {
       opts.ingest.acquire();
     } catch (e) {
@@ -77,7 +157,7 @@ export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Serve
     }
     try {
       // the body goes to a decode thread, and only its COPY text comes back (see SpanIngest.prepare)
-      const prepared = await opts.ingest.prepare(format, await readBody(req, opts.maxBodyBytes));
+      const prepared = await opts.ingest.prepare(format, body);
       const { rejected, errors } = await opts.ingest.store(prepared);
       const out = encodeResponse(format, rejected, errors.join("; "));
       reply(200, out, format === "protobuf" ? "application/x-protobuf" : "application/json");
@@ -92,6 +172,7 @@ export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Serve
       opts.ingest.release();
     }
   });
+  // the body timeout bounds each body; this bounds a request as a whole (headers included), as before
   server.requestTimeout = 60_000;
   return new Promise((resolve, reject) => {
     server.once("error", reject);

@@ -130,6 +130,8 @@ export const envSchema = z
     OTLP_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(256).default(8),
     /** worker threads decoding export bodies into COPY text; 0 decodes on the main thread */
     OTLP_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(1),
+    /** time an OTLP/HTTP request's body may take to arrive after its headers; past it 408 and the connection is closed */
+    OTLP_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     COLLECTORS_PORT: port.default(9464),
     COLLECTORS_URL: z.url().default("http://127.0.0.1:9464"),
     HEALTH_INTERVAL_MS: positiveInt.default(5000),

@@ -1,0 +1,10 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../config/env";
+
+describe("OTLP_BODY_TIMEOUT_MS", () => {
+  it("defaults to 10 s and takes milliseconds between 100 and 600,000", () => {
+    expect(parseConfig({}).OTLP_BODY_TIMEOUT_MS).toBe(10_000);
+    expect(parseConfig({ OTLP_BODY_TIMEOUT_MS: "2500" }).OTLP_BODY_TIMEOUT_MS).toBe(2500);
+    for (const bad of ["abc", "0", "99", "600001", "1.5"]) expect(() => parseConfig({ OTLP_BODY_TIMEOUT_MS: bad }), bad).toThrow(/OTLP_BODY_TIMEOUT_MS/);
+  });
+});
