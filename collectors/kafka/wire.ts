@@ -1,4 +1,5 @@
 import type { GroupDescription, Kafka } from "kafkajs";
+import { positionKey, tpKey } from "../../lib/kafka/lag-poll";
 
 /**
  * Batched Kafka requests that kafkajs's public admin API does not offer: ListOffsets for many topics in one request
@@ -44,7 +45,6 @@ export interface TopicPartition {
   partition: number;
 }
 
-export const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class KafkaWire {
   private readonly cluster: WireCluster;
@@ -206,4 +206,3 @@ export class KafkaWire {
   }
 }
 
-export const positionKey = (topic: string, partition: number, offset: number) => `${tpKey(topic, partition)}\u0000${offset}`;

@@ -1,5 +1,6 @@
 import { bigint, bigserial, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { tsOpts } from "./types";
+import type { GroupMember } from "../../lib/kafka/lag-poll";
 
 /** One row per (group, partition) per poll. Raw rows are kept for RETENTION_RAW_HOURS, then rolled up. */
 export const kafkaLagSamples = pgTable(
@@ -41,12 +42,7 @@ export const kafkaLagRollups = pgTable(
   (t) => [primaryKey({ columns: [t.cluster, t.groupId, t.bucket] }), index("kafka_lag_rollups_time_brin").using("brin", t.bucket)],
 );
 
-export interface GroupMember {
-  memberId: string;
-  clientId: string;
-  host: string;
-  assignment: Record<string, number[]>;
-}
+export type { GroupMember };
 
 /** Latest evaluation of each consumer group. */
 export const kafkaGroupStatus = pgTable(
