@@ -98,7 +98,10 @@ function readBody(req: http.IncomingMessage, limit: number, budget: ByteBudget, 
     };
     const onEnd = () => finish(null);
     const onError = (e: Error) => finish(new ValidationError(`could not read the body: ${errorMessage(e)}`));
-    const onClose = () => finish(new ValidationError("the client went away before its body was in"));
+    // a request closes once read to its end, which comes before the decompressor's end: only an incomplete one failed
+    const onClose = () => {
+      if (!req.complete) finish(new ValidationError("the client went away before its body was in"));
+    };
     const timer = setTimeout(() => finish(new BodyTimeoutError(`the body did not arrive within ${timeoutMs} ms`)), timeoutMs);
     stream.on("data", onData).on("end", onEnd).on("error", onError);
     if (inflate) req.on("error", onError);

@@ -2,7 +2,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import * as grpc from "@grpc/grpc-js";
 import net from "node:net";
-import { gzipSync } from "node:zlib";
+import { deflateSync, gzipSync } from "node:zlib";
 import { randomBytes } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { ExportTraceServiceRequestSchema } from "../../lib/otlp/gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
@@ -133,6 +133,11 @@ describe("OTLP/HTTP receiver connections (collectors process)", () => {
       }
       expect(results.filter((r) => r !== 200 && r !== 413)).toEqual([]);
       expect(results.filter((r) => r === 200)).toHaveLength(50);
+      // compressed bodies that are whole still decompress and store, on the same sockets
+      const service = `compressed-${Date.now()}`;
+      expect(await request(agent, port, gzipSync(exportBody(service, randomBytes(16))), { "content-type": "application/x-protobuf", "content-encoding": "gzip" })).toBe(200);
+      expect(await request(agent, port, deflateSync(exportBody(service, randomBytes(16))), { "content-type": "application/x-protobuf", "content-encoding": "deflate" })).toBe(200);
+      expect((await client.query("select count(*)::int n from spans where service = $1", [service])).rows[0].n).toBe(2);
     } finally {
       agent.destroy();
     }

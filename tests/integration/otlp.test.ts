@@ -234,18 +234,28 @@ describe("OTLP receiver under saturation", () => {
     const url = `http://127.0.0.1:${port}/v1/traces`;
     try {
       await waitUntil("receiver up", async () => (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).ok, 30_000);
-      // hold the only slot: a request whose body never finishes
-      const body = JSON.stringify({ resourceSpans: [] });
-      const slow = http.request({ host: "127.0.0.1", port, path: "/v1/traces", method: "POST", headers: { "content-type": "application/json", "content-length": String(body.length) } });
-      const slowDone = new Promise<number>((resolve) => slow.on("response", (r) => resolve(r.statusCode ?? 0)));
-      slow.write(body.slice(0, 5));
-      await new Promise((r) => setTimeout(r, 300));
-      const refused = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
-      expect(refused.status).toBe(503);
-      expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
-      slow.end(body.slice(5));
-      expect(await slowDone).toBe(200);
-      expect((await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body })).status).toBe(200);
+      // hold the only slot: an export whose store waits on a lock of the spans table (a body still arriving holds none)
+      const locker = new pg.Client({ connectionString: db.url });
+      await locker.connect();
+      try {
+        await locker.query("begin");
+        await locker.query("lock table spans in access exclusive mode");
+        const body = (id: string) =>
+          JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [{ traceId: randomBytes(16).toString("hex"), spanId: id, name: "x", startTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n) }] }] }] });
+        const held = fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: body("0102030405060708") });
+        await waitUntil("the export waiting on the lock", async () => {
+          const r = await locker.query("select count(*)::int n from pg_locks where relation = 'spans'::regclass and not granted");
+          return r.rows[0].n > 0;
+        });
+        const refused = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: body("1112131415161718") });
+        expect(refused.status).toBe(503);
+        expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+        await locker.query("commit");
+        expect((await held).status).toBe(200);
+        expect((await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: body("1112131415161718") })).status).toBe(200);
+      } finally {
+        await locker.end();
+      }
     } finally {
       await p.stop();
       await db.drop();
