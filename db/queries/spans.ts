@@ -92,12 +92,17 @@ function spansCopyText(records: SpanRecord[], idOf: (s: SpanRecord) => string): 
   return out;
 }
 
+/**
+ * The span_links rows: links to a well-formed span context only (16-byte trace id, 8-byte span id). A link to anything
+ * else stays in its span's `links` but is not indexed: its ids are whatever the exporter sent, and ids of some KiB
+ * would be refused by the index on them.
+ */
 function linksCopyText(records: SpanRecord[]): string | null {
   const lines: string[] = [];
   for (const s of records) {
     if (s.links.length === 0) continue;
     const at = s.startTime.toISOString();
-    for (const l of s.links) lines.push(`${s.traceId}\t${s.spanId}\t${l.traceId}\t${l.spanId}\t${at}`);
+    for (const l of s.links) if (l.traceId.length === 32 && l.spanId.length === 16) lines.push(`${s.traceId}\t${s.spanId}\t${l.traceId}\t${l.spanId}\t${at}`);
   }
   return lines.length ? lines.join("\n") + "\n" : null;
 }

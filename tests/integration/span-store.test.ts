@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle } from "../../db/client";
@@ -120,6 +121,20 @@ describe("storing spans with COPY on the real Postgres", () => {
     expect(r).toMatchObject({ mode: "isolated", rejected: 1 });
     expect(r.errors[0]).toMatch(/^span 0000000000000002 .*its resource: 22P02: /);
     expect((await traceSpans(h.db, t)).map((s) => s.spanId)).toEqual(["0000000000000001"]);
+  });
+
+  it("keeps a link to ids of any length in its span, and indexes only links to well-formed ids", async () => {
+    const t = "c".repeat(32);
+    const huge = randomBytes(3000).toString("hex"); // 6,000 characters that do not compress: over a btree entry's 2,704 bytes
+    const links = [
+      { traceId: huge, spanId: "00000000000000e1", attributes: {} },
+      { traceId: "e".repeat(32), spanId: "", attributes: {} },
+      { traceId: "f".repeat(32), spanId: "00000000000000f1", attributes: {} },
+    ];
+    expect(await storeSpans(h, [span(t, "0000000000000001", { links })])).toEqual({ mode: "copied", rejected: 0, errors: [] });
+    expect((await traceSpans(h.db, t))[0]!.links).toEqual(links);
+    const indexed = await h.db.execute<{ linked_trace_id: string }>(sql`select linked_trace_id from span_links where trace_id = ${t}`);
+    expect(indexed.rows).toEqual([{ linked_trace_id: "f".repeat(32) }]);
   });
 
   it("stores NUL and lone surrogates as U+FFFD, in every text and JSON field and the resource, and marks those spans", async () => {
