@@ -71,8 +71,16 @@ export function decodeProtobufRequest(body: Uint8Array): OtlpRequest {
 
 const idKeys = new Set(["traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id"]);
 
-/** Rewrites hex ids to the base64 the proto3 JSON mapping expects, everywhere they occur. */
+const loneSurrogate = /[\uD800-\uDFFF]/u;
+const loneSurrogates = /[\uD800-\uDFFF]/gu;
+
+/**
+ * Rewrites hex ids to the base64 the proto3 JSON mapping expects, everywhere they occur; and the lone surrogates of
+ * `\uD800`-style escapes to NUL, which survives protobuf encoding (where it would silently become U+FFFD) so that
+ * sanitising replaces it and marks the span like any other text Postgres cannot store.
+ */
 function hexIdsToBase64(v: unknown): unknown {
+  if (typeof v === "string") return loneSurrogate.test(v) ? v.replace(loneSurrogates, "\u0000") : v;
   if (Array.isArray(v)) return v.map(hexIdsToBase64);
   if (v && typeof v === "object") {
     const out: Record<string, unknown> = {};
