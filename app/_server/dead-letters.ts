@@ -49,7 +49,12 @@ function keyView(key: Buffer) {
   return { text: v.text, base64: v.base64, encoding: v.encoding, truncated: key.length > 256, sizeBytes: key.length };
 }
 
-export const idParam = z.coerce.number().int().positive();
+/** A dead letter's id as the API gives it out: digits only (no "1e3", "0x10" or " 7"), within a safe integer. */
+export const idParam = z
+  .string()
+  .regex(/^[1-9][0-9]{0,15}$/, "must be a dead letter id (a positive whole number)")
+  .transform(Number)
+  .pipe(z.number().max(Number.MAX_SAFE_INTEGER, "must be a dead letter id (a positive whole number)"));
 
 export async function getDeadLetterItem(id: number) {
   const { db } = serverContext();

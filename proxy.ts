@@ -1,0 +1,45 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { badRequestHeader, pathHeader } from "@/app/_server/paths";
+
+/**
+ * Runs before Next's router, which decodes each dynamic path segment and, on a malformed percent-encoding (`%`,
+ * `%FF`, `%E0%A4%A`), fails with a plain-text 500 before any route handler or page can answer. Here such a path,
+ * or one whose segments decode to a NUL (which Postgres cannot hold in text), answers 400: JSON under /api, the
+ * app's own error page elsewhere. Every other request passes on with its raw path in a header, for the error pages'
+ * link back.
+ */
+export function proxy(req: NextRequest) {
+  const { pathname } = req.nextUrl;
+  const problem = pathProblem(pathname);
+  const headers = new Headers(req.headers);
+  headers.set(pathHeader, pathname);
+  if (!problem) return NextResponse.next({ request: { headers } });
+  if (pathname === "/api" || pathname.startsWith("/api/")) {
+    const message = problem === "nul" ? "path: must not contain a NUL character" : "path: malformed percent-encoding";
+    return NextResponse.json({ error: { code: "invalid_request", message } }, { status: 400 });
+  }
+  headers.set(badRequestHeader, problem);
+  const to = req.nextUrl.clone();
+  to.pathname = "/bad-request";
+  to.search = "";
+  return NextResponse.rewrite(to, { status: 400, request: { headers } });
+}
+
+/** Why a raw (still percent-encoded) path cannot be routed, or null when it can. */
+function pathProblem(pathname: string): "encoding" | "nul" | null {
+  for (const segment of pathname.split("/")) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return "encoding";
+    }
+    if (decoded.includes("\u0000")) return "nul";
+  }
+  return null;
+}
+
+export const config = {
+  // every request but Next's own static assets
+  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+};
