@@ -2,8 +2,10 @@ import { dehydrate, HydrationBoundary, QueryClient } from "@tanstack/react-query
 import { HealthPanel } from "./_components/health-panel";
 import { healthQuery } from "./_components/queries";
 import { getHealth } from "./_server/health";
+import type { Metadata } from "next";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: { absolute: "Systems · Switchyard" } };
 
 export default async function Home() {
   const qc = new QueryClient();

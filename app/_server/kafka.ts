@@ -88,5 +88,11 @@ export async function getConsumerGroup(cluster: string, groupId: string, query: 
   };
 }
 
+/** Whether the collectors have seen this group: a page for a group they never saw is a 404. */
+export async function consumerGroupExists(cluster: string, groupId: string): Promise<boolean> {
+  const { db } = serverContext();
+  return (await getGroupStatus(db.db, cluster, groupId)) !== null;
+}
+
 export type ConsumerGroupList = Awaited<ReturnType<typeof listConsumerGroups>>;
 export type ConsumerGroupDetail = Awaited<ReturnType<typeof getConsumerGroup>>;

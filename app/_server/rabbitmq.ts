@@ -95,5 +95,11 @@ export async function getQueueDetail(broker: string, vhost: string, name: string
   };
 }
 
+/** Whether the collectors have seen this queue: a page for a queue they never saw is a 404. */
+export async function queueExists(broker: string, vhost: string, name: string): Promise<boolean> {
+  const { db } = serverContext();
+  return (await getQueue(db.db, broker, vhost, name)) != null;
+}
+
 export type QueueList = Awaited<ReturnType<typeof listQueueItems>>;
 export type QueueDetail = Awaited<ReturnType<typeof getQueueDetail>>;

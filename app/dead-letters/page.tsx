@@ -1,7 +1,9 @@
+import type { Metadata } from "next";
 import { Suspense } from "react";
 import { DeadLetterListView } from "./dead-letter-list";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: { absolute: "Dead letters · Switchyard" } };
 
 export default function DeadLettersPage() {
   return (

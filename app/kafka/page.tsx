@@ -1,7 +1,9 @@
+import type { Metadata } from "next";
 import { Suspense } from "react";
 import { GroupsOverview } from "./groups-overview";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: { absolute: "Consumer lag · Switchyard" } };
 
 export default function KafkaPage() {
   return (

@@ -1,7 +1,9 @@
+import type { Metadata } from "next";
 import { Suspense } from "react";
 import { QueuesOverview } from "./queues-overview";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: { absolute: "Queues · Switchyard" } };
 
 export default function RabbitPage() {
   return (

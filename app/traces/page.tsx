@@ -1,7 +1,9 @@
+import type { Metadata } from "next";
 import { Suspense } from "react";
 import { TraceSearchView } from "./trace-search";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: { absolute: "Traces · Switchyard" } };
 
 export default function TracesPage() {
   return (

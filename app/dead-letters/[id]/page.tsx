@@ -1,21 +1,39 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { cache } from "react";
 import { getDeadLetterItem, idParam } from "@/app/_server/dead-letters";
 import { NotFoundError } from "@/lib/errors";
 
 export const dynamic = "force-dynamic";
 
-/** One dead letter. Payload and headers are hostile input: React renders them as text, never as HTML. */
-export default async function DeadLetterPage({ params }: { params: Promise<{ id: string }> }) {
-  const id = idParam.safeParse((await params).id);
-  if (!id.success) notFound();
-  let d;
+interface Props {
+  params: Promise<{ id: string }>;
+}
+
+/**
+ * The dead letter of the URL, or null when the id is not one or names no stored dead letter: the page's 404.
+ */
+const deadLetterOf = cache(async (raw: string) => {
+  const id = idParam.safeParse(decodeURIComponent(raw));
+  if (!id.success) return null;
   try {
-    d = await getDeadLetterItem(id.data);
+    return await getDeadLetterItem(id.data);
   } catch (e) {
-    if (e instanceof NotFoundError) notFound();
+    if (e instanceof NotFoundError) return null;
     throw e;
   }
+});
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const d = await deadLetterOf((await params).id);
+  return { title: { absolute: d ? `Dead letter #${d.id} · Switchyard` : "Not found · Switchyard" } };
+}
+
+/** One dead letter. Payload and headers are hostile input: React renders them as text, never as HTML. */
+export default async function DeadLetterPage({ params }: Props) {
+  const d = await deadLetterOf((await params).id);
+  if (!d) notFound();
   const fields: [string, string | number | null][] = [
     ["system", d.system],
     ["source", `${d.sourceName} / ${d.source}`],

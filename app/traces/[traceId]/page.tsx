@@ -1,22 +1,48 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { Suspense } from "react";
-import { traceIdParam } from "@/app/_server/traces";
+import { cache, Suspense } from "react";
+import { getTrace, traceIdParam } from "@/app/_server/traces";
+import { NotFoundError } from "@/lib/errors";
 import { TraceView } from "./trace-view";
 
 export const dynamic = "force-dynamic";
 
-export default async function TracePage({ params }: { params: Promise<{ traceId: string }> }) {
-  const parsed = traceIdParam.safeParse((await params).traceId);
-  if (!parsed.success) notFound();
+interface Props {
+  params: Promise<{ traceId: string }>;
+}
+
+/**
+ * The trace id of the URL, or null when it is not a trace id or no span of it is stored: the page's 404.
+ */
+const knownTraceId = cache(async (raw: string): Promise<string | null> => {
+  const parsed = traceIdParam.safeParse(decodeURIComponent(raw));
+  if (!parsed.success) return null;
+  try {
+    await getTrace(parsed.data);
+  } catch (e) {
+    if (e instanceof NotFoundError) return null;
+    throw e;
+  }
+  return parsed.data;
+});
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const traceId = await knownTraceId((await params).traceId);
+  return { title: { absolute: traceId ? `Trace ${traceId.slice(0, 8)}… · Switchyard` : "Not found · Switchyard" } };
+}
+
+export default async function TracePage({ params }: Props) {
+  const traceId = await knownTraceId((await params).traceId);
+  if (!traceId) notFound();
   return (
     <>
       <p>
         <Link href="/traces">← search traces</Link>
       </p>
-      <h1>Trace {parsed.data}</h1>
+      <h1>Trace {traceId}</h1>
       <Suspense fallback={<p className="muted">Loading…</p>}>
-        <TraceView traceId={parsed.data} />
+        <TraceView traceId={traceId} />
       </Suspense>
     </>
   );
