@@ -128,14 +128,15 @@ async function main(): Promise<void> {
     prepare: decoders.prepare,
     store: async (batch) => {
       await ready;
-      await storeSpanCopy(dbh, batch);
+      // spans Postgres refused for their data come back and are counted in the export's rejected_spans
+      return storeSpanCopy(dbh, batch);
     },
     log,
   });
   let otlpServer: http.Server | null = null;
   health.register("otlp", "http");
   try {
-    otlpServer = await startOtlpHttpReceiver({ host: config.OTLP_HOST, port: config.OTLP_HTTP_PORT, maxBodyBytes: config.OTLP_MAX_BODY_BYTES, ingest, log });
+    otlpServer = await startOtlpHttpReceiver({ host: config.OTLP_HOST, port: config.OTLP_HTTP_PORT, maxBodyBytes: config.OTLP_MAX_BODY_BYTES, bodyTimeoutMs: config.OTLP_BODY_TIMEOUT_MS, ingest, log });
     servers.push(otlpServer);
     log(`[otlp] receiving OTLP/HTTP on ${config.OTLP_HOST}:${config.OTLP_HTTP_PORT}/v1/traces`);
   } catch (e) {
