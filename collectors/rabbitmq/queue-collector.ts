@@ -1,10 +1,12 @@
 import amqp from "amqplib";
 import type { RabbitBrokerConfig } from "../../lib/config/env";
 import { errorMessage } from "../../lib/errors";
+import { amqpUrlForVhost, vhostOfAmqpUrl } from "../../lib/rabbitmq/amqp-url";
 import { deadLetterExchanges, deadLetterTopology, queueKey } from "../../lib/rabbitmq/topology";
 import type { Db } from "../../db/client";
 import { insertQueueSamples, writeQueuePoll, type QueueRow, type QueueSampleRow } from "../../db/queries/rabbitmq";
 import { PollLoop } from "../poll-loop";
+import { captureProblem } from "./dlq-capture";
 import { ManagementApi, type ManagementQueue } from "./management";
 
 /**
@@ -17,6 +19,8 @@ export interface QueueCollectorOptions {
   dlqPatterns: string[];
   mode: "capture" | "observe";
   fallbackQueues: string[];
+  /** why a dead-letter queue is not being captured or read although it should be (default: this process's capture) */
+  captureProblem?: (vhost: string, name: string) => string | null;
 }
 
 export interface DeadLetterQueueRef {
@@ -101,7 +105,10 @@ export class QueueCollector {
     for (const q of queues) {
       const t = topo.get(queueKey(q.vhost, q.name));
       const isDlq = t?.isDeadLetterQueue ?? false;
-      const captureMode = !isDlq ? null : this.opts.mode === "capture" ? "capture" : q.type === "stream" ? "observe-stream" : "monitor-only";
+      const intended = !isDlq ? null : this.opts.mode === "capture" ? "capture" : q.type === "stream" ? "observe-stream" : "monitor-only";
+      // a queue the capture cannot consume (its vhost cannot be opened, ...) says so instead of claiming capture
+      const problem = intended === "capture" || intended === "observe-stream" ? this.problemOf(q.vhost, q.name) : null;
+      const captureMode = problem ? "not-captured" : intended;
       rows.push({
         broker: this.broker.name,
         vhost: q.vhost,
@@ -117,6 +124,7 @@ export class QueueCollector {
         deadLetterTargets: t?.route?.targets ?? [],
         dlxMissing: t?.route?.dlxMissing ?? false,
         captureMode,
+        captureError: problem,
         updatedAt: at,
       });
       if (isDlq) dlqs.push({ vhost: q.vhost, name: q.name, type: q.type, sources: t?.deadLetterSources ?? [] });
@@ -143,6 +151,10 @@ export class QueueCollector {
     return { queues: rows.length, deadLetterQueues: dlqs.length };
   }
 
+  private problemOf(vhost: string, name: string): string | null {
+    return this.opts.captureProblem ? this.opts.captureProblem(vhost, name) : captureProblem(this.broker.name, vhost, name);
+  }
+
   private sample(q: ManagementQueue, at: Date): QueueSampleRow {
     const stats = q.message_stats ?? {};
     return {
@@ -162,28 +174,43 @@ export class QueueCollector {
     };
   }
 
-  /** Depth of the configured queues over AMQP, each check on a channel of its own (a missing queue closes it). */
+  /**
+   * Depth of the configured queues over AMQP, each check on a channel of its own (a missing queue closes it), on a
+   * connection to the queue's own vhost (`vhost/name`; a bare name is in the AMQP URL's vhost).
+   */
   private async fallback(): Promise<void> {
     if (this.opts.fallbackQueues.length === 0) return;
-    const conn = await amqp.connect(this.broker.amqpUrl, { timeout: 5000 });
-    conn.on("error", () => undefined);
+    const byVhost = new Map<string, string[]>();
+    for (const entry of this.opts.fallbackQueues) {
+      const [vhost, name] = entry.includes("/") ? [entry.slice(0, entry.indexOf("/")) || "/", entry.slice(entry.indexOf("/") + 1)] : [vhostOfAmqpUrl(this.broker.amqpUrl), entry];
+      byVhost.set(vhost, [...(byVhost.get(vhost) ?? []), name]);
+    }
     const at = new Date();
     const samples: QueueSampleRow[] = [];
-    try {
-      for (const entry of this.opts.fallbackQueues) {
-        const [vhost, name] = entry.includes("/") ? [entry.slice(0, entry.indexOf("/")) || "/", entry.slice(entry.indexOf("/") + 1)] : ["/", entry];
-        const ch = await conn.createChannel();
-        ch.on("error", () => undefined);
-        try {
-          const ok = await ch.checkQueue(name);
-          samples.push({ broker: this.broker.name, vhost, queue: name, ready: ok.messageCount, unacked: 0, consumers: ok.consumerCount, sampledAt: at });
-          await ch.close();
-        } catch (e) {
-          this.log(`[rabbitmq-queues:${this.broker.name}] fallback: queue ${name}: ${errorMessage(e)}`);
-        }
+    for (const [vhost, names] of byVhost) {
+      let conn: amqp.ChannelModel;
+      try {
+        conn = await amqp.connect(amqpUrlForVhost(this.broker.amqpUrl, vhost), { timeout: 5000 });
+      } catch (e) {
+        this.log(`[rabbitmq-queues:${this.broker.name}] fallback: cannot open virtual host "${vhost}": ${errorMessage(e)}`);
+        continue;
       }
-    } finally {
-      await conn.close().catch(() => undefined);
+      conn.on("error", () => undefined);
+      try {
+        for (const name of names) {
+          const ch = await conn.createChannel();
+          ch.on("error", () => undefined);
+          try {
+            const ok = await ch.checkQueue(name);
+            samples.push({ broker: this.broker.name, vhost, queue: name, ready: ok.messageCount, unacked: 0, consumers: ok.consumerCount, sampledAt: at });
+            await ch.close();
+          } catch (e) {
+            this.log(`[rabbitmq-queues:${this.broker.name}] fallback: queue ${name}: ${errorMessage(e)}`);
+          }
+        }
+      } finally {
+        await conn.close().catch(() => undefined);
+      }
     }
     await writeQueuePoll(this.db, this.broker.name, [], samples, null);
   }

@@ -63,8 +63,13 @@ export const rabbitmqQueues = pgTable(
     deadLetterTargets: jsonb("dead_letter_targets").$type<string[]>().notNull().default([]),
     /** its dead-letter exchange is configured but does not exist: RabbitMQ drops its dead letters */
     dlxMissing: boolean("dlx_missing").notNull().default(false),
-    /** capture | observe-stream | monitor-only | null (not a dead-letter queue) */
+    /**
+     * capture | observe-stream | monitor-only | not-captured (should be captured or read, but the collectors cannot:
+     * see capture_error) | null (not a dead-letter queue)
+     */
     captureMode: text("capture_mode"),
+    /** why a dead-letter queue is not captured although it should be (its virtual host cannot be opened, ...) */
+    captureError: text("capture_error"),
     updatedAt: timestamp("updated_at", tsOpts).notNull(),
   },
   (t) => [primaryKey({ columns: [t.broker, t.vhost, t.name] }), index("rabbitmq_queues_dlq").on(t.isDeadLetterQueue)],

@@ -1,5 +1,8 @@
+import { createHash, randomUUID } from "node:crypto";
 import { capPayload } from "../dead-letters";
-import { amqpValueToJson, parseDeath, rabbitDedupKey } from "./x-death";
+import { errorMessage } from "../errors";
+import { pgText } from "../pg-safe";
+import { amqpValueToJson, parseDeath, rabbitContentKey, rabbitDedupKey } from "./x-death";
 
 /** A message consumed from a RabbitMQ dead-letter queue, turned into a dead-letters row (pure). */
 export interface RabbitDeadMessage {
@@ -13,14 +16,43 @@ export interface RabbitDeadMessage {
   streamOffset?: number;
 }
 
+/**
+ * How a captured dead letter is told from a redelivery of itself (see collectors/rabbitmq/dlq-capture.ts):
+ * - `fixed`: a message id or a stream offset; the unique key makes a redelivery a no-op.
+ * - `fresh`: no message id, never delivered before (`redelivered` false): cannot be a capture's own duplicate, so
+ *   it is stored under its content key plus a random suffix, which never conflicts, and marked pending until the
+ *   broker has processed its ack.
+ * - `redelivered`: no message id, delivered before: a capture that stopped between insert and ack may have stored
+ *   it already; it claims one pending row with its content key, or is stored as new when there is none.
+ */
+export type RabbitCaptureKind = "fixed" | "fresh" | "redelivered";
+
+/** Length of the `#<uuid>` suffix of a content-keyed dedup key. */
+export const CONTENT_KEY_SUFFIX_LENGTH = 37;
+
 export function rabbitDeadLetterRow(m: RabbitDeadMessage, maxBytes: number) {
-  const headers = m.properties.headers ?? {};
-  const death = parseDeath(headers);
+  const rawHeaders = m.properties.headers ?? {};
+  const death = parseDeath(rawHeaders);
   const { payload, size, truncated } = capPayload(m.content, maxBytes);
   const { headers: _h, ...props } = m.properties;
   const properties = amqpValueToJson({ ...props, deliveredVia: { exchange: m.fields.exchange, routingKey: m.fields.routingKey } }) as Record<string, unknown>;
-  const dedupKey = m.streamOffset !== undefined ? `stream:${m.streamOffset}` : rabbitDedupKey(typeof m.properties.messageId === "string" ? m.properties.messageId : null, m.content, death);
-  return {
+  const headers = amqpValueToJson(rawHeaders) as Record<string, unknown>;
+  const messageId = typeof m.properties.messageId === "string" && m.properties.messageId !== "" ? m.properties.messageId : null;
+  let kind: RabbitCaptureKind;
+  let contentKey: string | null = null;
+  let dedupKey: string;
+  if (m.streamOffset !== undefined) {
+    kind = "fixed";
+    dedupKey = `stream:${m.streamOffset}`;
+  } else if (messageId !== null) {
+    kind = "fixed";
+    dedupKey = rabbitDedupKey(messageId, death);
+  } else {
+    kind = m.fields.redelivered ? "redelivered" : "fresh";
+    contentKey = rabbitContentKey(m.content, rawHeaders, props, death);
+    dedupKey = `${contentKey}#${randomUUID()}`;
+  }
+  const row = {
     system: "rabbitmq" as const,
     sourceName: m.broker,
     vhost: m.vhost,
@@ -30,7 +62,7 @@ export function rabbitDeadLetterRow(m: RabbitDeadMessage, maxBytes: number) {
     payload,
     payloadSize: size,
     payloadTruncated: truncated,
-    headers: amqpValueToJson(headers) as Record<string, unknown>,
+    headers,
     properties,
     kafkaPartition: null,
     kafkaOffset: null,
@@ -44,5 +76,50 @@ export function rabbitDeadLetterRow(m: RabbitDeadMessage, maxBytes: number) {
     firstDeadAt: death.firstDeadAt,
     lastDeadAt: death.lastDeadAt,
     traceId: death.traceId,
+    capturePending: kind !== "fixed",
+  };
+  return { row, kind, contentKey };
+}
+
+export type RabbitCaptured = ReturnType<typeof rabbitDeadLetterRow>;
+
+/**
+ * The row of a message whose headers or properties could not be read at all (rabbitDeadLetterRow threw): its bytes,
+ * where it was, and why, keyed like a message without id so a redelivery still claims it.
+ */
+export function unreadableRabbitDeadLetter(m: RabbitDeadMessage, maxBytes: number, error: unknown): RabbitCaptured {
+  const { payload, size, truncated } = capPayload(m.content, maxBytes);
+  const contentKey = `unreadable:${createHash("sha256").update(m.content).digest("hex")}`;
+  const kind: RabbitCaptureKind = m.fields.redelivered ? "redelivered" : "fresh";
+  return {
+    kind,
+    contentKey,
+    row: {
+      system: "rabbitmq" as const,
+      sourceName: m.broker,
+      vhost: m.vhost,
+      source: m.queue,
+      dedupKey: `${contentKey}#${randomUUID()}`,
+      messageKey: null,
+      payload,
+      payloadSize: size,
+      payloadTruncated: truncated,
+      headers: {},
+      properties: {},
+      kafkaPartition: null,
+      kafkaOffset: null,
+      reason: null,
+      errorType: null,
+      errorMessage: null,
+      originalDestination: null,
+      originalExchange: null,
+      originalRoutingKey: null,
+      deathCount: 1,
+      firstDeadAt: null,
+      lastDeadAt: null,
+      traceId: null,
+      capturePending: true,
+      captureError: pgText(`headers or properties could not be read: ${errorMessage(error)}`).slice(0, 2_000),
+    } as ReturnType<typeof rabbitDeadLetterRow>["row"] & { captureError: string },
   };
 }

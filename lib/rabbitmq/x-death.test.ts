@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { rabbitDeadLetterRow } from "./dead-letter-record";
-import { amqpValueToJson, parseDeath, rabbitDedupKey } from "./x-death";
+import { CONTENT_KEY_SUFFIX_LENGTH, rabbitDeadLetterRow, unreadableRabbitDeadLetter } from "./dead-letter-record";
+import { AMQP_JSON_MAX_DEPTH, amqpValueToJson, parseDeath, rabbitContentKey, rabbitDedupKey } from "./x-death";
 
 const ts = (s: number) => ({ "!": "timestamp", value: s });
 
@@ -51,20 +51,31 @@ describe("parseDeath", () => {
   });
 });
 
-describe("rabbitDedupKey", () => {
+describe("rabbitDedupKey and rabbitContentKey", () => {
   const death = parseDeath({ "x-death": [{ count: 1, reason: "rejected", queue: "q", time: ts(100) }] });
-  it("uses the message id when there is one, else a content hash, plus first death time and count", () => {
-    expect(rabbitDedupKey("m-1", Buffer.from("a"), death)).toBe("id:m-1|100000|q|1");
-    expect(rabbitDedupKey(null, Buffer.from("a"), death)).toBe(rabbitDedupKey(undefined, Buffer.from("a"), death));
-    expect(rabbitDedupKey(null, Buffer.from("a"), death)).not.toBe(rabbitDedupKey(null, Buffer.from("b"), death));
+  it("key a message id with its first death, and content by body, headers and properties", () => {
+    expect(rabbitDedupKey("m-1", death)).toBe("id:m-1|100000|q|1");
     const again = parseDeath({ "x-death": [{ count: 2, reason: "rejected", queue: "q", time: ts(100) }] });
-    expect(rabbitDedupKey("m-1", Buffer.from("a"), again)).not.toBe(rabbitDedupKey("m-1", Buffer.from("a"), death));
+    expect(rabbitDedupKey("m-1", again)).not.toBe(rabbitDedupKey("m-1", death));
+    const ck = (body: string, headers: Record<string, unknown> = {}, props: Record<string, unknown> = {}) => rabbitContentKey(Buffer.from(body), headers, props, death);
+    expect(ck("a")).toMatch(/^sha256:[0-9a-f]{64}\|100000\|q\|1$/);
+    expect(ck("a")).not.toBe(ck("b"));
+    expect(ck("a", { "x-order": "1" })).not.toBe(ck("a", { "x-order": "2" }));
+    expect(ck("a", {}, { correlationId: "c1" })).not.toBe(ck("a", {}, { correlationId: "c2" }));
+    // what a redelivery may change, or a client's key order, does not change it
+    expect(ck("a", { "x-delivery-count": 3, b: 1, a: { y: 1, x: 2 } })).toBe(ck("a", { a: { x: 2, y: 1 }, b: 1 }));
+  });
+
+  it("are Postgres-safe whatever the headers hold", () => {
+    const nul = parseDeath({ "x-death": [{ count: 1, reason: "r", queue: "q\u0000\ud800", time: ts(1) }] });
+    expect(rabbitContentKey(Buffer.from([0]), { "k\u0000": "\u0000" }, {}, nul)).not.toMatch(/\u0000|[\ud800-\udfff]/);
+    expect(rabbitDedupKey("id\u0000", nul)).toBe("id:id\ufffd|1000|q\ufffd\ufffd|1");
   });
 });
 
 describe("rabbitDeadLetterRow", () => {
   it("keeps bytes, caps them at the maximum, and turns AMQP values into JSON", () => {
-    const row = rabbitDeadLetterRow(
+    const { row, kind } = rabbitDeadLetterRow(
       {
         broker: "b",
         vhost: "/",
@@ -79,5 +90,77 @@ describe("rabbitDeadLetterRow", () => {
     expect([...row.payload]).toEqual([1, 2, 3]);
     expect(row.headers).toMatchObject({ bin: { base64: "AA==" }, "x-death": [{ time: "1970-01-01T00:00:05.000Z" }] });
     expect(amqpValueToJson({ "!": "decimal", value: { places: 2, digits: 1234 } })).toBe(12.34);
+    expect(kind).toBe("fixed");
+    expect(row.capturePending).toBe(false);
+  });
+
+  const message = (redelivered: boolean, properties: Record<string, unknown> = {}) => ({
+    broker: "b",
+    vhost: "/",
+    queue: "q.dlq",
+    content: Buffer.from("same"),
+    fields: { exchange: "dlx", routingKey: "q", redelivered },
+    properties: { headers: { "x-death": [{ count: 1, reason: "rejected", queue: "q", time: ts(5) }] }, ...properties },
+  });
+
+  it("gives identical messages without an id distinct keys sharing one content key, pending until confirmed", () => {
+    const a = rabbitDeadLetterRow(message(false), 100);
+    const b = rabbitDeadLetterRow(message(false), 100);
+    expect(a.kind).toBe("fresh");
+    expect(a.contentKey).toBe(b.contentKey);
+    expect(a.row.dedupKey).not.toBe(b.row.dedupKey);
+    expect(a.row.dedupKey.startsWith(`${a.contentKey}#`)).toBe(true);
+    expect(a.row.dedupKey.length - a.contentKey!.length).toBe(CONTENT_KEY_SUFFIX_LENGTH);
+    expect(a.row.capturePending).toBe(true);
+    const r = rabbitDeadLetterRow(message(true), 100);
+    expect(r.kind).toBe("redelivered");
+    expect(r.contentKey).toBe(a.contentKey);
+    // with a message id the key is fixed: a redelivery conflicts on it
+    const id1 = rabbitDeadLetterRow(message(true, { messageId: "m-1" }), 100);
+    expect(id1).toMatchObject({ kind: "fixed", row: { dedupKey: rabbitDeadLetterRow(message(false, { messageId: "m-1" }), 100).row.dedupKey } });
+    // a stream record is keyed by its offset
+    expect(rabbitDeadLetterRow({ ...message(false), streamOffset: 42 }, 100)).toMatchObject({ kind: "fixed", row: { dedupKey: "stream:42", capturePending: false } });
+  });
+
+  it("keeps a message whose headers cannot be read as its bytes, with the reason", () => {
+    const u = unreadableRabbitDeadLetter(message(false), 100, new RangeError("Maximum call stack size exceeded"));
+    expect(u).toMatchObject({ kind: "fresh", row: { capturePending: true, captureError: expect.stringMatching(/call stack/) } });
+    expect(u.row.payload.toString()).toBe("same");
+  });
+});
+
+describe("hostile AMQP values", () => {
+  it("amqpValueToJson cuts nesting, keeps odd numbers and bad times as values", () => {
+    let deep: unknown = "leaf";
+    for (let i = 0; i < 10_000; i++) deep = { d: deep };
+    const out = JSON.stringify(amqpValueToJson({ deep }));
+    expect(out).toContain(`nested deeper than ${AMQP_JSON_MAX_DEPTH} levels`);
+    expect(out.length).toBeLessThan(2_000);
+    expect(amqpValueToJson({ n: Number.NaN, i: Number.POSITIVE_INFINITY, big: 2n ** 70n })).toEqual({ n: "NaN", i: "Infinity", big: "1180591620717411303424" });
+    expect(amqpValueToJson({ "!": "timestamp", value: 2 ** 60 })).toBe(2 ** 60);
+    expect(amqpValueToJson(new Date(Number.NaN))).toBeNull();
+  });
+
+  it("parseDeath takes x-death of wrong types, huge counts and impossible times without failing", () => {
+    const d = parseDeath({
+      "x-death": [
+        { queue: "q\u0000", reason: "rejected", count: 2 ** 40, time: { "!": "timestamp", value: 2 ** 52 } },
+        { queue: 5, reason: null },
+        "junk",
+        null,
+        { queue: "p", reason: "expired", count: -3, time: ts(10), "routing-keys": "not a list" },
+      ],
+      "x-first-death-queue": Buffer.from([0xff, 0xfe]),
+      "x-delivery-count": "lots",
+    });
+    expect(d.deathCount).toBe(2 ** 31 - 1);
+    expect(d.deaths).toHaveLength(2);
+    expect(d.firstDeadAt).toEqual(new Date(10_000));
+    expect(d.lastDeadAt).toEqual(new Date(10_000));
+    expect(d.deliveryCount).toBeNull();
+    expect(typeof d.originalQueue).toBe("string");
+    // an x-death array far longer than RabbitMQ writes is read in part, not spread onto the stack
+    const long = parseDeath({ "x-death": Array.from({ length: 200_000 }, (_, i) => ({ queue: "q", reason: "r", count: 1, time: ts(i) })) });
+    expect(long.deaths).toHaveLength(1000);
   });
 });

@@ -1,21 +1,44 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import amqp from "amqplib";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
 import { QueueCollector } from "../../collectors/rabbitmq/queue-collector";
 import { collectorsEnv, config, CuttableProxy, freePort, freshDatabase, healthz, runTs, source, waitUntil, type RunningProcess } from "./helpers";
 
-/** Queue health and dead-letter capture against the real broker. */
-const broker = config.RABBITMQ_BROKERS[0]!;
+/**
+ * Queue health and dead-letter capture against the real broker, in a vhost of this run's own, with the collectors
+ * logged in as a user of this run's own that can open only it (an administrator, so the management API lists every
+ * vhost, as for guest): other collectors on this broker cannot take these dead letters, nor these collectors theirs.
+ */
+const admin = config.RABBITMQ_BROKERS[0]!;
 const run = Date.now().toString(36);
+const user = `it-${run}-user`;
+const password = `pw-${run}`;
+const home = `it-${run}-home`;
+const homeUrl = (() => {
+  const u = new URL(admin.amqpUrl);
+  u.username = user;
+  u.password = password;
+  u.pathname = `/${encodeURIComponent(home)}`;
+  return u.toString();
+})();
+const broker = { ...admin, amqpUrl: homeUrl, managementUser: user, managementPassword: password };
+const exec = promisify(execFile);
+const rabbitmqctl = (...args: string[]) => exec("rabbitmqctl", args, { timeout: 60_000 });
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const auth = `Basic ${Buffer.from(`${broker.managementUser}:${broker.managementPassword}`).toString("base64")}`;
+const auth = `Basic ${Buffer.from(`${admin.managementUser}:${admin.managementPassword}`).toString("base64")}`;
 const depth = async (queue: string) => {
-  const r = await fetch(`${broker.managementUrl}/api/queues/%2F/${encodeURIComponent(queue)}`, { headers: { authorization: auth } });
+  const r = await fetch(`${broker.managementUrl}/api/queues/${encodeURIComponent(home)}/${encodeURIComponent(queue)}`, { headers: { authorization: auth } });
   const j = (await r.json()) as { messages?: number };
   return j.messages ?? -1;
 };
+
+/** the collectors here capture only this run's queues by name (others' tests run at the same time) */
+const runEnv = (extra: Record<string, string>) =>
+  collectorsEnv({ RABBITMQ_BROKERS: `local=${homeUrl}|${admin.managementUrl}`, KAFKA_DLT_PATTERNS: `none-${run}`, RABBITMQ_DLQ_PATTERNS: `it.*.${run}.dlq`, ...extra });
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let client: pg.Client;
@@ -44,15 +67,25 @@ beforeAll(async () => {
   await runMigrations(db.url);
   client = new pg.Client({ connectionString: db.url });
   await client.connect();
+  await rabbitmqctl("add_user", user, password);
+  await rabbitmqctl("set_user_tags", user, "administrator");
+  await rabbitmqctl("add_vhost", home);
+  await rabbitmqctl("set_permissions", "-p", home, user, ".*", ".*", ".*");
   conn = await amqp.connect(broker.amqpUrl);
   ch = await conn.createConfirmChannel();
 });
 
+// a failed test must not leave a capture running into the next one
+afterEach(async () => {
+  for (const p of procs.splice(0)) await p.stop();
+});
+
 afterAll(async () => {
-  for (const p of procs) await p.stop("SIGKILL");
   for (const q of queues) await ch.deleteQueue(q).catch(() => undefined);
   for (const e of exchanges) await ch.deleteExchange(e).catch(() => undefined);
   await conn?.close().catch(() => undefined);
+  await rabbitmqctl("delete_vhost", home).catch(() => undefined);
+  await rabbitmqctl("delete_user", user).catch(() => undefined);
   await client?.end();
   await db?.drop();
 });
@@ -104,7 +137,7 @@ describe("RabbitMQ dead letters", () => {
       worker.nack(msg, false, true); // requeue until the delivery limit dead-letters it
     });
 
-    const env = await collectorsEnv({ DATABASE_URL: db.url, KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000", RABBITMQ_DLQ_PATTERNS: "none-by-name" });
+    const env = await runEnv({ DATABASE_URL: db.url, KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000", RABBITMQ_DLQ_PATTERNS: "none-by-name" });
     const p = runTs("collectors/main.ts", env);
     procs.push(p);
     const got = await waitUntil("four kinds of dead letter", async () => {
@@ -153,7 +186,7 @@ describe("RabbitMQ dead letters", () => {
     });
     ch.sendToQueue(dlq, big, { messageId: `big-${run}` });
     await ch.waitForConfirms();
-    const env = await collectorsEnv({ DATABASE_URL: db.url, KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000", DEAD_LETTER_MAX_BYTES: String(1024 * 1024) });
+    const env = await runEnv({ DATABASE_URL: db.url, KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000", DEAD_LETTER_MAX_BYTES: String(1024 * 1024) });
     const p = runTs("collectors/main.ts", env);
     procs.push(p);
     const got = await waitUntil("both captured", async () => {
@@ -194,7 +227,7 @@ describe("RabbitMQ dead letters", () => {
     await waitUntil("all dead-lettered", async () => (await depth(dlq)) === n, 60_000, 500);
     await rejecter.close();
 
-    const env = await collectorsEnv({ DATABASE_URL: db.url, KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000", RABBITMQ_CAPTURE_PREFETCH: "200" });
+    const env = await runEnv({ DATABASE_URL: db.url, KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000", RABBITMQ_CAPTURE_PREFETCH: "200" });
     const count = async () => Number((await client.query("select count(*)::int n from dead_letters where source = $1", [dlq])).rows[0].n);
     const first = runTs("collectors/main.ts", env);
     procs.push(first);
@@ -225,7 +258,7 @@ describe("RabbitMQ dead letters", () => {
     await proxy.open();
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
-    const env = await collectorsEnv({ DATABASE_URL: viaProxy.toString(), KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000" });
+    const env = await runEnv({ DATABASE_URL: viaProxy.toString(), KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000" });
     const p = runTs("collectors/main.ts", env);
     procs.push(p);
     try {
@@ -269,7 +302,7 @@ describe("RabbitMQ without draining, and without the management API", () => {
     for (let i = 0; i < 5; i++) ch.sendToQueue(stream, Buffer.from(`s${i}`), { headers: { "x-first-death-queue": "orders", "x-first-death-reason": "rejected" } });
     for (let i = 0; i < 3; i++) ch.sendToQueue(classic, Buffer.from(`c${i}`));
     await ch.waitForConfirms();
-    const env = await collectorsEnv({ DATABASE_URL: db.url, KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000", RABBITMQ_DLQ_MODE: "observe" });
+    const env = await runEnv({ DATABASE_URL: db.url, KAFKA_POLL_INTERVAL_MS: "60000", RABBITMQ_POLL_INTERVAL_MS: "1000", RABBITMQ_DLQ_MODE: "observe" });
     for (let round = 0; round < 2; round++) {
       // a second run reads the stream from its start again: still five rows
       const p = runTs("collectors/main.ts", env);

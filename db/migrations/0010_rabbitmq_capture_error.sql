@@ -1,0 +1,1 @@
+ALTER TABLE "rabbitmq_queues" ADD COLUMN "capture_error" text;
