@@ -1,14 +1,14 @@
 "use client";
 
-import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
-import { fetchJson } from "@/app/_components/fetch-json";
+import { AppLink, Time, useAppHref } from "@/app/_components/time";
 import { useUrlState } from "@/app/_components/use-url-state";
 import type { TraceSearchResult } from "@/app/_server/traces";
-import { formatTimestamp } from "@/lib/kafka/view";
 import { formatDuration } from "@/lib/traces/waterfall";
+import { getJson, retryUnlessRefused } from "./api";
+import styles from "./traces.module.css";
 
 const ranges: [string, number][] = [
   ["15m", 15 * 60_000],
@@ -17,16 +17,27 @@ const ranges: [string, number][] = [
   ["24h", 86_400_000],
   ["7d", 7 * 86_400_000],
 ];
-const filters = ["service", "operation", "status", "minDurationMs", "maxDurationMs", "attr", "destination", "messageId", "messageKey"] as const;
+const filters = ["service", "operation", "status", "minDurationMs", "maxDurationMs", "attr", "destination", "messageId", "messageKey", "hasDeadLetters"] as const;
 
 export function TraceSearchView() {
   const url = useUrlState();
   const router = useRouter();
+  const appHref = useAppHref();
   const [id, setId] = useState("");
+  // the filter inputs are uncontrolled (typing writes the URL): remount them once "back to the default search" has
+  // emptied the URL, so they show it
+  const [resetCount, setResetCount] = useState(0);
+  const resetting = useRef(false);
+  useEffect(() => {
+    if (resetting.current && filters.every((k) => !new URLSearchParams(url.query).get(k))) {
+      resetting.current = false;
+      setResetCount((n) => n + 1);
+    }
+  }, [url.query]);
   const range = url.get("range") || "1h";
   const api = new URLSearchParams();
   for (const k of filters) if (url.get(k)) api.set(k, url.get(k));
-  const { data, error, fetchNextPage, hasNextPage, isFetchingNextPage } = useInfiniteQuery({
+  const { data, error, fetchNextPage, hasNextPage, isFetchingNextPage, isPlaceholderData } = useInfiniteQuery({
     queryKey: ["traces", api.toString(), range],
     initialPageParam: "",
     queryFn: async ({ pageParam }): Promise<TraceSearchResult> => {
@@ -34,10 +45,12 @@ export function TraceSearchView() {
       const ms = ranges.find(([r]) => r === range)?.[1] ?? 3600_000;
       qs.set("from", new Date(Date.now() - ms).toISOString());
       if (pageParam) qs.set("cursor", pageParam);
-      return fetchJson<TraceSearchResult>(`/api/v1/traces?${qs}`);
+      return getJson<TraceSearchResult>(`/api/v1/traces?${qs}`);
     },
     getNextPageParam: (last) => last.nextCursor ?? undefined,
-    refetchInterval: 10_000,
+    // a refused query (400) is answered the same every time: no retry, no polling until the query changes
+    refetchInterval: (q) => (q.state.error ? false : 10_000),
+    retry: retryUnlessRefused,
     placeholderData: keepPreviousData,
   });
   const items = data?.pages.flatMap((p) => p.items) ?? [];
@@ -46,7 +59,7 @@ export function TraceSearchView() {
   const goto = (e: React.FormEvent) => {
     e.preventDefault();
     const t = id.trim().toLowerCase();
-    if (/^[0-9a-f]{32}$/.test(t)) router.push(`/traces/${t}`);
+    if (/^[0-9a-f]{32}$/.test(t)) router.push(appHref(`/traces/${t}`));
   };
   const validId = /^[0-9a-f]{32}$/.test(id.trim().toLowerCase());
   return (
@@ -58,7 +71,7 @@ export function TraceSearchView() {
         </button>
         {id && !validId ? <span className="error">a trace id is 32 hex digits</span> : null}
       </form>
-      <div className="toolbar">
+      <div className="toolbar" key={resetCount}>
         <span className="chips" role="group" aria-label="Time range">
           {ranges.map(([r]) => (
             <button key={r} type="button" className={`chip${r === range ? " on" : ""}`} onClick={() => url.set({ range: r === "1h" ? null : r })}>
@@ -78,52 +91,77 @@ export function TraceSearchView() {
         <input aria-label="Destination" placeholder="topic or queue" defaultValue={url.get("destination")} onChange={(e) => url.set({ destination: e.target.value })} />
         <input aria-label="Message id" placeholder="message id" defaultValue={url.get("messageId")} onChange={(e) => url.set({ messageId: e.target.value })} />
         <input aria-label="Message key" placeholder="message key" defaultValue={url.get("messageKey")} onChange={(e) => url.set({ messageKey: e.target.value })} />
+        <label>
+          <input type="checkbox" checked={url.get("hasDeadLetters") === "true"} onChange={(e) => url.set({ hasDeadLetters: e.target.checked ? "true" : null })} /> has dead letters
+        </label>
       </div>
-      {error ? <p className="error">Could not search traces: {error.message}</p> : null}
-      {!data ? (
+      {error && (!data || isPlaceholderData) ? (
+        <div className="page-error" role="alert" data-testid="traces-error">
+          <p className="error">Could not search traces: {error.message}</p>
+          <p>
+            <AppLink href="/traces" onClick={() => (resetting.current = true)}>
+              Back to the default search
+            </AppLink>
+          </p>
+        </div>
+      ) : !data ? (
         <p className="muted">Loading…</p>
       ) : items.length === 0 ? (
         <p className="muted">{partial ? "No traces found yet." : `No traces match in the last ${range}.`}</p>
       ) : (
-        <table className="grid-table" data-testid="traces-table">
-          <thead>
-            <tr>
-              <th>Started</th>
-              <th>Root</th>
-              <th>Services</th>
-              <th className="num">Spans</th>
-              <th className="num">Errors</th>
-              <th className="num">Duration</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((t) => (
-              <tr key={t.traceId}>
-                <td>
-                  <Link href={`/traces/${t.traceId}`}>{formatTimestamp(t.startTime)}</Link>
-                </td>
-                <td>
-                  {t.rootService}: {t.rootName}
-                  {t.rootIsTrueRoot ? "" : " (root span missing)"}
-                </td>
-                <td className="clip" title={t.services.join(", ")}>
-                  {t.services.join(", ")}
-                </td>
-                <td className="num">{t.spanCount}</td>
-                <td className={`num${t.errorCount ? " bad-text" : ""}`}>{t.errorCount}</td>
-                <td className="num">{formatDuration(t.durationMs)}</td>
+        <>
+          {error ? <p className="error">Could not refresh: {error.message}</p> : null}
+          <table className="grid-table" data-testid="traces-table">
+            <thead>
+              <tr>
+                <th>Started</th>
+                <th>Root</th>
+                <th>Services</th>
+                <th className="num">Spans</th>
+                <th className="num">Errors</th>
+                <th className="num">Dead letters</th>
+                <th className="num">Duration</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {items.map((t) => (
+                <tr key={t.traceId} data-trace-id={t.traceId}>
+                  <td>
+                    <AppLink href={`/traces/${t.traceId}`}>
+                      <Time value={t.startTime} relative />
+                    </AppLink>
+                  </td>
+                  <td>
+                    {t.rootName} <span className="muted">{t.rootService}</span>
+                    {t.rootIsTrueRoot ? null : (
+                      <span className={styles.pendingRoot} data-testid="root-pending">
+                        {" "}
+                        · root span not received yet
+                      </span>
+                    )}
+                  </td>
+                  <td className="clip" title={t.services.join(", ")}>
+                    {t.services.join(", ")}
+                  </td>
+                  <td className="num">{t.spanCount}</td>
+                  <td className={`num${t.errorCount ? " bad-text" : ""}`}>{t.errorCount}</td>
+                  <td className={`num${t.deadLetterCount ? " bad-text" : ""}`} data-testid="dead-letter-count">
+                    {t.deadLetterCount}
+                  </td>
+                  <td className="num">{formatDuration(t.durationMs)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
       {partial && lastPage?.scannedBackTo ? (
         <p className="muted" data-testid="search-partial">
-          Searched back to {formatTimestamp(lastPage.scannedBackTo)}: a search stops after reading 20,000 matching spans, so
-          more traces may match before that. Narrow the time range or filters, or search further back.
+          Searched back to <Time value={lastPage.scannedBackTo} />: a search stops after reading 20,000 matching spans, so more traces may match before
+          that. Narrow the time range or filters, or search further back.
         </p>
       ) : null}
-      {hasNextPage ? (
+      {hasNextPage && !error ? (
         <button type="button" className="chip" onClick={() => void fetchNextPage()} disabled={isFetchingNextPage}>
           {isFetchingNextPage ? "loading…" : partial ? "search further back" : "older"}
         </button>

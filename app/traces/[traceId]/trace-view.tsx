@@ -1,42 +1,90 @@
 "use client";
 
-import Link from "next/link";
 import { useQueries, useQuery } from "@tanstack/react-query";
-import { fetchJson } from "@/app/_components/fetch-json";
+import { useRef } from "react";
+import { AppLink, Time } from "@/app/_components/time";
 import { useUrlState } from "@/app/_components/use-url-state";
 import type { SpanView, TraceDetail } from "@/app/_server/traces";
-import { formatTimestamp } from "@/lib/kafka/view";
-import { buildWaterfall, formatDuration, timeAxis, waterfallExtentMs, type TimeAxis, type WaterfallRow } from "@/lib/traces/waterfall";
+import { buildWaterfall, formatDuration, timeAxis, timeRuler, waterfallExtentMs, type TimeAxis, type WaterfallRow } from "@/lib/traces/waterfall";
+import { ApiError, getJson, retryUnlessRefused } from "../api";
+import styles from "../traces.module.css";
+import { NameColumnHandle, useNameColumnWidth, useRowKeys } from "./waterfall-controls";
 
 const clampPct = (x: number) => `${Math.min(100, Math.max(0, x))}%`;
+
+/** How often a trace is read again: soon while its root has not arrived (its other spans usually follow it). */
+const refreshMs = (d: TraceDetail | undefined) => (d && !d.spans.some((s) => s.parentSpanId === null) ? 3_000 : 15_000);
 
 export function TraceView({ traceId }: { traceId: string }) {
   const url = useUrlState();
   const stitch = url.get("stitch") === "1";
   const selected = url.get("span");
-  const { data, error } = useQuery({ queryKey: ["trace", traceId], queryFn: () => fetchJson<TraceDetail>(`/api/v1/traces/${traceId}`), refetchInterval: 15_000 });
-  const linked = useQueries({
-    queries: (stitch ? (data?.linkedTraceIds ?? []).slice(0, 20) : []).map((id) => ({ queryKey: ["trace", id], queryFn: () => fetchJson<TraceDetail>(`/api/v1/traces/${id}`) })),
+  const { data, error } = useQuery({
+    queryKey: ["trace", traceId],
+    queryFn: () => getJson<TraceDetail>(`/api/v1/traces/${traceId}`),
+    refetchInterval: (q) => (q.state.error ? false : refreshMs(q.state.data)),
+    retry: retryUnlessRefused,
   });
-  if (error) return <p className="error">Could not load the trace: {error.message}</p>;
-  if (!data) return <p className="muted">Loading…</p>;
+  const linked = useQueries({
+    queries: (stitch ? (data?.linkedTraceIds ?? []).slice(0, 20) : []).map((id) => ({
+      queryKey: ["trace", id],
+      queryFn: () => getJson<TraceDetail>(`/api/v1/traces/${id}`),
+      retry: retryUnlessRefused,
+    })),
+  });
+  const [nameWidth, setNameWidth] = useNameColumnWidth();
+  const waterfallRef = useRef<HTMLDivElement>(null);
 
-  const spans: SpanView[] = [...data.spans, ...linked.flatMap((q) => q.data?.spans ?? [])];
+  const spans: SpanView[] = data ? [...data.spans, ...linked.flatMap((q) => q.data?.spans ?? [])] : [];
   const rows = buildWaterfall(
     spans.map((s) => ({ ...s, kind: s.kindCode, statusCode: s.status === "ERROR" ? 2 : s.status === "OK" ? 1 : 0, links: s.links as { traceId: string; spanId: string }[] })),
     { stitch },
   );
+  const keys = rows.map((r) => `${r.span.traceId}:${r.span.spanId}`);
+  const rowKeys = useRowKeys(keys, selected, waterfallRef, (k) => url.set({ span: k }));
+
+  if (error && !data) {
+    const notFound = error instanceof ApiError && error.status === 404;
+    return (
+      <div className="page-error" role="alert" data-testid="trace-error">
+        {notFound ? (
+          <p className="error">
+            No trace {traceId} here: none of its spans has arrived, or they are past retention. A trace that is still being exported shows up once its first
+            span is stored.
+          </p>
+        ) : (
+          <p className="error">Could not load the trace: {error.message}</p>
+        )}
+        <p>
+          <AppLink href="/traces">Back to the trace search</AppLink>
+        </p>
+      </div>
+    );
+  }
+  if (!data) return <p className="muted">Loading…</p>;
+
   const extent = waterfallExtentMs(rows);
   const axis = timeAxis(rows);
+  const ticks = timeRuler(axis);
   const start = rows.reduce((m, r) => (BigInt(r.span.startUnixNano) < m ? BigInt(r.span.startUnixNano) : m), BigInt(rows[0]?.span.startUnixNano ?? "0"));
   const services = [...new Set(spans.map((s) => s.service))];
   const chosen = spans.find((s) => `${s.traceId}:${s.spanId}` === selected) ?? null;
+  const rootMissing = !data.spans.some((s) => s.parentSpanId === null);
   return (
     <>
+      {rootMissing ? (
+        <p className={styles.notice} role="status" data-testid="root-pending">
+          Root span not received yet: this trace&apos;s first span has not arrived (still being exported, or lost on the way). The page refreshes
+          every few seconds until it does.
+        </p>
+      ) : null}
+      {error ? <p className="error">Could not refresh: {error.message}</p> : null}
       <dl className="fields">
         <div>
           <dt>started</dt>
-          <dd>{formatTimestamp(new Date(Number(start / 1_000_000n)).toISOString())}</dd>
+          <dd>
+            <Time value={new Date(Number(start / 1_000_000n))} millis />
+          </dd>
         </div>
         <div>
           <dt>duration</dt>
@@ -68,7 +116,7 @@ export function TraceView({ traceId }: { traceId: string }) {
           <ul>
             {data.linkedTraceIds.map((id) => (
               <li key={id}>
-                <Link href={`/traces/${id}`}>{id}</Link>
+                <AppLink href={`/traces/${id}`}>{id}</AppLink>
               </li>
             ))}
           </ul>
@@ -81,12 +129,13 @@ export function TraceView({ traceId }: { traceId: string }) {
           <ul>
             {data.deadLetters.map((d) => (
               <li key={d.id}>
-                <Link href={`/dead-letters/${d.id}`}>
+                <AppLink href={`/dead-letters/${d.id}`}>
                   #{d.id} {d.system} {d.source}
-                </Link>{" "}
+                </AppLink>{" "}
                 <span className="muted">
                   {d.reason ?? ""} {d.errorMessage ?? ""}
-                </span>
+                </span>{" "}
+                {d.firstDeadAt ? <Time value={d.firstDeadAt} className="muted" /> : null}
               </li>
             ))}
           </ul>
@@ -97,26 +146,60 @@ export function TraceView({ traceId }: { traceId: string }) {
         <h2>Timeline</h2>
         <p className="muted">
           Bars are spans on one time axis ({formatDuration(extent)} wide); a hatched segment before a consumer is the time its message waited in the
-          broker.
+          broker. Arrow keys move between spans, Enter opens one; drag the edge of the name column to widen it.
           {axis.breaks.length ? ` Idle stretches are cut short on the axis (${axis.breaks.map((b) => formatDuration(b.hiddenMs)).join(", ")}), marked ⫽.` : ""}
         </p>
-        <div className="waterfall" role="table" aria-label="Spans" data-testid="waterfall">
-          {axis.breaks.length ? (
-            <div className="wf-row wf-axis" aria-hidden="true">
-              <div />
-              <div className="wf-track">
+        <div
+          ref={waterfallRef}
+          className={`waterfall ${styles.waterfall}`}
+          style={{ ["--wf-name" as string]: `${nameWidth}px` }}
+          role="treegrid"
+          aria-label="Spans"
+          aria-rowcount={rows.length + 1}
+          data-testid="waterfall"
+        >
+          <div className={`wf-row wf-axis ${styles.head}`} role="row" aria-rowindex={1}>
+            <div role="columnheader" className={styles.nameHead} data-testid="name-column" style={{ width: "100%" }}>
+              Span
+              <NameColumnHandle width={nameWidth} onChange={setNameWidth} />
+            </div>
+            <div role="columnheader" className="wf-track" aria-label="Time since the trace started">
+              <div className={styles.ruler} data-testid="time-ruler">
+                {ticks.map((t, i) => (
+                  <span key={`${t.ms}`} data-testid="ruler-tick">
+                    <span className={styles.tick} style={{ left: clampPct(t.pct) }} />
+                    <span className={styles.tickLabel} style={{ left: clampPct(t.pct) }} data-edge={i === 0 ? "start" : t.pct > 92 ? "end" : undefined}>
+                      {t.label}
+                    </span>
+                  </span>
+                ))}
                 {axis.breaks.map((b, i) => (
-                  <span key={i} className="wf-break" style={{ left: clampPct(b.atPct) }} title={`${formatDuration(b.hiddenMs)} without activity, cut short`} data-testid="axis-break">
+                  <span key={`b${i}`} className="wf-break" style={{ left: clampPct(b.atPct), top: 0 }} title={`${formatDuration(b.hiddenMs)} without activity, cut short`} data-testid="axis-break">
                     ⫽ {formatDuration(b.hiddenMs)}
                   </span>
                 ))}
               </div>
-              <div />
             </div>
-          ) : null}
-          {rows.map((r) => (
-            <SpanRowView key={`${r.span.traceId}:${r.span.spanId}`} row={r} axis={axis} foreign={r.span.traceId !== traceId} selected={selected === `${r.span.traceId}:${r.span.spanId}`} onSelect={(k) => url.set({ span: k })} />
-          ))}
+            <div role="columnheader" className="wf-dur num">
+              Duration
+            </div>
+          </div>
+          {rows.map((r, i) => {
+            const k = keys[i]!;
+            return (
+              <SpanRowView
+                key={k}
+                row={r}
+                index={i}
+                axis={axis}
+                foreign={r.span.traceId !== traceId}
+                selected={selected === k}
+                focusable={rowKeys.tabStop === i}
+                onSelect={() => url.set({ span: k })}
+                onKeyDown={(e) => rowKeys.onKeyDown(e, i)}
+              />
+            );
+          })}
         </div>
       </section>
 
@@ -125,17 +208,46 @@ export function TraceView({ traceId }: { traceId: string }) {
   );
 }
 
-function SpanRowView({ row, axis, foreign, selected, onSelect }: { row: WaterfallRow; axis: TimeAxis; foreign: boolean; selected: boolean; onSelect: (k: string) => void }) {
+function SpanRowView({
+  row,
+  index,
+  axis,
+  foreign,
+  selected,
+  focusable,
+  onSelect,
+  onKeyDown,
+}: {
+  row: WaterfallRow;
+  index: number;
+  axis: TimeAxis;
+  foreign: boolean;
+  selected: boolean;
+  focusable: boolean;
+  onSelect: () => void;
+  onKeyDown: (e: React.KeyboardEvent<HTMLDivElement>) => void;
+}) {
   const s = row.span;
-  const k = `${s.traceId}:${s.spanId}`;
   return (
-    <div role="row" className={`wf-row${selected ? " selected" : ""}`} data-span-id={s.spanId} onClick={() => onSelect(k)}>
-      <div role="cell" className="wf-label" style={{ paddingLeft: `${row.depth * 1}rem` }} title={s.name}>
+    <div
+      role="row"
+      className={`wf-row ${styles.row}${selected ? " selected" : ""}`}
+      data-span-id={s.spanId}
+      data-row-index={index}
+      tabIndex={focusable ? 0 : -1}
+      aria-selected={selected}
+      aria-level={row.depth + 1}
+      aria-rowindex={index + 2}
+      aria-label={`${row.label}, ${s.service}, ${formatDuration(s.durationMs)}${s.statusCode === 2 ? ", error" : ""}`}
+      onClick={onSelect}
+      onKeyDown={onKeyDown}
+    >
+      <div role="gridcell" className="wf-label" style={{ paddingLeft: `${row.depth * 1}rem` }} title={s.name}>
         <span className={s.statusCode === 2 ? "bad-text" : ""}>{row.label}</span> <span className="muted">{s.service}</span>
         {row.via === "link" ? <span className="muted"> (linked)</span> : null}
         {foreign ? <span className="muted"> · other trace</span> : null}
       </div>
-      <div role="cell" className="wf-track">
+      <div role="gridcell" className="wf-track">
         {row.brokerWait ? (
           <div
             className="wf-wait"
@@ -146,7 +258,7 @@ function SpanRowView({ row, axis, foreign, selected, onSelect }: { row: Waterfal
         ) : null}
         <div className={`wf-bar kind-${s.kind}${s.statusCode === 2 ? " error" : ""}`} style={{ left: clampPct(axis.toPct(row.offsetMs)), width: `max(2px, ${clampPct(axis.toPct(row.offsetMs + s.durationMs) - axis.toPct(row.offsetMs))})` }} />
       </div>
-      <div role="cell" className="wf-dur num">
+      <div role="gridcell" className="wf-dur num">
         {formatDuration(s.durationMs)}
         {row.brokerWait ? <span className="muted"> (+{formatDuration(row.brokerWait.durationMs)} queued)</span> : null}
       </div>
@@ -163,15 +275,17 @@ function SpanDetails({ span }: { span: SpanView }) {
         {span.service}: {span.name}
       </h2>
       <dl className="fields">
-        {[
-          ["span id", span.spanId],
-          ["parent", span.parentSpanId ?? "—"],
-          ["trace", span.traceId],
-          ["kind", span.kind],
-          ["status", span.statusMessage ? `${span.status}: ${span.statusMessage}` : span.status],
-          ["started", span.startTime],
-          ["duration", formatDuration(span.durationMs)],
-        ].map(([k, v]) => (
+        {(
+          [
+            ["span id", span.spanId],
+            ["parent", span.parentSpanId ?? "—"],
+            ["trace", span.traceId],
+            ["kind", span.kind],
+            ["status", span.statusMessage ? `${span.status}: ${span.statusMessage}` : span.status],
+            ["started", <Time key="t" value={span.startTime} millis />],
+            ["duration", formatDuration(span.durationMs)],
+          ] as const
+        ).map(([k, v]) => (
           <div key={k}>
             <dt>{k}</dt>
             <dd>{v}</dd>
@@ -198,9 +312,9 @@ function SpanDetails({ span }: { span: SpanView }) {
           <ul>
             {(span.links as { traceId: string; spanId: string }[]).map((l) => (
               <li key={`${l.traceId}:${l.spanId}`}>
-                <Link href={`/traces/${l.traceId}?span=${l.traceId}:${l.spanId}`}>
+                <AppLink href={`/traces/${l.traceId}?span=${l.traceId}:${l.spanId}`}>
                   {l.traceId} / {l.spanId}
-                </Link>
+                </AppLink>
               </li>
             ))}
           </ul>
