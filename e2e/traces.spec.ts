@@ -169,3 +169,204 @@ test("a demo dead letter opens its trace, and the trace lists the dead letter", 
   await section.getByRole("link", { name: new RegExp(`#${found!.id} rabbitmq`) }).click();
   await expect(page).toHaveURL(new RegExp(`/dead-letters/${found!.id}$`));
 });
+
+/** One trace of `spans` (OTLP/JSON), all of one service. */
+async function sendSpans(service: string, spans: Record<string, unknown>[]) {
+  const r = await fetch(otlp, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] }, scopeSpans: [{ spans }] }] }),
+  });
+  expect(r.status).toBe(200);
+}
+
+test("waterfall: a time ruler, spans reached by keyboard, a name column that resizes and keeps its width", async ({ page }) => {
+  const ids = await sendLinkedTraces();
+  await page.goto(`/traces/${ids.producerTrace}`);
+  const wf = page.getByTestId("waterfall");
+  await expect(wf.getByText("publish to orders.placed")).toBeVisible({ timeout: 20_000 });
+
+  // the ruler: labelled ticks from 0 over the 40 ms request, in order left to right
+  const ruler = page.getByTestId("time-ruler");
+  const labels = await ruler.getByTestId("ruler-tick").allInnerTexts();
+  expect(labels[0]).toBe("0");
+  expect(labels.length).toBeGreaterThanOrEqual(4);
+  expect(labels.slice(1).every((l) => /^\d+ (µs|ms)$/.test(l))).toBe(true);
+  const lefts = await ruler.getByTestId("ruler-tick").evaluateAll((els) => els.map((e) => (e.firstElementChild as HTMLElement).getBoundingClientRect().left));
+  expect(lefts).toEqual([...lefts].sort((a, b) => a - b));
+
+  // keyboard: Tab reaches the first span row, arrows move, Enter opens the span's details
+  const rows = wf.locator('[role="row"][data-span-id]');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0)).toHaveAttribute("tabindex", "0");
+  await expect(rows.nth(1)).toHaveAttribute("tabindex", "-1");
+  await rows.nth(0).focus();
+  await page.keyboard.press("ArrowDown");
+  await expect(rows.nth(1)).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`span=${ids.producerTrace}(%3A|:)${ids.send}`));
+  await expect(rows.nth(1)).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByTestId("span-details")).toContainText("orders.placed publish");
+  await page.keyboard.press("Home");
+  await expect(rows.nth(0)).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("span-details")).toContainText("POST /orders");
+
+  // drag the name column's edge 120 px to the right; the width survives a reload
+  const name = page.getByTestId("name-column");
+  const before = (await name.boundingBox())!.width;
+  const handle = (await page.getByTestId("name-column-handle").boundingBox())!;
+  await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(handle.x + handle.width / 2 + 60, handle.y + handle.height / 2, { steps: 4 });
+  await page.mouse.move(handle.x + handle.width / 2 + 120, handle.y + handle.height / 2, { steps: 4 });
+  await page.mouse.up();
+  const after = (await name.boundingBox())!.width;
+  expect(after - before).toBeGreaterThan(100);
+  expect(after - before).toBeLessThan(140);
+  const barLeft = (await rows.nth(0).locator(".wf-track").boundingBox())!.x;
+  await page.reload();
+  await expect(wf.getByText("publish to orders.placed")).toBeVisible({ timeout: 20_000 });
+  await expect.poll(async () => Math.round((await name.boundingBox())!.width)).toBe(Math.round(after));
+  expect(Math.round((await rows.nth(0).locator(".wf-track").boundingBox())!.x)).toBe(Math.round(barLeft));
+  // and by keyboard on the handle
+  await page.getByTestId("name-column-handle").focus();
+  await page.keyboard.press("ArrowLeft");
+  await expect.poll(async () => Math.round((await name.boundingBox())!.width)).toBe(Math.round(after) - 16);
+});
+
+test("a trace whose root has not arrived says so, and shows the root once it comes", async ({ page }) => {
+  const trace = hex(16);
+  const root = hex(8);
+  const service = `e2e-pending-${Date.now()}`;
+  const t = BigInt(Date.now() - 60_000) * 1_000_000n;
+  const ns = (ms: number) => String(t + BigInt(ms) * 1_000_000n);
+  await sendSpans(service, [{ traceId: trace, spanId: hex(8), parentSpanId: root, name: "reserve stock", kind: 1, startTimeUnixNano: ns(10), endTimeUnixNano: ns(20) }]);
+
+  await page.goto(`/traces?service=${service}`);
+  const row = page.getByTestId("traces-table").locator(`tr[data-trace-id="${trace}"]`);
+  await expect(row.getByTestId("root-pending")).toHaveText(/root span not received yet/, { timeout: 20_000 });
+  await row.getByRole("link").click();
+  await expect(page.getByTestId("root-pending")).toContainText("Root span not received yet");
+
+  // the root arrives: the page refreshes by itself and the notice goes
+  await sendSpans(service, [
+    { traceId: trace, spanId: root, name: "POST", kind: 2, startTimeUnixNano: ns(0), endTimeUnixNano: ns(30), attributes: [{ key: "http.method", value: { stringValue: "POST" } }, { key: "http.target", value: { stringValue: "/orders?token=x" } }] },
+  ]);
+  await expect(page.getByTestId("waterfall").getByText("POST /orders")).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId("root-pending")).toHaveCount(0);
+  await page.goto(`/traces?service=${service}`);
+  await expect(row).toContainText("POST /orders");
+  await expect(row.getByTestId("root-pending")).toHaveCount(0);
+});
+
+test("a traces page with an invalid query shows the API's error and a way back, never a spinner", async ({ page, request }) => {
+  for (const [qs, message] of [
+    ["minDurationMs=abc", /minDurationMs/],
+    ["status=BOGUS", /status/],
+    ["hasDeadLetters=perhaps", /hasDeadLetters/],
+  ] as const) {
+    await page.goto(`/traces?${qs}`);
+    const alert = page.getByTestId("traces-error");
+    await expect(alert).toContainText(message);
+    await expect(page.getByText("Loading…")).toHaveCount(0);
+    await alert.getByRole("link", { name: "Back to the default search" }).click();
+    await expect(page).toHaveURL(/\/traces$/);
+    await expect(page.getByTestId("traces-error")).toHaveCount(0);
+    await expect(page.getByTestId("traces-table").or(page.getByText(/No traces match/))).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByLabel("Minimum duration (ms)")).toHaveValue("");
+  }
+  // a cursor whose time overflows is a 400 with the JSON error, like any malformed cursor
+  for (const cursor of [Buffer.from('{"t":9e18,"s":"x"}').toString("base64url"), Buffer.from(`9000000000000000000:${hex(16)}:${hex(8)}`).toString("base64url")]) {
+    const r = await request.get(`/api/v1/traces?cursor=${cursor}`);
+    expect(r.status()).toBe(400);
+    expect((await r.json()).error).toMatchObject({ code: "invalid_request", message: expect.stringMatching(/cursor/) });
+  }
+  expect((await request.get("/api/v1/traces?service=%00")).status()).toBe(400);
+
+  // an unknown trace: a clear not-found state with a way back (the page itself may answer 404)
+  const unknown = hex(16);
+  const resp = await page.goto(`/traces/${unknown}`);
+  if (resp?.status() === 404) {
+    await expect(page.getByRole("link", { name: /trac/i }).first()).toBeVisible();
+  } else {
+    await expect(page.getByTestId("trace-error")).toContainText(`No trace ${unknown}`);
+    await expect(page.getByText("Loading…")).toHaveCount(0);
+    await page.getByTestId("trace-error").getByRole("link", { name: "Back to the trace search" }).click();
+    await expect(page).toHaveURL(/\/traces$/);
+  }
+});
+
+test("has dead letters: the demo's poison orders, found though they show no error, filter kept in the URL", async ({ page, request }) => {
+  // a trace of the demo whose order ended in shop.orders.DLT
+  let poisoned: { traceId: string; errorCount: number; deadLetterCount: number } | undefined;
+  await expect
+    .poll(
+      async () => {
+        const from = new Date(Date.now() - 30 * 60_000).toISOString();
+        const found = await (await request.get(`/api/v1/traces?hasDeadLetters=true&from=${from}&limit=50`)).json();
+        const items = found.items as { traceId: string; errorCount: number; deadLetterCount: number }[];
+        expect(items.every((t) => t.deadLetterCount > 0)).toBe(true);
+        for (const t of items) {
+          const detail = await (await request.get(`/api/v1/traces/${t.traceId}`)).json();
+          if ((detail.deadLetters as { source: string }[]).some((d) => d.source === "shop.orders.DLT")) {
+            poisoned = t;
+            return true;
+          }
+        }
+        return false;
+      },
+      { timeout: 50_000 },
+    )
+    .toBe(true);
+
+  await page.goto("/traces?range=15m");
+  await expect(page.getByTestId("traces-table")).toBeVisible({ timeout: 20_000 });
+  // the switch is controlled by the URL: click it and wait for the URL
+  await page.getByLabel("has dead letters").click();
+  await expect(page).toHaveURL(/hasDeadLetters=true/);
+  await expect(page.getByLabel("has dead letters")).toBeChecked();
+  const rows = page.getByTestId("traces-table").locator("tbody tr");
+  await expect(rows.first()).toBeVisible({ timeout: 20_000 });
+  // (the unfiltered rows stay until the filtered ones arrive)
+  await expect
+    .poll(async () => {
+      const counts = await rows.getByTestId("dead-letter-count").allInnerTexts();
+      return counts.length > 0 && counts.every((c) => Number(c) > 0);
+    })
+    .toBe(true);
+  await page.reload();
+  await expect(page.getByLabel("has dead letters")).toBeChecked();
+  // the Started column reads as an age, the absolute time in its tooltip, newest first
+  const times = rows.locator("time");
+  await expect(times.first()).toHaveText(/ago|just now/);
+  const stamps = await times.evaluateAll((els) => els.map((e) => Date.parse(e.getAttribute("datetime")!)));
+  expect(stamps).toEqual([...stamps].sort((a, b) => b - a));
+  expect(poisoned).toBeDefined();
+});
+
+test("demo traces: RabbitMQ hops named by the queue consumed, with their broker wait; the list in Started order with the root's route", async ({ page, request }) => {
+  let traceId: string | undefined;
+  await expect
+    .poll(
+      async () => {
+        const found = await (await request.get("/api/v1/traces?service=payment-service&limit=20")).json();
+        traceId = (found.items as { traceId: string; rootName: string }[]).find((t) => t.rootName === "POST /orders")?.traceId;
+        return traceId !== undefined;
+      },
+      { timeout: 45_000 },
+    )
+    .toBe(true);
+  await page.goto(`/traces/${traceId}`);
+  const consumer = page.getByTestId("waterfall").locator('[role="row"]', { hasText: "process from shop.payments.requests by payment-service" }).first();
+  await expect(consumer).toBeVisible({ timeout: 20_000 });
+  await expect(consumer.getByTestId("broker-wait")).toHaveAttribute("title", /waited .+ in shop\.payments\.requests/);
+
+  await page.goto("/traces");
+  const rows = page.getByTestId("traces-table").locator("tbody tr");
+  await expect(rows.nth(10)).toBeVisible({ timeout: 45_000 });
+  await expect(rows.filter({ hasText: "POST /orders" }).first()).toBeVisible();
+  await expect(page.getByTestId("traces-table")).not.toContainText("order-service: POST");
+  const stamps = await rows.locator("time").evaluateAll((els) => els.map((e) => Date.parse(e.getAttribute("datetime")!)));
+  expect(stamps).toEqual([...stamps].sort((a, b) => b - a));
+});
