@@ -36,6 +36,17 @@ export default async function globalSetup() {
       },
     ],
   });
+  // dead letters to find by free text: one order id only in the key, one only in a header, one only in the payload
+  const search = `e2e-search-${e2eRun}.DLT`;
+  await admin.createTopics({ topics: [{ topic: search, numPartitions: 1 }], waitForLeaders: true });
+  await p2.send({
+    topic: search,
+    messages: [
+      { key: `KEY-${e2eRun}`, value: `{"note":"nothing here"}`, headers: { "x-original-topic": "orders" } },
+      { key: null, value: `{"note":"nothing here either"}`, headers: { "x-original-topic": "orders", "x-order-id": `HDR-${e2eRun}` } },
+      { key: null, value: `{"orderId":"PAY-${e2eRun}","qty":2}`, headers: { "x-original-topic": "orders" } },
+    ],
+  });
   await p2.disconnect();
   await admin.disconnect();
 }
