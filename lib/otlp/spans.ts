@@ -2,6 +2,7 @@ import type Long from "long";
 import type { opentelemetry } from "./pbjs/trace_service";
 import type { OtlpRequest } from "./decode";
 import { SANITIZED_ATTRIBUTE } from "./sanitize";
+import { spanDestination } from "./destination";
 
 type AnyValue = opentelemetry.proto.common.v1.AnyValue.$Shape;
 type KeyValue = opentelemetry.proto.common.v1.KeyValue.$Shape;
@@ -57,15 +58,32 @@ export function anyValueToJs(v: AnyValue | null | undefined): unknown {
   return null;
 }
 
+/**
+ * Attributes as a plain object, every key an own property. A key is whatever the exporter sent: `out[key] = v` would
+ * take `__proto__` for the prototype's setter (the attribute lost, a kvlist under it made the prototype, whose
+ * members `pick` would then find), so that key is defined rather than assigned. Other names of Object.prototype's
+ * members (`constructor`, `toString`) become own properties on assignment.
+ */
 export function attributesToJs(kvs: KeyValue[] | null | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (kvs) for (const kv of kvs) out[kv.key ?? ""] = anyValueToJs(kv.value);
+  if (kvs) {
+    for (const kv of kvs) {
+      const key = kv.key ?? "";
+      const value = anyValueToJs(kv.value);
+      if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      else out[key] = value;
+    }
+  }
   return out;
 }
 
-/** First present attribute among current and deprecated semantic-convention names. */
+/** First present attribute among current and deprecated semantic-convention names (own properties only). */
 function pick(attrs: Record<string, unknown>, ...keys: string[]): unknown {
-  for (const k of keys) if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== "") return attrs[k];
+  for (const k of keys) {
+    if (!Object.hasOwn(attrs, k)) continue;
+    const v = attrs[k];
+    if (v !== undefined && v !== null && v !== "") return v;
+  }
   return undefined;
 }
 const str = (v: unknown) => (v === undefined ? null : String(v));
@@ -142,7 +160,8 @@ export function flattenRequest(req: OtlpRequest): FlattenResult {
         let statusCode = s.status?.code ?? 0;
         if (!isSmallint(kind)) [kind, sanitized] = [0, true];
         if (!isSmallint(statusCode)) [statusCode, sanitized] = [0, true];
-        let destination = str(pick(attributes, "messaging.destination.name", "messaging.destination"));
+        // a RabbitMQ consumer's destination is the queue it read, not the exchange (see destination.ts)
+        let destination = spanDestination({ kind: s.kind ?? 0, name, attributes });
         let messageId = str(pick(attributes, "messaging.message.id", "messaging.message_id"));
         if (destination !== null && destination.length > MAX_INDEXED_CHARS) [destination, sanitized] = [cut(destination), true];
         if (messageId !== null && messageId.length > MAX_INDEXED_CHARS) [messageId, sanitized] = [cut(messageId), true];

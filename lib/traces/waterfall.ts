@@ -4,6 +4,8 @@
  * Linked traces can be stitched in: a consumer span whose producer is in another trace (a span link, the OpenTelemetry
  * messaging default) is nested under that producer. Pure: used by the trace page and unit-tested.
  */
+import { firstAttribute, spanDestination } from "../otlp/destination";
+
 export interface WaterfallSpan {
   traceId: string;
   spanId: string;
@@ -32,43 +34,18 @@ export interface WaterfallRow {
   brokerWait: { fromMs: number; durationMs: number; destination: string | null } | null;
 }
 
+// moved to lib/otlp/destination.ts, where ingest stores it as the span's messaging destination
+export { spanDestination };
+
 export const spanKinds = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"] as const;
 
-const attr = (s: Pick<WaterfallSpan, "attributes">, ...keys: string[]): string | null => {
-  for (const k of keys) {
-    const v = s.attributes[k];
-    if (v !== undefined && v !== null && v !== "") return String(v);
-  }
-  return null;
-};
+const attr = firstAttribute;
 
 /** A URL or HTTP target without its query string or fragment (which can carry tokens), or its path for a full URL. */
 function pathOf(target: string): string {
   const bare = target.replace(/[?#].*$/s, "");
   const full = /^[a-z][a-z0-9+.-]*:\/\/[^/]*(\/.*)?$/is.exec(bare);
   return full ? full[1] || "/" : bare;
-}
-
-/**
- * The destination a span's message went to or came from. A RabbitMQ consumer reads a queue, not the exchange its
- * message was published to: the queue is `messaging.destination.name` in current semantic conventions (for a consumer
- * `exchange:routing key:queue`, or the queue alone), a `messaging.rabbitmq.*queue*` attribute, or, as the amqplib
- * instrumentation writes it, the span name `<queue> process` (its `messaging.destination` is the exchange).
- */
-export function spanDestination(s: Pick<WaterfallSpan, "kind" | "name" | "attributes">): string | null {
-  const system = attr(s, "messaging.system");
-  if (system === "rabbitmq" && s.kind === 5) {
-    const queueAttr = attr(s, "messaging.rabbitmq.queue.name", "messaging.rabbitmq.queue", "messaging.rabbitmq.destination.queue");
-    if (queueAttr) return queueAttr;
-    const name = attr(s, "messaging.destination.name");
-    if (name) {
-      const parts = name.split(":");
-      return parts.length === 3 && parts[2] ? parts[2] : name;
-    }
-    const fromSpanName = /^(.+) (?:process|receive|deliver)$/s.exec(s.name)?.[1];
-    if (fromSpanName) return fromSpanName;
-  }
-  return attr(s, "messaging.destination.name", "messaging.destination");
 }
 
 type Labelled = Pick<WaterfallSpan, "kind" | "name" | "service" | "attributes">;
