@@ -5,7 +5,10 @@ import { notFound } from "next/navigation";
 import { badRequestHeader, pathHeader, sectionOf } from "@/app/_server/paths";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: { absolute: "Bad request · Switchyard" } };
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: { absolute: (await headers()).get(badRequestHeader) ? "Bad request · Switchyard" : "Not found · Switchyard" } };
+}
 
 /**
  * What proxy.ts shows, with status 400, for a URL that cannot be routed (a malformed percent-encoding, a NUL). Not a

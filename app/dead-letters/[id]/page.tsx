@@ -12,10 +12,11 @@ interface Props {
 }
 
 /**
- * The dead letter of the URL, or null when the id is not one or names no stored dead letter: the page's 404.
+ * The dead letter of the URL, or null when the id is not one or names no stored dead letter: the page's 404. Takes
+ * the segment decoded: Next hands generateMetadata its params decoded, but the page percent-encoded.
  */
-const deadLetterOf = cache(async (raw: string) => {
-  const id = idParam.safeParse(decodeURIComponent(raw));
+const deadLetterOf = cache(async (segment: string) => {
+  const id = idParam.safeParse(segment);
   if (!id.success) return null;
   try {
     return await getDeadLetterItem(id.data);
@@ -32,7 +33,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 /** One dead letter. Payload and headers are hostile input: React renders them as text, never as HTML. */
 export default async function DeadLetterPage({ params }: Props) {
-  const d = await deadLetterOf((await params).id);
+  const d = await deadLetterOf(decodeURIComponent((await params).id));
   if (!d) notFound();
   const fields: [string, string | number | null][] = [
     ["system", d.system],

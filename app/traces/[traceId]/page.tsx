@@ -13,10 +13,11 @@ interface Props {
 }
 
 /**
- * The trace id of the URL, or null when it is not a trace id or no span of it is stored: the page's 404.
+ * The trace id of the URL, or null when it is not a trace id or no span of it is stored: the page's 404. Takes the
+ * segment decoded: Next hands generateMetadata its params decoded, but the page percent-encoded.
  */
-const knownTraceId = cache(async (raw: string): Promise<string | null> => {
-  const parsed = traceIdParam.safeParse(decodeURIComponent(raw));
+const knownTraceId = cache(async (segment: string): Promise<string | null> => {
+  const parsed = traceIdParam.safeParse(segment);
   if (!parsed.success) return null;
   try {
     await getTrace(parsed.data);
@@ -33,7 +34,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 }
 
 export default async function TracePage({ params }: Props) {
-  const traceId = await knownTraceId((await params).traceId);
+  const traceId = await knownTraceId(decodeURIComponent((await params).traceId));
   if (!traceId) notFound();
   return (
     <>

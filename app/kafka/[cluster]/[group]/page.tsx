@@ -10,23 +10,20 @@ interface Props {
   params: Promise<{ cluster: string; group: string }>;
 }
 
-/**
- * The group of the URL (Next hands pages their path segments still percent-encoded; route handlers get them decoded),
- * or null when the collectors never saw it: the page's 404.
- */
-async function knownGroup({ params }: Props) {
-  const { cluster, group } = await params;
-  return groupOf(decodeURIComponent(cluster), decodeURIComponent(group));
-}
+/** The group of the URL, or null when the collectors never saw it: the page's 404. */
 const groupOf = cache(async (cluster: string, group: string) => ((await consumerGroupExists(cluster, group)) ? { cluster, group } : null));
 
-export async function generateMetadata(props: Props): Promise<Metadata> {
-  const g = await knownGroup(props);
+// Next hands generateMetadata its params decoded, but the page percent-encoded (next/dist/shared/lib/router/utils/
+// get-dynamic-param.js encodes a page's params; lib/metadata/resolve-metadata.js passes the matched ones as they are).
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { cluster, group } = await params;
+  const g = await groupOf(cluster, group);
   return { title: { absolute: g ? `Group ${g.group} · Consumer lag · Switchyard` : "Not found · Switchyard" } };
 }
 
-export default async function GroupPage(props: Props) {
-  const g = await knownGroup(props);
+export default async function GroupPage({ params }: Props) {
+  const raw = await params;
+  const g = await groupOf(decodeURIComponent(raw.cluster), decodeURIComponent(raw.group));
   if (!g) notFound();
   const { cluster, group } = g;
   return (

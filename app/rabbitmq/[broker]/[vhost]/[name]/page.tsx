@@ -10,23 +10,20 @@ interface Props {
   params: Promise<{ broker: string; vhost: string; name: string }>;
 }
 
-/**
- * The queue of the URL (Next hands pages their path segments still percent-encoded, "/" as %2F; route handlers get
- * them decoded), or null when the collectors never saw it: the page's 404.
- */
-async function knownQueue({ params }: Props) {
-  const { broker, vhost, name } = await params;
-  return queueOf(decodeURIComponent(broker), decodeURIComponent(vhost), decodeURIComponent(name));
-}
+/** The queue of the URL, or null when the collectors never saw it: the page's 404. */
 const queueOf = cache(async (broker: string, vhost: string, name: string) => ((await queueExists(broker, vhost, name)) ? { broker, vhost, name } : null));
 
-export async function generateMetadata(props: Props): Promise<Metadata> {
-  const q = await knownQueue(props);
+// Next hands generateMetadata its params decoded ("/" for %2F), but the page percent-encoded (next/dist/shared/lib/
+// router/utils/get-dynamic-param.js encodes a page's params; lib/metadata/resolve-metadata.js passes them as matched).
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { broker, vhost, name } = await params;
+  const q = await queueOf(broker, vhost, name);
   return { title: { absolute: q ? `Queue ${q.name} · Switchyard` : "Not found · Switchyard" } };
 }
 
-export default async function QueuePage(props: Props) {
-  const q = await knownQueue(props);
+export default async function QueuePage({ params }: Props) {
+  const raw = await params;
+  const q = await queueOf(decodeURIComponent(raw.broker), decodeURIComponent(raw.vhost), decodeURIComponent(raw.name));
   if (!q) notFound();
   const { broker, vhost, name } = q;
   return (
