@@ -240,23 +240,25 @@ const createStages = async (client: PoolClient) => {
   await client.query("create temp table if not exists span_link_stage (like span_links) on commit delete rows");
 };
 
-/** Statements an isolated store may spend finding the refused rows; past it, what still fails is rejected whole. */
+/**
+ * Statements an isolated store may spend finding the refused rows, resources and spans each; past it, what still fails
+ * is rejected whole.
+ */
 const ISOLATION_BUDGET = 2_000;
 
 /**
- * Stores what Postgres takes of an export it refused, inside the caller's transaction: each new resource on its own
- * (a span whose resource is refused is rejected), then the spans by bisection, each part under a savepoint through
- * the staging table (so spans stored before are skipped), halving a part that fails on its data until the refused
- * rows are found alone; then the links of the stored spans. Cost: about 2·log2(n) statements per refused span.
+ * Stores what Postgres takes of an export it refused, inside the caller's transaction: the new resources, then the
+ * spans, each by bisection under savepoints (the spans through the staging table, so spans stored before are skipped),
+ * halving a part that fails on its data until the refused rows are found alone; a span whose resource is refused is
+ * rejected; then the links of the stored spans. Resources and spans each have their own ISOLATION_BUDGET, so an
+ * export of thousands of resources still finds its one refused span. Cost: about 2·log2(n) statements per refused row.
  */
 async function storeIsolated(client: PoolClient, batch: SpanCopy, resources: ResourceRow[]): Promise<{ result: StoreResult; stored: ResourceRow[] }> {
   await createStages(client);
   const errors: string[] = [];
   let rejected = 0;
-  let budget = ISOLATION_BUDGET;
   const why = (e: unknown) => `${pgCode(e)}: ${(e as Error).message.slice(0, 160)}`;
   const attempt = async (statements: () => Promise<unknown>): Promise<unknown> => {
-    budget--;
     await client.query("savepoint isolate");
     try {
       await statements();
@@ -269,15 +271,37 @@ async function storeIsolated(client: PoolClient, batch: SpanCopy, resources: Res
       return e;
     }
   };
+  /**
+   * Stores `rows` with `store` under savepoints, halving a part Postgres refuses; `refuse` gets the rows found refused
+   * (alone, or a whole part once `budget` statements are spent).
+   */
+  const bisect = async <T>(rows: T[], store: (part: T[]) => Promise<unknown>, refuse: (part: T[], e: unknown) => void): Promise<void> => {
+    let budget = ISOLATION_BUDGET;
+    const put = async (part: T[]): Promise<void> => {
+      if (!part.length) return;
+      budget--;
+      const e = await attempt(() => store(part));
+      if (!e) return;
+      if (part.length === 1 || budget <= 0) return refuse(part, e);
+      const mid = part.length >> 1;
+      await put(part.slice(0, mid));
+      await put(part.slice(mid));
+    };
+    await put(rows);
+  };
 
-  const stored: ResourceRow[] = [];
   const refusedResources = new Map<string, string>();
-  for (const r of resources) {
-    const q = dialect.sqlToQuery(insertResources([r]));
-    const e = await attempt(() => client.query(q.sql, q.params));
-    if (e) refusedResources.set(r.id, why(e));
-    else stored.push(r);
-  }
+  await bisect(
+    resources,
+    (part) => {
+      const q = dialect.sqlToQuery(insertResources(part));
+      return client.query(q.sql, q.params);
+    },
+    (part, e) => {
+      for (const r of part) refusedResources.set(r.id, why(e));
+    },
+  );
+  const stored = resources.filter((r) => !refusedResources.has(r.id));
 
   const lines = batch.spans.split("\n");
   lines.pop(); // the text ends with a newline
@@ -295,23 +319,17 @@ async function storeIsolated(client: PoolClient, batch: SpanCopy, resources: Res
     if (refused) rejectLine(line, `its resource: ${refused}`);
     else candidates.push(line);
   }
-  const put = async (part: string[]): Promise<void> => {
-    if (!part.length) return;
-    const e = await attempt(async () => {
+  await bisect(
+    candidates,
+    async (part) => {
       await copy(client, "span_stage", spanColumns, part.join("\n") + "\n");
       await client.query("insert into spans select * from span_stage on conflict do nothing");
       await client.query("delete from span_stage");
-    });
-    if (!e) return;
-    if (part.length === 1 || budget <= 0) {
+    },
+    (part, e) => {
       for (const line of part) rejectLine(line, why(e));
-      return;
-    }
-    const mid = part.length >> 1;
-    await put(part.slice(0, mid));
-    await put(part.slice(mid));
-  };
-  await put(candidates);
+    },
+  );
 
   if (batch.links) {
     const links = batch.links.split("\n").filter((l) => l && !rejectedKeys.has(l.split("\t", 2).join("\t")));

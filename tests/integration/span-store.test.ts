@@ -123,6 +123,32 @@ describe("storing spans with COPY on the real Postgres", () => {
     expect((await traceSpans(h.db, t)).map((s) => s.spanId)).toEqual(["0000000000000001"]);
   });
 
+  it("finds one refused span among an export of 2,500 distinct resources: inserting the resources spends none of the bisection's budget", async () => {
+    const t = "d".repeat(32);
+    const n = 2_500;
+    const records = Array.from({ length: n }, (_, i) =>
+      span(t, (i + 1).toString(16).padStart(16, "0"), { resourceAttributes: { "service.name": `many-${i}` }, ...(i === 1234 ? { kind: 70_000 } : {}) }),
+    );
+    const r = await storeSpans(h, records);
+    expect(r).toMatchObject({ mode: "isolated", rejected: 1 });
+    expect(r.errors).toEqual([expect.stringMatching(/^span 00000000000004d3 .*\(22003: /)]);
+    const stored = await h.db.execute<{ n: string }>(sql`select count(*) n from spans where trace_id = ${t}`);
+    expect(Number(stored.rows[0]!.n)).toBe(n - 1);
+  });
+
+  it("rejects only the spans of the refused resources among many: resources are found by bisection too", async () => {
+    const t = "e".repeat(32);
+    const n = 3_000;
+    const batch = spanCopy(Array.from({ length: n }, (_, i) => span(t, (i + 1).toString(16).padStart(16, "0"), { resourceAttributes: { "service.name": `res-${t}-${i}` } })));
+    // two resources Postgres refuses (22P02), as no record could give since spanCopy sanitises
+    for (const i of [17, 2_900]) batch.resources.find((r) => r.attributes.includes(`res-${t}-${i}"`))!.attributes = `{"service.name": "refused-${i}", "x": "\\ud800"}`;
+    const r = await storeSpanCopy(h, batch);
+    expect(r).toMatchObject({ mode: "isolated", rejected: 2 });
+    expect(r.errors).toEqual([expect.stringMatching(/^span 0000000000000012 .*its resource: 22P02: /), expect.stringMatching(/^span 0000000000000b55 .*its resource: 22P02: /)]);
+    const stored = await h.db.execute<{ n: string }>(sql`select count(*) n from spans where trace_id = ${t}`);
+    expect(Number(stored.rows[0]!.n)).toBe(n - 2);
+  });
+
   it("keeps a link to ids of any length in its span, and indexes only links to well-formed ids", async () => {
     const t = "c".repeat(32);
     const huge = randomBytes(3000).toString("hex"); // 6,000 characters that do not compress: over a btree entry's 2,704 bytes
