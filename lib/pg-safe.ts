@@ -7,7 +7,8 @@
  *   surrogates become U+FFFD.
  * - `pgJson`: for jsonb columns that must stay faithful: a string Postgres cannot hold becomes `{ base64 }` of its
  *   UTF-8 bytes, the form binary header values already take; an object key becomes its `pgText` form with the
- *   original kept as `{ base64, name }` beside the value, and `{ depth }` stands in for values nested past `maxDepth`.
+ *   original kept as `{ base64, name }` beside the value, and `{ depth }` stands in for values nested past `maxDepth`;
+ *   a bigint or a non-finite number (which JSON cannot write) becomes its decimal text.
  */
 // eslint-disable-next-line no-control-regex
 const unsafe = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -31,6 +32,8 @@ export function pgJson(v: unknown, maxDepth = 64): unknown {
 
 function walk(v: unknown, depth: number, maxDepth: number): unknown {
   if (typeof v === "string") return unsafe.test(v) ? { base64: Buffer.from(v, "utf8").toString("base64") } : v;
+  if (typeof v === "bigint") return v.toString(); // JSON has no bigint
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v); // JSON has no NaN or Infinity
   if (v === null || typeof v !== "object") return v;
   if (depth >= maxDepth) return { depth: `nested deeper than ${maxDepth} levels: not stored` };
   if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1, maxDepth));
@@ -47,4 +50,18 @@ function walk(v: unknown, depth: number, maxDepth: number): unknown {
     out[safe] = { name: { base64: Buffer.from(k, "utf8").toString("base64") }, value: walk(x, depth + 1, maxDepth) };
   }
   return out;
+}
+
+/** Earliest and latest instants both a JS Date and a Postgres timestamptz hold (4713 BC; JS's own limit). */
+const minMs = -210_866_803_200_000;
+const maxMs = 8_640_000_000_000_000;
+
+/** A Date for milliseconds since the epoch, or null where neither JS nor Postgres can hold it (a hostile header). */
+export function storableDate(ms: number | null | undefined): Date | null {
+  return typeof ms === "number" && Number.isFinite(ms) && ms >= minMs && ms <= maxMs ? new Date(ms) : null;
+}
+
+/** At most `max` UTF-16 units of text, never ending on half a surrogate pair, and storable. */
+export function pgTextCut(s: string, max: number): string {
+  return pgText(s.length > max ? s.slice(0, /[\ud800-\udbff]/.test(s[max - 1] ?? "") ? max - 1 : max) : s);
 }

@@ -2,7 +2,7 @@ import { Kafka, logLevel, type Consumer } from "kafkajs";
 import type { KafkaClusterConfig } from "../../lib/config/env";
 import { backoffDelay } from "../../lib/backoff";
 import { errorMessage } from "../../lib/errors";
-import { kafkaDeadLetterRow } from "../../lib/kafka/dead-letter-record";
+import { kafkaDeadLetterRow, unreadableKafkaDeadLetter } from "../../lib/kafka/dead-letter-record";
 import type { RawHeaders } from "../../lib/kafka/dlt-headers";
 import { matchesAny } from "../../lib/patterns";
 import type { Db } from "../../db/client";
@@ -31,8 +31,16 @@ export class DltCapture {
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
-  /** why capture is failing right now (Postgres down), or null */
-  error: string | null = null;
+  /** why storing is failing right now (Postgres down), or null */
+  private storeError: string | null = null;
+  /** the consumer's last crash: reported for a minute, so a crash loop shows on the health page */
+  private crash: { at: number; message: string } | null = null;
+
+  /** why capture is not working right now, or null */
+  get error(): string | null {
+    if (this.storeError) return this.storeError;
+    return this.crash && Date.now() - this.crash.at < 60_000 ? this.crash.message : null;
+  }
 
   constructor(
     private readonly cluster: KafkaClusterConfig,
@@ -102,6 +110,7 @@ export class DltCapture {
     consumer.on(consumer.events.CRASH, (e) => {
       const { error, restart } = e.payload as { error: Error; restart: boolean };
       this.log(`[kafka-dlt:${this.cluster.name}] consumer crashed: ${describeKafkaError(error)}${restart ? " (kafkajs restarts it)" : ""}`);
+      this.crash = { at: Date.now(), message: `dead-letter capture restarting after an error: ${describeKafkaError(error)}` };
       if (!restart && !this.stopped) {
         this.consumer = null;
         this.schedule(backoffDelay(++this.failures));
@@ -114,21 +123,24 @@ export class DltCapture {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const rows = batch.messages.map((m) =>
-          kafkaDeadLetterRow(
-            {
-              cluster: this.cluster.name,
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: m.offset,
-              timestamp: m.timestamp,
-              key: m.key ?? null,
-              value: m.value ?? null,
-              headers: (m.headers ?? {}) as RawHeaders,
-            },
-            this.opts.maxBytes,
-          ),
-        );
+        const rows = batch.messages.map((m) => {
+          const record = {
+            cluster: this.cluster.name,
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            timestamp: m.timestamp,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: (m.headers ?? {}) as RawHeaders,
+          };
+          try {
+            return kafkaDeadLetterRow(record, this.opts.maxBytes);
+          } catch (e) {
+            // one record must never stop its partition: keep it as bytes with the error
+            return unreadableKafkaDeadLetter(record, this.opts.maxBytes, e);
+          }
+        });
         // Postgres first. A row Postgres refuses is stored in quarantine form, so only an outage gets here as an
         // error: wait it out inside the batch (heartbeating, so the group keeps the partition) rather than throw,
         // which would restart the consumer every DLT shares. Nothing is committed to Kafka until the rows are in.
@@ -137,15 +149,15 @@ export class DltCapture {
           try {
             stored = await storeDeadLetters(this.db, rows);
           } catch (e) {
-            this.error = `dead-letter capture paused, cannot write to Postgres: ${errorMessage(e)}`;
-            if (attempt === 1) this.log(`[kafka-dlt:${this.cluster.name}] ${this.error}`);
+            this.storeError = `dead-letter capture paused, cannot write to Postgres: ${errorMessage(e)}`;
+            if (attempt === 1) this.log(`[kafka-dlt:${this.cluster.name}] ${this.storeError}`);
             if (!isRunning() || isStale()) return;
             await new Promise((r) => setTimeout(r, Math.min(backoffDelay(attempt), 5_000)));
             await heartbeat();
           }
         }
-        if (this.error) this.log(`[kafka-dlt:${this.cluster.name}] capturing again`);
-        this.error = null;
+        if (this.storeError) this.log(`[kafka-dlt:${this.cluster.name}] capturing again`);
+        this.storeError = null;
         deadLettersCaptured.inc({ system: "kafka", source: batch.topic }, stored.inserted);
         if (stored.quarantined) this.log(`[kafka-dlt:${this.cluster.name}] ${stored.quarantined} record(s) of ${batch.topic}[${batch.partition}] kept in quarantine form: Postgres refused them as captured`);
         const last = batch.messages[batch.messages.length - 1]!;

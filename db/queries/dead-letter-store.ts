@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { errorMessage } from "../../lib/errors";
-import { pgText } from "../../lib/pg-safe";
+import { pgJson, pgText, pgTextCut } from "../../lib/pg-safe";
 import type { Db } from "../client";
 import { isRowRejected } from "../pg-errors";
 import { deadLetters } from "../schema";
@@ -15,22 +16,35 @@ export interface StoreResult {
   quarantined: number;
 }
 
-/** What is left of a row Postgres refused: its bytes and identity, everything else as base64 of its JSON. */
-export function quarantinedDeadLetter(row: NewDeadLetter, error: unknown): NewDeadLetter {
-  const raw = Buffer.from(JSON.stringify({ headers: row.headers ?? {}, properties: row.properties ?? {} }), "utf8").toString("base64");
-  const text = (s: string | null | undefined) => (typeof s === "string" ? pgText(s).slice(0, 10_000) : null);
+/** Btree entries hold at most ~2.7 kB: a longer key is kept as its hash (the same input always gives the same one). */
+function indexableKey(key: string): string {
+  return key.length <= 512 ? pgText(key) : `sha256:${createHash("sha256").update(key, "utf8").digest("hex")}`;
+}
+
+/**
+ * What is left of a row Postgres refused: its bytes and identity, everything else as base64 of its JSON, each text
+ * cut to what an index entry holds. `minimal` leaves out everything but the bytes, for a row even that form fails.
+ */
+export function quarantinedDeadLetter(row: NewDeadLetter, error: unknown, minimal = false): NewDeadLetter {
+  let raw = "";
+  try {
+    raw = Buffer.from(JSON.stringify(pgJson({ headers: row.headers ?? {}, properties: row.properties ?? {} })), "utf8").toString("base64");
+  } catch (e) {
+    raw = Buffer.from(`headers could not be written: ${errorMessage(e)}`).toString("base64");
+  }
+  const text = (s: string | null | undefined, max = 200) => (typeof s === "string" && !minimal ? pgTextCut(s, max) : null);
   const int4 = (n: number | null | undefined, fallback: number | null) => (Number.isInteger(n) && Math.abs(n!) < 2 ** 31 ? n! : fallback);
   return {
     system: row.system,
-    sourceName: pgText(row.sourceName),
-    vhost: text(row.vhost),
-    source: pgText(row.source),
-    dedupKey: pgText(row.dedupKey),
+    sourceName: pgTextCut(row.sourceName, 200),
+    vhost: row.vhost === null || row.vhost === undefined ? null : pgTextCut(row.vhost, 200),
+    source: pgTextCut(row.source, 400),
+    dedupKey: indexableKey(row.dedupKey),
     messageKey: row.messageKey ?? null,
     payload: row.payload,
     payloadSize: int4(row.payloadSize, row.payload.length)!,
     payloadTruncated: row.payloadTruncated ?? false,
-    headers: { "switchyard.raw": { base64: raw } },
+    headers: minimal ? {} : { "switchyard.raw": { base64: raw } },
     properties: {},
     kafkaPartition: int4(row.kafkaPartition, null),
     kafkaOffset: Number.isSafeInteger(row.kafkaOffset) ? row.kafkaOffset! : null,
@@ -45,7 +59,7 @@ export function quarantinedDeadLetter(row: NewDeadLetter, error: unknown): NewDe
     lastDeadAt: null,
     traceId: null,
     capturePending: row.capturePending ?? false,
-    captureError: pgText(`Postgres refused the captured row: ${errorMessage(error)}`).slice(0, 2_000),
+    captureError: pgTextCut(`Postgres refused the captured row: ${errorMessage(error)}`, 2_000),
   };
 }
 
@@ -74,7 +88,12 @@ export async function storeDeadLetters(db: Db, rows: NewDeadLetter[]): Promise<S
       inserted += await insert(db, [row]);
     } catch (e) {
       if (!isRowRejected(e)) throw e;
-      inserted += await insert(db, [quarantinedDeadLetter(row, e)]);
+      try {
+        inserted += await insert(db, [quarantinedDeadLetter(row, e)]);
+      } catch (again) {
+        if (!isRowRejected(again)) throw again;
+        inserted += await insert(db, [quarantinedDeadLetter(row, e, true)]);
+      }
       quarantined++;
     }
   }

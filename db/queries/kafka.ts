@@ -16,6 +16,13 @@ export async function writeLagPoll(
   changes: { groupId: string; status: string; reason: string }[],
   at: Date,
 ): Promise<void> {
+  // Two group ids that differ only in what Postgres cannot hold (`g\0` and `g\uFFFD`) are stored under the same
+  // name: keep the first, or the upsert below would meet its own row twice and fail the whole poll.
+  const seen = new Set<string>();
+  groups = groups.filter((g) => {
+    const k = pgText(g.groupId);
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
   await db.transaction(async (tx) => {
     if (samples.length) await tx.execute(bulkInsert(kafkaLagSamples, samples));
     if (groups.length) {

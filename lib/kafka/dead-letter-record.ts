@@ -1,4 +1,6 @@
 import { capPayload } from "../dead-letters";
+import { errorMessage } from "../errors";
+import { storableDate } from "../pg-safe";
 import { headersToJson, parseDltHeaders, type RawHeaders } from "./dlt-headers";
 
 /** A record read from a Kafka dead-letter topic, turned into a dead-letters row (pure; the collector writes it). */
@@ -16,7 +18,8 @@ export interface KafkaDltRecord {
 export function kafkaDeadLetterRow(r: KafkaDltRecord, maxBytes: number) {
   const info = parseDltHeaders(r.headers);
   const { payload, size, truncated } = capPayload(r.value ?? Buffer.alloc(0), maxBytes);
-  const at = new Date(Number(r.timestamp));
+  // a producer sets the record timestamp: it may be anything a long holds
+  const at = storableDate(Number(r.timestamp));
   const origin = info.originalTopic
     ? `${info.originalTopic}${info.originalPartition !== null ? `[${info.originalPartition}]` : ""}${info.originalOffset !== null ? `@${info.originalOffset}` : ""}`
     : null;
@@ -32,7 +35,7 @@ export function kafkaDeadLetterRow(r: KafkaDltRecord, maxBytes: number) {
     payloadTruncated: truncated,
     headers: headersToJson(r.headers) as Record<string, unknown>,
     properties: {
-      timestamp: at.toISOString(),
+      timestamp: at?.toISOString() ?? null,
       format: info.format,
       originalTopic: info.originalTopic,
       originalPartition: info.originalPartition,
@@ -53,5 +56,50 @@ export function kafkaDeadLetterRow(r: KafkaDltRecord, maxBytes: number) {
     firstDeadAt: at,
     lastDeadAt: at,
     traceId: info.traceId,
+  };
+}
+
+/**
+ * A record whose parsing failed (a fault of ours met by input nobody expected): kept as its bytes with the error, so
+ * its partition moves on and the record can still be read and replayed.
+ */
+export function unreadableKafkaDeadLetter(r: KafkaDltRecord, maxBytes: number, error: unknown) {
+  const { payload, size, truncated } = capPayload(r.value ?? Buffer.alloc(0), maxBytes);
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r.headers)) {
+    const list = (Array.isArray(v) ? v : [v]).map((x) => (x === undefined || x === null ? null : { base64: (typeof x === "string" ? Buffer.from(x) : x).toString("base64") }));
+    raw[Buffer.from(k).toString("base64")] = list;
+  }
+  return {
+    ...kafkaDeadLetterRowShape(r),
+    payload,
+    payloadSize: size,
+    payloadTruncated: truncated,
+    headers: { "switchyard.raw-headers": raw },
+    captureError: `could not read the record: ${errorMessage(error)}`.slice(0, 2_000),
+  };
+}
+
+function kafkaDeadLetterRowShape(r: KafkaDltRecord) {
+  return {
+    system: "kafka" as const,
+    sourceName: r.cluster,
+    vhost: null,
+    source: r.topic,
+    dedupKey: `${r.topic}/${r.partition}/${r.offset}`,
+    messageKey: r.key,
+    properties: {},
+    kafkaPartition: r.partition,
+    kafkaOffset: Number(r.offset),
+    reason: "unknown",
+    errorType: null,
+    errorMessage: null,
+    originalDestination: null,
+    originalExchange: null,
+    originalRoutingKey: null,
+    deathCount: 1,
+    firstDeadAt: null,
+    lastDeadAt: null,
+    traceId: null,
   };
 }

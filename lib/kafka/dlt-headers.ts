@@ -1,4 +1,5 @@
 import { traceIdFromTraceparent } from "../traceparent";
+import { storableDate } from "../pg-safe";
 
 /**
  * What a Kafka dead-letter record says about itself, read from the headers the common producers write:
@@ -66,7 +67,7 @@ export function parseDltHeaders(h: RawHeaders): DltInfo {
       originalTopic: text(h, "kafka_dlt-original-topic"),
       originalPartition: num(h, "kafka_dlt-original-partition", 4),
       originalOffset: num(h, "kafka_dlt-original-offset", 8),
-      originalTimestamp: ts === null ? null : new Date(ts),
+      originalTimestamp: storableDate(ts),
       consumerGroup: text(h, "kafka_dlt-original-consumer-group"),
       errorType: text(h, "kafka_dlt-exception-fqcn") ?? text(h, "kafka_dlt-exception-cause-fqcn"),
       errorMessage: text(h, "kafka_dlt-exception-message"),

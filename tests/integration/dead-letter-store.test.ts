@@ -70,6 +70,28 @@ describe("storeDeadLetters on the real Postgres", () => {
     expect((await storeDeadLetters(h.db, [row("before"), tooBig, row("after")])).inserted).toBe(0);
   });
 
+  it("keeps rows whose quarantine form would also be refused: index-busting texts and keys, values JSON cannot write", async () => {
+    const random = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join("");
+    const batch = [
+      row("fine-1"),
+      row("long-reason", { reason: random(6000) }),
+      row(`long-key-${random(6000)}`),
+      row("bigint", { headers: { n: 10n ** 30n } as unknown as Record<string, unknown> }),
+      row("fine-2"),
+    ];
+    const r = await storeDeadLetters(h.db, batch);
+    expect(r.inserted).toBe(5);
+    const back = await h.db.select().from(deadLetters).where(eq(deadLetters.source, "store.dlq"));
+    for (const k of ["fine-1", "fine-2", "long-reason", "bigint"]) expect(back.some((x) => x.dedupKey === k)).toBe(true);
+    const hashed = back.find((x) => x.dedupKey.startsWith("sha256:"))!;
+    expect(hashed.captureError).toMatch(/index row size|exceeds/);
+    const big = back.find((x) => x.dedupKey === "bigint")!;
+    // stored as its digits (JSON has no bigint), not quarantined
+    expect((big.headers as { n: string }).n).toBe((10n ** 30n).toString());
+    // and idempotent: a redelivery of the same batch stores nothing more
+    expect((await storeDeadLetters(h.db, batch)).inserted).toBe(0);
+  });
+
   it("keeps the same queue name in two vhosts apart, and Kafka keys (no vhost) still deduplicate", async () => {
     const a = await storeDeadLetters(h.db, [row("same", { vhost: "a" }), row("same", { vhost: "b" })]);
     expect(a.inserted).toBe(2);

@@ -41,6 +41,9 @@ describe("Kafka dead-letter capture, hardened", () => {
       topic: nul,
       messages: [
         { key: "nul\u0000key", value: "a\u0000b", headers: { "x-bad": "a\u0000b", "x-bad\u0000name": "v", "x-error": "died\u0000here" } },
+        // times no JS Date holds: a Spring header past 8.64e15 ms and a record timestamp past it
+        { key: "far-header", value: "{}", headers: { "kafka_dlt-original-topic": "orders", "kafka_dlt-original-timestamp": "8700000000000000" } },
+        { key: "far-record", value: "{}", timestamp: "9000000000000000" },
         ...Array.from({ length: 10 }, (_, i) => ({ key: `n-${i}`, value: `{"i":${i}}` })),
       ],
     });
@@ -79,7 +82,7 @@ describe("Kafka dead-letter capture, hardened", () => {
     expect(await count(big)).toBe(n);
     const dups = await client.query("select kafka_offset from dead_letters where source = $1 group by 1 having count(*) > 1", [big]);
     expect(dups.rows).toEqual([]);
-    await waitUntil("the other topic captured too", async () => (await count(nul)) >= 11, 60_000, 500);
+    await waitUntil("the other topic captured too", async () => (await count(nul)) >= 13, 60_000, 500);
     const settled = await attempts();
     expect(settled).toBeLessThanOrEqual(Math.ceil((n + 11) * 1.5));
     // idle: no new records, so no new insert attempts
@@ -91,9 +94,9 @@ describe("Kafka dead-letter capture, hardened", () => {
     }, 30_000);
   });
 
-  it("stores a record with NUL bytes faithfully and the records after it", async () => {
-    await waitUntil("11 records of the NUL topic", async () => (await count(nul)) >= 11, 60_000, 500);
-    expect(await count(nul)).toBe(11);
+  it("stores records with NUL bytes and impossible times faithfully, and the records after them", async () => {
+    await waitUntil("13 records of the NUL topic", async () => (await count(nul)) >= 13, 60_000, 500);
+    expect(await count(nul)).toBe(13);
     const r = await client.query("select * from dead_letters where source = $1 and kafka_offset = 0", [nul]);
     const row = r.rows[0];
     expect(Buffer.compare(row.payload, Buffer.from("a\u0000b"))).toBe(0);
@@ -102,6 +105,11 @@ describe("Kafka dead-letter capture, hardened", () => {
     const renamed = row.headers["x-bad\ufffdname"];
     expect(Buffer.from(renamed.name.base64, "base64").toString()).toBe("x-bad\u0000name");
     expect(row.capture_error).toBeNull();
+    const far = await client.query("select message_key, properties, first_dead_at, capture_error from dead_letters where source = $1 and kafka_offset in (1, 2) order by kafka_offset", [nul]);
+    expect(far.rows.map((x) => x.message_key.toString())).toEqual(["far-header", "far-record"]);
+    expect(far.rows[0].properties.originalTopic).toBe("orders");
+    expect(far.rows[0].properties.originalTimestamp).toBeNull();
+    expect(far.rows[1].first_dead_at).toBeNull();
   });
 
   it("pauses capture while Postgres is away, says so on the Kafka source's health, and resumes with nothing lost or doubled", async () => {

@@ -21,6 +21,8 @@ let consumer: Consumer | null = null;
 const topic = `it.lagh.${run}`;
 const good = `it-lagh-${run}-good`;
 const bad = `it-lagh-${run}-bad\u0000group`;
+// the same name once Postgres has it: must not fail the poll's upsert by meeting its own row twice
+const twin = `it-lagh-${run}-bad\ufffdgroup`;
 const member = `it-lagh-${run}-member`;
 
 beforeAll(async () => {
@@ -35,6 +37,7 @@ beforeAll(async () => {
   await producer.disconnect();
   await admin.setOffsets({ groupId: good, topic, partitions: [{ partition: 0, offset: "10" }] });
   await admin.setOffsets({ groupId: bad, topic, partitions: [{ partition: 0, offset: "20" }] });
+  await admin.setOffsets({ groupId: twin, topic, partitions: [{ partition: 0, offset: "25" }] });
   // a live member whose client id holds a NUL byte (member details are stored as jsonb)
   consumer = new Kafka({ clientId: "client\u0000id", brokers: cluster.brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: member, sessionTimeout: 10_000 });
   await consumer.connect();
@@ -44,7 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await consumer?.disconnect().catch(() => undefined);
-  await admin.deleteGroups([good, bad, member]).catch(() => undefined);
+  await admin.deleteGroups([good, bad, twin, member]).catch(() => undefined);
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
   await admin.disconnect();
   await handle?.close();
@@ -69,7 +72,8 @@ describe("lag collector with hostile group and client ids", () => {
       const g = await getGroupStatus(handle.db, cluster.name, good);
       expect(g?.totalLag).toBe(40);
       const b = await getGroupStatus(handle.db, cluster.name, bad.replace("\u0000", "\ufffd"));
-      expect(b?.totalLag).toBe(30);
+      // one of the two that share a stored name (which one depends on Kafka's listing order)
+      expect([25, 30]).toContain(b?.totalLag);
     } finally {
       await c.close();
     }
