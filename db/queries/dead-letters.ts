@@ -31,7 +31,7 @@ export interface ListPosition {
 
 /**
  * The time a list row is ordered by: its last death, else its first, else when it was captured (never null).
- * An index on `(coalesce(last_dead_at, first_dead_at, captured_at) desc, id desc)` would serve it; see the README.
+ * The index dead_letters_dead_at serves it.
  */
 const deadAt = sql<Date>`coalesce(${deadLetters.lastDeadAt}, ${deadLetters.firstDeadAt}, ${deadLetters.capturedAt})`;
 

@@ -58,6 +58,8 @@ export const deadLetters = pgTable(
     unique("dead_letters_dedup").on(t.system, t.sourceName, t.vhost, t.source, t.dedupKey).nullsNotDistinct(),
     index("dead_letters_pending").on(t.system, t.sourceName, t.vhost, t.source).where(sql`${t.capturePending}`),
     index("dead_letters_list").on(t.status, t.capturedAt.desc()),
+    // the list's order: newest death first (db/queries/dead-letters.ts listDeadLetters)
+    index("dead_letters_dead_at").on(sql`coalesce(${t.lastDeadAt}, ${t.firstDeadAt}, ${t.capturedAt}) desc`, sql`${t.id} desc`),
     index("dead_letters_source").on(t.system, t.source, t.capturedAt.desc()),
     index("dead_letters_reason").on(t.reason),
     index("dead_letters_trace").on(t.traceId).where(sql`${t.traceId} is not null`),

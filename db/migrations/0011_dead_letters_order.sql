@@ -1,0 +1,1 @@
+CREATE INDEX "dead_letters_dead_at" ON "dead_letters" USING btree (coalesce("last_dead_at", "first_dead_at", "captured_at") desc,"id" desc);
