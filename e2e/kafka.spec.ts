@@ -87,4 +87,8 @@ test("a hostile dead letter renders as text", async ({ page, request }) => {
   await expect(page.getByText(`<b onmouseover="window.__xss=3">bold</b>`)).toBeVisible();
   expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
   expect(await page.locator("main img, main script, main b").count()).toBe(0);
+  // the Kafka key is shown, and the source links to the list of that topic's dead letters
+  await expect(page.locator("dl.fields")).toContainText("hostile");
+  await page.locator("dl.fields").getByRole("link", { name: new RegExp(source.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) }).click();
+  await expect(page).toHaveURL(/\/dead-letters\?system=kafka&source=/);
 });

@@ -60,7 +60,7 @@ export async function getDeadLetterItem(id: number) {
   const { db } = serverContext();
   const r = await getDeadLetter(db.db, id);
   if (!r) throw new NotFoundError(`no dead letter ${id}`);
-  const { payload, messageKey, dedupKey: _dedup, payloadSize, payloadTruncated, ...rest } = r;
+  const { payload, messageKey, dedupKey: _dedup, capturePending: _pending, payloadSize, payloadTruncated, ...rest } = r;
   return {
     ...rest,
     sizeBytes: payloadSize,

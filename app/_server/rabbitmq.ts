@@ -62,6 +62,7 @@ export async function listQueueItems(query: z.infer<typeof queueListQuery>) {
       deadLetterRoutingKey: q.deadLetterRoutingKey,
       dlxMissing: q.dlxMissing,
       captureMode: q.captureMode,
+      captureError: q.captureError,
       drainEtaSeconds: ready === null ? null : drainEtaSeconds(ready, rates),
       growthRate: first && last && last.t > first.t ? growthRate({ ready: first.ready, timeMs: first.t }, { ready: last.ready, timeMs: last.t }) : null,
       sparkline: series.map((p) => p.ready),

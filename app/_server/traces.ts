@@ -1,5 +1,5 @@
 import "server-only";
-import { deadLettersOfTrace, linkedTraceIds, searchTraces, spansOfTraces, traceSpans, type SpanRow } from "@/db/queries/traces";
+import { deadLettersOfTrace, linkedTraceIds, searchTraces, spansOfTraces, traceExists, traceSpans, type SpanRow } from "@/db/queries/traces";
 import { NotFoundError, ValidationError } from "@/lib/errors";
 import { decodeTraceCursor, encodeTraceCursor, type TraceSearchQuery } from "@/lib/traces/search-query";
 import { spanKinds, spanLabel } from "@/lib/traces/waterfall";
@@ -87,6 +87,11 @@ function spanView(s: SpanRow) {
   };
 }
 export type SpanView = ReturnType<typeof spanView>;
+
+/** Whether the trace has any stored span. */
+export async function traceIsKnown(traceId: string): Promise<boolean> {
+  return traceExists(serverContext().db.db, traceId);
+}
 
 /** One trace: its spans, the traces linked to it either way, and the dead letters that carry its id. */
 export async function getTrace(traceId: string) {

@@ -13,6 +13,7 @@ import { SortHeaders } from "../_components/sort-headers";
 import { useScrollAnchor } from "../_components/scroll-anchor";
 import { useUrlState } from "../_components/use-url-state";
 import { useRef } from "react";
+import { captureModeText } from "@/lib/rabbitmq/view";
 
 const columns: [key: string, label: string][] = [
   ["name", "Queue"],
@@ -115,7 +116,11 @@ export function QueuesOverview() {
                       ← <AppLink href={queueHref({ ...q, name: s })}>{s}</AppLink>
                     </div>
                   ))}
-                  {q.isDeadLetterQueue ? (
+                  {q.captureMode === "not-captured" ? (
+                    <div className="error" data-testid="capture-mode">
+                      {captureModeText(q.captureMode, q.captureError)}
+                    </div>
+                  ) : q.isDeadLetterQueue ? (
                     <AppLink href={`/dead-letters?system=rabbitmq&source=${encodeURIComponent(q.name)}`}>captured dead letters</AppLink>
                   ) : null}
                 </td>

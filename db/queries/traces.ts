@@ -227,6 +227,12 @@ async function summarise(db: Db, traceIds: string[], f: Pick<TraceSearch, "minDu
 const spanWithResource = { ...getTableColumns(spans), resourceAttributes: sql<Record<string, unknown>>`coalesce(${spanResources.attributes}, '{}'::jsonb)` };
 export type SpanRow = typeof spans.$inferSelect & { resourceAttributes: Record<string, unknown> };
 
+/** Whether any span of the trace is stored (one index probe: the trace page's 404 without reading the trace). */
+export async function traceExists(db: Db, traceId: string): Promise<boolean> {
+  const r = await db.select({ one: sql<number>`1` }).from(spans).where(eq(spans.traceId, traceId)).limit(1);
+  return r.length > 0;
+}
+
 /** Every span of a trace, in start order. */
 export async function traceSpans(db: Db, traceId: string): Promise<SpanRow[]> {
   return db

@@ -17,3 +17,13 @@ describe("queue list", () => {
     expect(filterQueues(qs, { problems: true }).map((x) => x.name)).toEqual(["work.dlq", "orphan", "lost"]);
   });
 });
+
+describe("captureModeText", () => {
+  it("says why a dead-letter queue is not captured, and names every mode", async () => {
+    const { captureModes, captureModeText } = await import("./view");
+    expect(captureModeText("not-captured", "cannot open vhost 'a': ACCESS_REFUSED")).toBe("not captured: cannot open vhost 'a': ACCESS_REFUSED");
+    expect(captureModeText("not-captured", null)).toMatch(/^not captured/);
+    for (const m of captureModes) expect(captureModeText(m, null)).toBeTruthy();
+    expect(captureModeText(null, null)).toBeNull();
+  });
+});

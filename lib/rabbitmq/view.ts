@@ -46,3 +46,23 @@ export function filterQueues<T extends QueueSummary>(qs: T[], f: { q?: string; b
       (!f.problems || x.dlxMissing || (x.consumers === 0 && (x.ready ?? 0) > 0) || (x.isDeadLetterQueue && (x.ready ?? 0) > 0)),
   );
 }
+
+/** How Switchyard handles a dead-letter queue (rabbitmq_queues.capture_mode; null: not a dead-letter queue). */
+export const captureModes = ["capture", "observe-stream", "monitor-only", "not-captured"] as const;
+export type CaptureMode = (typeof captureModes)[number];
+
+/** What the queue pages say about a dead-letter queue's capture. */
+export function captureModeText(mode: string | null, error: string | null): string | null {
+  switch (mode) {
+    case "capture":
+      return "captured into Switchyard";
+    case "observe-stream":
+      return "read from the stream, never drained";
+    case "monitor-only":
+      return "monitored by depth only";
+    case "not-captured":
+      return `not captured: ${error ?? "the collectors cannot consume it"}`;
+    default:
+      return null;
+  }
+}

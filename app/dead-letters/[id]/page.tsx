@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
-import { cache } from "react";
+import { cache, type ReactNode } from "react";
+import { AppLink, Time } from "@/app/_components/time";
 import { getDeadLetterItem, idParam } from "@/app/_server/dead-letters";
+import { deadLetterLinks } from "@/lib/dead-letter-links";
 import { NotFoundError } from "@/lib/errors";
 
 export const dynamic = "force-dynamic";
@@ -35,15 +36,20 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function DeadLetterPage({ params }: Props) {
   const d = await deadLetterOf(decodeURIComponent((await params).id));
   if (!d) notFound();
-  const fields: [string, string | number | null][] = [
+  const consumerGroup = typeof d.properties.consumerGroup === "string" ? d.properties.consumerGroup : null;
+  const links = deadLetterLinks({ ...d, consumerGroup });
+  const fields: [string, ReactNode][] = [
     ["system", d.system],
-    ["source", `${d.sourceName} / ${d.source}`],
-    ["original destination", d.originalDestination],
+    ["source", <AppLink href={links.source}>{`${d.sourceName}${d.vhost ? ` / ${d.vhost}` : ""} / ${d.source}`}</AppLink>],
+    ["original destination", d.originalDestination && links.destination ? <AppLink href={links.destination}>{d.originalDestination}</AppLink> : d.originalDestination],
+    ["key", d.key ? (d.key.text ?? `${d.key.base64} (base64)`) : null],
     ["reason", d.reason],
     ["error type", d.errorType],
     ["error message", d.errorMessage],
     ["deaths", d.deathCount],
-    ["first died", d.firstDeadAt],
+    ["first died", d.firstDeadAt ? <Time value={d.firstDeadAt} /> : null],
+    ["last died", d.lastDeadAt ? <Time value={d.lastDeadAt} /> : null],
+    ["captured", <Time value={d.capturedAt} relative />],
     ["trace id", d.traceId],
     ["status", d.status],
     ["size", `${d.sizeBytes} bytes${d.payload.truncated ? ` (stored first ${d.payload.storedBytes})` : ""}`],
@@ -51,9 +57,15 @@ export default async function DeadLetterPage({ params }: Props) {
   return (
     <>
       <p>
-        <Link href="/dead-letters">← all dead letters</Link>
+        <AppLink href="/dead-letters">← all dead letters</AppLink>
       </p>
       <h1>Dead letter #{d.id}</h1>
+      {d.captureError ? (
+        <p className="error" role="alert" data-testid="capture-error">
+          Kept in quarantine form: {d.captureError}. The payload is stored as it came; headers and properties are kept as
+          base64 of their JSON under <code>switchyard.raw</code>.
+        </p>
+      ) : null}
       <dl className="fields">
         {fields.map(([k, v]) => (
           <div key={k}>
@@ -64,9 +76,9 @@ export default async function DeadLetterPage({ params }: Props) {
       </dl>
       {d.traceId ? (
         <p>
-          <Link href={`/traces/${d.traceId}`} data-testid="dead-letter-trace">
+          <AppLink href={`/traces/${d.traceId}`} data-testid="dead-letter-trace">
             Open trace {d.traceId}
-          </Link>
+          </AppLink>
         </p>
       ) : null}
       <h2>Payload ({d.payload.encoding})</h2>

@@ -2,8 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cache, Suspense } from "react";
-import { getTrace, traceIdParam } from "@/app/_server/traces";
-import { NotFoundError } from "@/lib/errors";
+import { traceIdParam, traceIsKnown } from "@/app/_server/traces";
 import { TraceView } from "./trace-view";
 
 export const dynamic = "force-dynamic";
@@ -13,19 +12,14 @@ interface Props {
 }
 
 /**
- * The trace id of the URL, or null when it is not a trace id or no span of it is stored: the page's 404. Takes the
+ * The trace id of the URL, or null when it is not a trace id or no span of it is stored: the page's 404 (checked with
+ * one index probe; the trace itself is read by the client). Takes the
  * segment decoded: Next hands generateMetadata its params decoded, but the page percent-encoded.
  */
 const knownTraceId = cache(async (segment: string): Promise<string | null> => {
   const parsed = traceIdParam.safeParse(segment);
   if (!parsed.success) return null;
-  try {
-    await getTrace(parsed.data);
-  } catch (e) {
-    if (e instanceof NotFoundError) return null;
-    throw e;
-  }
-  return parsed.data;
+  return (await traceIsKnown(parsed.data)) ? parsed.data : null;
 });
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {

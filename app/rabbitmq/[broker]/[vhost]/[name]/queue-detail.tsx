@@ -11,6 +11,7 @@ import { formatDuration } from "@/lib/kafka/view";
 import { RangePicker, TimeChart } from "@/app/_components/time-chart";
 import { useUrlState } from "@/app/_components/use-url-state";
 import { queueHref } from "../../../queues-overview";
+import { captureModeText } from "@/lib/rabbitmq/view";
 
 export function QueueDetailView({ broker, vhost, name }: { broker: string; vhost: string; name: string }) {
   const url = useUrlState();
@@ -83,7 +84,7 @@ export function QueueDetailView({ broker, vhost, name }: { broker: string; vhost
                   {s}{" "}
                 </AppLink>
               ))}
-              ({data.captureMode === "capture" ? "captured into Switchyard" : data.captureMode === "observe-stream" ? "read from the stream, never drained" : "monitored by depth only"}) ·{" "}
+              (<span data-testid="capture-mode">{captureModeText(data.captureMode, data.captureError) ?? "monitored by depth only"}</span>) ·{" "}
               <AppLink href={`/dead-letters?system=rabbitmq&source=${encodeURIComponent(data.name)}`}>see them</AppLink>
             </>
           ) : null}
