@@ -18,7 +18,7 @@ import { storeSpanCopy } from "../db/queries/spans";
 import { maintainSpanPartitions } from "../db/queries/span-partitions";
 import { HealthRegistry } from "./health-registry";
 import { startOpsServer } from "./http";
-import { startOtlpHttpReceiver } from "./otlp/receiver";
+import { defaultBodyBudget, startOtlpHttpReceiver } from "./otlp/receiver";
 import { startOtlpGrpcReceiver } from "./otlp/grpc";
 import { SpanIngest } from "./otlp/ingest";
 import { preparePool } from "./otlp/prepare-pool";
@@ -133,10 +133,12 @@ async function main(): Promise<void> {
     },
     log,
   });
+  // bodies being received, HTTP and gRPC together, hold at most the in-flight limit x the body limit
+  const bodies = { budget: defaultBodyBudget(config.OTLP_MAX_IN_FLIGHT, config.OTLP_MAX_BODY_BYTES), bodyTimeoutMs: config.OTLP_BODY_TIMEOUT_MS, minBytesPerSecond: config.OTLP_BODY_MIN_RATE };
   let otlpServer: http.Server | null = null;
   health.register("otlp", "http");
   try {
-    otlpServer = await startOtlpHttpReceiver({ host: config.OTLP_HOST, port: config.OTLP_HTTP_PORT, maxBodyBytes: config.OTLP_MAX_BODY_BYTES, bodyTimeoutMs: config.OTLP_BODY_TIMEOUT_MS, ingest, log });
+    otlpServer = await startOtlpHttpReceiver({ host: config.OTLP_HOST, port: config.OTLP_HTTP_PORT, maxBodyBytes: config.OTLP_MAX_BODY_BYTES, ...bodies, ingest, log });
     servers.push(otlpServer);
     log(`[otlp] receiving OTLP/HTTP on ${config.OTLP_HOST}:${config.OTLP_HTTP_PORT}/v1/traces`);
   } catch (e) {
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
   let grpcServer: grpc.Server | null = null;
   health.register("otlp", "grpc");
   try {
-    grpcServer = await startOtlpGrpcReceiver({ host: config.OTLP_HOST, port: config.OTLP_GRPC_PORT, maxBodyBytes: config.OTLP_MAX_BODY_BYTES, ingest, log });
+    grpcServer = await startOtlpGrpcReceiver({ host: config.OTLP_HOST, port: config.OTLP_GRPC_PORT, maxBodyBytes: config.OTLP_MAX_BODY_BYTES, ...bodies, ingest, log });
     log(`[otlp] receiving OTLP/gRPC on ${config.OTLP_HOST}:${config.OTLP_GRPC_PORT}`);
   } catch (e) {
     health.report("otlp", "grpc", false, `cannot listen on ${config.OTLP_HOST}:${config.OTLP_GRPC_PORT}: ${errorMessage(e)}`);

@@ -6,6 +6,7 @@ import { SaturatedError, StorageUnavailableError, type SpanIngest } from "./inge
 import type { OtlpFormat } from "./prepare";
 import { AppError, PayloadTooLargeError, ValidationError, errorMessage } from "../../lib/errors";
 import { otlpRequests } from "../metrics";
+import { BodyBudget, EvictedError, watchRate } from "./body-budget";
 
 /**
  * OTLP/HTTP trace receiver: POST /v1/traces with application/x-protobuf or application/json, gzip or deflate.
@@ -13,10 +14,12 @@ import { otlpRequests } from "../metrics";
  * answered 503 with Retry-After, which OTLP exporters retry, instead of accepting spans that would be dropped.
  *
  * A request takes an ingest slot only once its whole body is in, so a slow or stalled client costs its own socket and
- * nothing else: its body must arrive within `bodyTimeoutMs` (else 408, connection closed), and the bytes of all bodies
- * being read at once are bounded (`maxBufferedBytes`, else 503), which with the in-flight limit bounds memory. A body
- * refused before it was read whole (413, 400, 503) is drained, within the same time bound, so the keep-alive socket
- * stays usable for the exporter's next request.
+ * nothing else: its body must arrive within `bodyTimeoutMs` and at no less than `minBytesPerSecond` in any window of
+ * RATE_WINDOW_MS (else 408, connection closed), and the bytes of all bodies being read at once, after decompression,
+ * are bounded (`budget`): a body that needs room evicts the body that has made no progress for the longest (503 with
+ * Retry-After, connection closed) rather than being refused, so a burst of gzip sent and then stalled cannot keep
+ * ordinary exports out. A body refused before it was read whole (413, 400, 503) is drained, within the same time
+ * bound, so the keep-alive socket stays usable for the exporter's next request.
  */
 export interface ReceiverOptions {
   host: string;
@@ -25,30 +28,22 @@ export interface ReceiverOptions {
   ingest: SpanIngest;
   /** time from a request's headers until its body is in (OTLP_BODY_TIMEOUT_MS); default 10 s */
   bodyTimeoutMs?: number;
-  /** bytes held by bodies being read, all requests together, after decompression; default in-flight limit × body limit */
-  maxBufferedBytes?: number;
+  /** the least rate a body must arrive at, as sent (OTLP_BODY_MIN_RATE); 0 for none; default 16 KiB/s */
+  minBytesPerSecond?: number;
+  /** bytes held by bodies being received (shared with OTLP/gRPC); default in-flight limit × body limit */
+  budget?: BodyBudget;
   log?: (s: string) => void;
 }
 
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+export const DEFAULT_MIN_BYTES_PER_SECOND = 16 * 1024;
+
+/** The budget of bytes being received the receivers share unless given one: the in-flight limit × the body limit. */
+export const defaultBodyBudget = (maxInFlight: number, maxBodyBytes: number) => new BodyBudget(Math.max(maxInFlight, 1) * maxBodyBytes);
 
 export class BodyTimeoutError extends AppError {
   readonly status = 408;
   readonly code = "request_timeout";
-}
-
-/** Bytes held by bodies being read, all requests together. */
-class ByteBudget {
-  private used = 0;
-  constructor(readonly max: number) {}
-  take(n: number): boolean {
-    if (this.used + n > this.max) return false;
-    this.used += n;
-    return true;
-  }
-  give(n: number): void {
-    this.used -= n;
-  }
 }
 
 function formatOf(contentType: string | undefined): OtlpFormat | null {
@@ -59,11 +54,11 @@ function formatOf(contentType: string | undefined): OtlpFormat | null {
 }
 
 /**
- * Reads (and decompresses) a body within `timeoutMs`, at most `limit` bytes after decompression, each byte held taken
- * from `budget` until the body is complete. On any failure the decompressor is detached and destroyed, and the request
- * is left unread for the caller to drain.
+ * Reads (and decompresses) a body within `timeoutMs` and at `minBytesPerSecond`, at most `limit` bytes after
+ * decompression, each byte held taken from `budget` until the body is complete (or evicted to make room for another).
+ * On any failure the decompressor is detached and destroyed, and the request is left unread for the caller to drain.
  */
-function readBody(req: http.IncomingMessage, limit: number, budget: ByteBudget, timeoutMs: number): Promise<Buffer> {
+function readBody(req: http.IncomingMessage, limit: number, budget: BodyBudget, timeoutMs: number, minBytesPerSecond: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(new PayloadTooLargeError(`body of ${declared} bytes is over the ${limit}-byte limit`));
   const enc = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
@@ -75,14 +70,16 @@ function readBody(req: http.IncomingMessage, limit: number, budget: ByteBudget, 
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let sent = 0; // as the client sent it (compressed)
     let settled = false;
     const finish = (e: Error | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      stopWatch();
       stream.off("data", onData).off("end", onEnd).off("error", onError);
-      req.off("error", onError).off("close", onClose);
-      budget.give(size);
+      req.off("error", onError).off("close", onClose).off("data", onSent);
+      reader.close();
       if (inflate) {
         req.unpipe(inflate);
         inflate.destroy();
@@ -90,9 +87,14 @@ function readBody(req: http.IncomingMessage, limit: number, budget: ByteBudget, 
       if (e) reject(e);
       else resolve(Buffer.concat(chunks, size));
     };
+    const reader = budget.open((why) => finish(new EvictedError(why)));
+    const onSent = (c: Buffer) => {
+      sent += c.length;
+    };
     const onData = (c: Buffer) => {
+      if (!inflate) sent += c.length;
       if (size + c.length > limit) return finish(new PayloadTooLargeError(`body is over the ${limit}-byte limit after decompression`));
-      if (!budget.take(c.length)) return finish(new SaturatedError(1));
+      if (!reader.take(c.length)) return finish(new SaturatedError(1));
       size += c.length;
       chunks.push(c);
     };
@@ -103,8 +105,9 @@ function readBody(req: http.IncomingMessage, limit: number, budget: ByteBudget, 
       if (!req.complete) finish(new ValidationError("the client went away before its body was in"));
     };
     const timer = setTimeout(() => finish(new BodyTimeoutError(`the body did not arrive within ${timeoutMs} ms`)), timeoutMs);
+    const stopWatch = watchRate(minBytesPerSecond, () => sent, (why) => finish(new BodyTimeoutError(why)));
     stream.on("data", onData).on("end", onEnd).on("error", onError);
-    if (inflate) req.on("error", onError);
+    if (inflate) req.on("error", onError).on("data", onSent);
     req.on("close", onClose);
   });
 }
@@ -112,7 +115,8 @@ function readBody(req: http.IncomingMessage, limit: number, budget: ByteBudget, 
 export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Server> {
   const log = opts.log ?? ((s: string) => console.log(s));
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
-  const budget = new ByteBudget(opts.maxBufferedBytes ?? opts.ingest.maxInFlight * opts.maxBodyBytes);
+  const minBytesPerSecond = opts.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND;
+  const budget = opts.budget ?? defaultBodyBudget(opts.ingest.maxInFlight, opts.maxBodyBytes);
 
   const server = http.createServer(async (req, res) => {
     const format = formatOf(req.headers["content-type"]);
@@ -121,14 +125,14 @@ export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Serve
       res.writeHead(status, { "content-type": type, ...headers });
       res.end(body);
     };
-    const fail = (status: number, message: string, headers: Record<string, string> = {}) => {
-      const timedOut = status === 408;
-      // a client too slow to send its body is not waited for again: the connection is closed after the answer
-      if (timedOut) headers = { ...headers, connection: "close" };
+    const fail = (status: number, message: string, headers: Record<string, string> = {}, close = status === 408) => {
+      // a client too slow to send its body, or one evicted mid-body, is not waited for again: the connection is
+      // closed after the answer
+      if (close) headers = { ...headers, connection: "close" };
       // OTLP answers errors in the request's content type; a JSON Status for JSON, text otherwise.
       if (format === "json") reply(status, JSON.stringify({ code: status, message }), "application/json", headers);
       else reply(status, message, "text/plain; charset=utf-8", headers);
-      if (!req.complete && !timedOut) drain();
+      if (!req.complete && !close) drain();
     };
     // The rest of a body refused before it was read is read and dropped, so the socket can serve the next request;
     // a client still sending after the body timeout loses its connection instead.
@@ -144,8 +148,9 @@ export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Serve
     if (!format) return fail(415, "content-type must be application/x-protobuf or application/json");
     let body: Buffer;
     try {
-      body = await readBody(req, opts.maxBodyBytes, budget, bodyTimeoutMs);
+      body = await readBody(req, opts.maxBodyBytes, budget, bodyTimeoutMs, minBytesPerSecond);
     } catch (e) {
+      if (e instanceof EvictedError) return fail(503, e.message, { "retry-after": String(e.retryAfterSeconds) }, true);
       if (e instanceof SaturatedError) return fail(503, "too many export bodies being read, retry later", { "retry-after": String(e.retryAfterSeconds) });
       if (e instanceof AppError) return fail(e.status, e.message);
       log(`[otlp] unexpected error reading a body: ${errorMessage(e)}`);

@@ -132,6 +132,8 @@ export const envSchema = z
     OTLP_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(1),
     /** time an OTLP/HTTP request's body may take to arrive after its headers; past it 408 and the connection is closed */
     OTLP_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    /** the least rate (bytes/s, as sent) an OTLP body must keep in every 2 s until it is in; slower is answered as past OTLP_BODY_TIMEOUT_MS; 0 for none */
+    OTLP_BODY_MIN_RATE: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024),
     COLLECTORS_PORT: port.default(9464),
     COLLECTORS_URL: z.url().default("http://127.0.0.1:9464"),
     HEALTH_INTERVAL_MS: positiveInt.default(5000),

@@ -2,7 +2,8 @@ import http from "node:http";
 import http2 from "node:http2";
 import * as grpc from "@grpc/grpc-js";
 import net from "node:net";
-import { deflateSync, gzipSync } from "node:zlib";
+import { constants as zlibConstants, createGzip, deflateSync, gzipSync } from "node:zlib";
+import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { ExportTraceServiceRequestSchema } from "../../lib/otlp/gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
@@ -29,6 +30,50 @@ const exportBody = (service: string, traceId: Buffer) =>
           {
             resource: { attributes: [{ key: "service.name", value: { value: { case: "stringValue", value: service } } }] },
             scopeSpans: [{ spans: [{ traceId, spanId: randomBytes(8), name: "op", startTimeUnixNano: BigInt(Date.now()) * 1_000_000n }] }],
+          },
+        ],
+      }),
+    ),
+  );
+
+/** An ordinary export of about 2 KiB: one span with some attributes. */
+const ordinaryExport = (service: string, traceId: Buffer) =>
+  Buffer.from(
+    toBinary(
+      ExportTraceServiceRequestSchema,
+      create(ExportTraceServiceRequestSchema, {
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: "service.name", value: { value: { case: "stringValue", value: service } } }] },
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId,
+                    spanId: randomBytes(8),
+                    name: "op",
+                    startTimeUnixNano: BigInt(Date.now()) * 1_000_000n,
+                    attributes: Array.from({ length: 16 }, (_, i) => ({ key: `attr.${i}`, value: { value: { case: "stringValue" as const, value: randomBytes(48).toString("hex") } } })),
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    ),
+  );
+
+/** An export whose one span carries an attribute of `padding` bytes. */
+const paddedExport = (service: string, traceId: Buffer, padding: number) =>
+  Buffer.from(
+    toBinary(
+      ExportTraceServiceRequestSchema,
+      create(ExportTraceServiceRequestSchema, {
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: "service.name", value: { value: { case: "stringValue", value: service } } }] },
+            scopeSpans: [{ spans: [{ traceId, spanId: randomBytes(8), name: "op", startTimeUnixNano: BigInt(Date.now()) * 1_000_000n, attributes: [{ key: "pad", value: { value: { case: "stringValue", value: "x".repeat(padding) } } }] }] }],
           },
         ],
       }),
@@ -66,12 +111,71 @@ function request(agent: http.Agent, port: number, body: Buffer | string, headers
   });
 }
 
+/** The collectors' node process: tsx runs the entry point in a child of its own. */
+function collectorsPid(tsxPid: number): number {
+  const children = readFileSync(`/proc/${tsxPid}/task/${tsxPid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+  return children.length ? Number(children[0]) : tsxPid;
+}
+const rssBytes = (pid: number) => {
+  try {
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0; // gone
+  }
+};
+
+/** Samples a process's RSS every 100 ms until stopped; answers the highest seen. */
+function rssPeak(pid: number): { stop(): number } {
+  let peak = rssBytes(pid);
+  const t = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 100);
+  return {
+    stop() {
+      clearInterval(t);
+      return Math.max(peak, rssBytes(pid));
+    },
+  };
+}
+
+const MiB = 1024 * 1024;
+
+/** A connection that sends the start of a gzip body and then nothing: its Content-Length promises more. */
+function stallGzip(port: number, compressed: Buffer): Promise<{ socket: net.Socket; received: () => string; closed: Promise<number> }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    let received = "";
+    const socket = net.connect(port, "127.0.0.1", () => {
+      socket.write(`POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Encoding: gzip\r\nContent-Length: ${compressed.length + 1024 * 1024}\r\n\r\n`);
+      socket.write(compressed);
+      resolve({ socket, received: () => received, closed });
+    });
+    const closed = new Promise<number>((r) => socket.on("close", () => r(Date.now() - started)));
+    socket.on("data", (d) => (received += d.toString("latin1")));
+    socket.on("error", () => undefined);
+    socket.once("error", reject);
+  });
+}
+
+/** The start of a gzip stream of `inflated` zero bytes, flushed so that all of them can be decompressed, not ended. */
+function gzipStart(inflated: number): Promise<Buffer> {
+  const gz = createGzip();
+  const out: Buffer[] = [];
+  gz.on("data", (c: Buffer) => out.push(c));
+  gz.write(Buffer.alloc(inflated));
+  return new Promise((resolve) =>
+    gz.flush(zlibConstants.Z_SYNC_FLUSH, () => {
+      resolve(Buffer.concat(out));
+      gz.destroy();
+    }),
+  );
+}
+
 describe("OTLP/HTTP receiver connections (collectors process)", () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let env: Record<string, string>;
   let port: number;
   let collectors: RunningProcess;
   let client: pg.Client;
+  let startRss: number;
 
   beforeAll(async () => {
     db = await freshDatabase("switchyard_otlp_conn");
@@ -87,6 +191,7 @@ describe("OTLP/HTTP receiver connections (collectors process)", () => {
     await waitUntil("receiver up", async () => (await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).ok, 60_000);
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
+    startRss = rssBytes(collectorsPid(collectors.proc.pid!));
   });
   afterAll(async () => {
     await client?.end();
@@ -112,6 +217,86 @@ describe("OTLP/HTTP receiver connections (collectors process)", () => {
     } finally {
       for (const s of stalled) s.socket.destroy();
     }
+  });
+
+  it.each([8, 20])("%i stalled gzip bodies of ~20 MiB inflated each cost only their own sockets: ordinary exports answer 200, RSS stays bounded", async (n) => {
+    const pid = collectorsPid(collectors.proc.pid!);
+    const before = startRss;
+    const gzipped = await gzipStart(20 * MiB - 128);
+    const peak = rssPeak(pid);
+    // each just under the 20 MiB limit after decompression, from ~20 KiB sent: together 8 x 20 MiB or more, the
+    // whole budget of bytes being read
+    const stalled: Awaited<ReturnType<typeof stallGzip>>[] = [];
+    let grew = 0;
+    try {
+      for (let i = 0; i < n; i++) stalled.push(await stallGzip(port, gzipped));
+      // time for the receiver to inflate what they sent (it answers the exports below whether or not it has)
+      await new Promise((r) => setTimeout(r, 1500));
+      const service = `gzip-stalled-${n}-${Date.now()}`;
+      const traces = Array.from({ length: 10 }, () => randomBytes(16));
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+      const statuses: (number | string)[] = [];
+      for (const t of traces) statuses.push(await request(agent, port, ordinaryExport(service, t), { "content-type": "application/x-protobuf" }));
+      agent.destroy();
+      expect(statuses).toEqual(traces.map(() => 200));
+      expect((await client.query("select count(*)::int n from spans where service = $1", [service])).rows[0].n).toBe(traces.length);
+      // every stalled body is answered in the end (refused to make room, too slow, or past the body timeout) and its
+      // connection closed; none is left holding memory
+      const closedAfter = await Promise.all(stalled.map((s) => Promise.race([s.closed, new Promise<number>((r) => setTimeout(() => r(-1), 30_000))])));
+      expect(closedAfter.filter((ms) => ms < 0)).toEqual([]);
+      expect(stalled.map((s) => s.received().slice(0, 12))).toEqual(stalled.map(() => expect.stringMatching(/^HTTP\/1\.1 (503|408)$/)));
+    } finally {
+      for (const s of stalled) s.socket.destroy();
+      grew = peak.stop() - before;
+    }
+    // the bytes being read are bounded by the in-flight limit times the body limit (8 x 20 MiB), whatever the count:
+    // above what the collectors held once started (unbounded, 20 such bodies would hold 400 MiB)
+    expect(grew).toBeLessThan(300 * MiB);
+  });
+
+  it("gRPC: 30 streams of one session each sending 19 of a 19.5 MiB message and stalling are answered and reset, RSS stays bounded, valid calls succeed", async () => {
+    const pid = collectorsPid(collectors.proc.pid!);
+    const peak = rssPeak(pid);
+    const session = http2.connect(`http://127.0.0.1:${env.OTLP_GRPC_PORT}`);
+    session.on("error", () => undefined);
+    const prefix = Buffer.alloc(5);
+    prefix.writeUInt32BE(Math.floor(19.5 * MiB), 1); // under the 20 MiB limit
+    const most = Buffer.alloc(19 * MiB, 0x0a);
+    const c = new grpc.Client(`127.0.0.1:${env.OTLP_GRPC_PORT}`, grpc.credentials.createInsecure());
+    const call = (body: Buffer) =>
+      new Promise<grpc.status>((resolve) => c.makeUnaryRequest(exportPath, (b: Buffer) => b, (b: Buffer) => b, body, (err) => resolve(err ? err.code : grpc.status.OK)));
+    let grew = 0;
+    const stalled = Array.from({ length: 30 }, () => {
+      const st = session.request({ ":method": "POST", ":path": exportPath, "content-type": "application/grpc", te: "trailers" });
+      st.on("error", () => undefined);
+      st.write(prefix);
+      st.write(most);
+      const closed = new Promise<boolean>((r) => st.on("close", () => r(true)));
+      return { st, closed };
+    });
+    try {
+      // valid calls while the stalled streams arrive and after
+      const service = `grpc-partial-${Date.now()}`;
+      const codes: grpc.status[] = [];
+      for (let i = 0; i < 6; i++) {
+        codes.push(await call(ordinaryExport(service, randomBytes(16))));
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(codes).toEqual(codes.map(() => grpc.status.OK));
+      expect((await client.query("select count(*)::int n from spans where service = $1", [service])).rows[0].n).toBe(codes.length);
+      // every stalled stream (evicted to make room, too slow, or past the body timeout) is reset with REFUSED_STREAM,
+      // which a gRPC client reads as UNAVAILABLE: retry
+      const closed = await Promise.all(stalled.map((s) => Promise.race([s.closed, new Promise<boolean>((r) => setTimeout(() => r(false), 40_000))])));
+      expect(closed.filter((x) => !x)).toHaveLength(0);
+      expect(stalled.map((s) => s.st.rstCode)).toEqual(stalled.map(() => http2.constants.NGHTTP2_REFUSED_STREAM));
+    } finally {
+      c.close();
+      for (const s of stalled) s.st.close();
+      session.destroy();
+      grew = peak.stop() - startRss;
+    }
+    // 30 x 19 MiB held would be 570 MiB; the budget of bytes being received is 8 x 20 MiB
+    expect(grew).toBeLessThan(300 * MiB);
   });
 
   it("after a 413 for a gzip bomb, 50 requests on the same keep-alive agent get answers, none ECONNRESET", async () => {
@@ -210,7 +395,7 @@ describe("OTLP/HTTP receiver body limits (the receiver in this process, on the r
     expect(s.received()).toMatch(/\r\nconnection: close\r\n/i);
   });
 
-  it("bounds the bytes of bodies being read (the in-flight limit times the body limit): past it, 503 with Retry-After", async () => {
+  it("bounds the bytes of bodies being read (the in-flight limit times the body limit) by evicting the stalled body, not by refusing a new one", async () => {
     // one client holds 200 KiB of the 256 KiB budget and stalls; a second one's 100 KiB does not fit beside it
     const held = await stall(port, 250 * 1024);
     held.socket.write(Buffer.alloc(200 * 1024, 0x20));
@@ -218,22 +403,43 @@ describe("OTLP/HTTP receiver body limits (the receiver in this process, on the r
     // a small export still fits beside it, and is stored (the held body takes no ingest slot, though there is only one)
     const small = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: "POST", headers: { "content-type": "application/x-protobuf" }, body: new Uint8Array(exportBody("budget", randomBytes(16))) });
     expect(small.status).toBe(200);
-    const agent = new http.Agent({ keepAlive: false });
-    const res = await new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
-      const req = http.request({ host: "127.0.0.1", port, path: "/v1/traces", method: "POST", agent, headers: { "content-type": "application/json", "content-length": String(100 * 1024) } }, (r) => {
-        r.resume();
-        resolve({ status: r.statusCode ?? 0, retryAfter: r.headers["retry-after"] as string | undefined });
-      });
-      req.on("error", reject);
-      req.end(Buffer.alloc(100 * 1024, 0x20));
-    });
-    expect(res.status).toBe(503);
-    expect(res.retryAfter).toMatch(/^\d+$/);
-    held.socket.destroy();
-    await held.closed;
-    // the budget is given back when a client goes: the same body now fits
+    // a body that needs the room is read: the stalled one is evicted (503 with Retry-After, connection closed)
     const traceId = randomBytes(16);
-    const ok = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: "POST", headers: { "content-type": "application/x-protobuf" }, body: new Uint8Array(exportBody("budget", traceId)) });
-    expect(ok.status).toBe(200);
+    const big = paddedExport("budget-big", traceId, 100 * 1024);
+    const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: "POST", headers: { "content-type": "application/x-protobuf" }, body: new Uint8Array(big) });
+    expect(res.status).toBe(200);
+    expect(await held.closed).toBeGreaterThan(0);
+    expect(held.received()).toMatch(/^HTTP\/1\.1 503 /);
+    expect(held.received()).toMatch(/\r\nretry-after: \d+\r\n/i);
+    expect(held.received()).toMatch(/\r\nconnection: close\r\n/i);
+  });
+
+  it("answers a body that stops arriving (below the least rate) before the body timeout with 408", async () => {
+    // 150 KiB sent, then nothing: below the least rate in the next window; on a receiver with a longer body timeout
+    const p = await freePort();
+    const ingest = new SpanIngest({ maxInFlight: 1, prepare: decoders.prepare, store: (batch) => storeSpanCopy(h, batch), log: () => undefined });
+    const slow = await startOtlpHttpReceiver({ host: "127.0.0.1", port: p, maxBodyBytes: 256 * 1024, bodyTimeoutMs: 60_000, minBytesPerSecond: 1024, ingest, log: () => undefined });
+    try {
+      const s = await stall(p, 250 * 1024);
+      s.socket.write(Buffer.alloc(150 * 1024, 0x20));
+      const after = await Promise.race([s.closed, new Promise<number>((r) => setTimeout(() => r(-1), 30_000))]);
+      s.socket.destroy();
+      expect(after).toBeGreaterThan(0);
+      expect(s.received()).toMatch(/^HTTP\/1\.1 408 /);
+      // a body that keeps coming, slower than a burst but above the rate, is read whole
+      // (16 KiB at 5 KiB/s, over more than one window of 2 s, each needing 2 KiB)
+      const body = paddedExport("steady", randomBytes(16), 16 * 1024);
+      const c = await stall(p, body.length);
+      for (let i = 0; i < body.length; i += 512) {
+        c.socket.write(body.subarray(i, i + 512));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await waitUntil("the answer", async () => c.received().includes("\r\n\r\n"), 20_000, 50);
+      c.socket.destroy();
+      expect(c.received()).toMatch(/^HTTP\/1\.1 200 /);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
   });
 });
