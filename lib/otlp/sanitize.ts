@@ -1,4 +1,4 @@
-import type { SpanRecord } from "./spans";
+import type { SpanRecord } from "./span-record";
 
 /**
  * Text Postgres cannot store: U+0000 (neither `text` nor `jsonb` takes it) and lone UTF-16 surrogates (`jsonb` refuses

@@ -3,36 +3,12 @@ import type { opentelemetry } from "./pbjs/trace_service";
 import type { OtlpRequest } from "./decode";
 import { SANITIZED_ATTRIBUTE } from "./sanitize";
 import { spanDestination } from "./destination";
+import type { SpanRecord } from "./span-record";
 
 type AnyValue = opentelemetry.proto.common.v1.AnyValue.$Shape;
 type KeyValue = opentelemetry.proto.common.v1.KeyValue.$Shape;
 
-/** A span flattened for storage: ids as lower-case hex, attributes as plain JSON, messaging fields lifted out. */
-export interface SpanRecord {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  service: string;
-  name: string;
-  kind: number;
-  startUnixNano: bigint;
-  startTime: Date;
-  durationMs: number;
-  statusCode: number;
-  statusMessage: string | null;
-  attributes: Record<string, unknown>;
-  resourceAttributes: Record<string, unknown>;
-  events: { name: string; timeUnixNano: string; attributes: Record<string, unknown> }[];
-  links: { traceId: string; spanId: string; attributes: Record<string, unknown> }[];
-  messagingSystem: string | null;
-  messagingDestination: string | null;
-  messagingOperation: string | null;
-  messagingConsumerGroup: string | null;
-  messagingMessageId: string | null;
-  kafkaPartition: number | null;
-  kafkaOffset: number | null;
-  rabbitmqRoutingKey: string | null;
-}
+export type { SpanRecord } from "./span-record";
 
 const noBytes = new Uint8Array(0);
 const bytes = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
