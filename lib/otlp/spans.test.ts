@@ -73,6 +73,18 @@ describe("attribute keys that name Object.prototype members", () => {
   });
 });
 
+describe("OTLP/JSON objects keyed __proto__", () => {
+  it("are an unknown field like any other, not the prototype of the request, whose fields would then be read from it", () => {
+    const inner = JSON.parse(jsonExport([{ key: "k", value: { stringValue: "v" } }]));
+    // a request whose only field is "__proto__": nothing in it is a span
+    const text = `{"__proto__": ${JSON.stringify(inner)}}`;
+    expect(flattenRequest(decodeJsonRequest(text)).spans).toEqual([]);
+    // nested too: a span object keyed __proto__ inside a scope is not taken for the scope's spans
+    const nested = `{"resourceSpans":[{"scopeSpans":[{"__proto__":{"spans":[{"traceId":"${tid}","spanId":"${sid}","name":"op"}]}}]}]}`;
+    expect(flattenRequest(decodeJsonRequest(nested)).spans).toEqual([]);
+  });
+});
+
 describe("the stored messaging destination of a RabbitMQ consumer span is the queue it read", () => {
   const rabbit = (name: string, attributes: Record<string, string>, kind = 5) =>
     one(jsonExport(Object.entries({ "messaging.system": "rabbitmq", ...attributes }).map(([key, value]) => ({ key, value: { stringValue: value } })), { name, kind }));
