@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { createDb } from "../../db/client";
+import { getGroupStatus, latestPartitions } from "../../db/queries/kafka";
 import { traceSpans } from "../../db/queries/traces";
 import { buildWaterfall } from "../../lib/traces/waterfall";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -89,22 +90,39 @@ describe("demo services", () => {
       1000,
     );
 
-    // The slow group falls behind.
-    const lag = await waitUntil(
-      "lag on the slow group",
-      async () => {
-        const committed = await admin.fetchOffsets({ groupId: topology.kafka.analyticsGroup, topics: [topology.kafka.orders] });
-        const high = await admin.fetchTopicOffsets(topology.kafka.orders);
-        const total = committed[0]!.partitions.reduce((n, p) => {
-          const end = Number(high.find((h) => h.partition === p.partition)!.high);
-          return n + (Number(p.offset) < 0 ? end : end - Number(p.offset));
-        }, 0);
-        return total > 20 ? total : null;
-      },
-      60_000,
-      1000,
-    );
-    expect(lag).toBeGreaterThan(20);
+    // The slow group falls behind, as Switchyard reports it, and Switchyard's figures are Kafka's: the lag it stored
+    // for each partition is the end offset minus the committed offset it read, and neither is ahead of what Kafka
+    // says now (offsets only move forward).
+    const handleLag = createDb(db.url, { max: 1 });
+    try {
+      // the group's figures and its partitions from the same poll (a poll may land between the two reads)
+      const { status, parts } = await waitUntil(
+        "Switchyard to report lag on the slow group",
+        async () => {
+          const g = await getGroupStatus(handleLag.db, cluster.name, topology.kafka.analyticsGroup);
+          const ps = await latestPartitions(handleLag.db, cluster.name, topology.kafka.analyticsGroup);
+          const samePoll = g && ps.length > 0 && ps[0]!.sampledAt.getTime() === g.evaluatedAt.getTime();
+          return samePoll && (g.totalLag ?? 0) > 20 ? { status: g, parts: ps } : null;
+        },
+        90_000,
+        1000,
+      );
+      const committed = await admin.fetchOffsets({ groupId: topology.kafka.analyticsGroup, topics: [topology.kafka.orders] });
+      const high = await admin.fetchTopicOffsets(topology.kafka.orders);
+      for (const p of parts.filter((x) => x.topic === topology.kafka.orders)) {
+        const kafkaEnd = Number(high.find((h) => h.partition === p.partition)!.high);
+        const kafkaCommitted = Number(committed[0]!.partitions.find((c) => c.partition === p.partition)!.offset);
+        expect(p.endOffset!).toBeLessThanOrEqual(kafkaEnd);
+        if (p.committedOffset !== null) {
+          expect(p.committedOffset).toBeLessThanOrEqual(kafkaCommitted);
+          expect(p.lag).toBe(p.endOffset! - p.committedOffset);
+        }
+      }
+      expect(status.totalLag).toBe(parts.reduce((n, p) => n + (p.lag ?? 0), 0));
+      expect(status.maxLagSeconds).toBeGreaterThan(0);
+    } finally {
+      await handleLag.close();
+    }
 
     // Spans from every service, and whole traces crossing HTTP, Kafka and RabbitMQ.
     const crossing = await waitUntil(

@@ -1,0 +1,10 @@
+/**
+ * Runs once when a dashboard server starts (Next.js calls `register` before it serves a request): a bad configuration
+ * stops it there with the message naming the variable (exit 78, like the collectors), instead of on the first
+ * request, after the server had already said it was ready.
+ */
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.NEXT_PHASE === "phase-production-build") return;
+  const { loadConfig } = await import("./lib/config/env");
+  loadConfig();
+}
