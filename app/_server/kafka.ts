@@ -6,8 +6,8 @@ import { NotFoundError } from "@/lib/errors";
 import type { GroupStatus } from "@/lib/kafka/group-health";
 import { filterGroups, ownerOf, sortGroups, groupSortKeys, type GroupSummary } from "@/lib/kafka/view";
 import { serverContext } from "./context";
+import { groupStatuses as statuses } from "@/lib/kafka/group-health";
 
-const statuses = ["OK", "WARN", "STALL", "STOP", "REWIND"] as const;
 
 export const groupListQuery = z.object({
   cluster: z.string().max(200).optional(),

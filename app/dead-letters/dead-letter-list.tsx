@@ -10,6 +10,7 @@ import { useScrollAnchor } from "@/app/_components/scroll-anchor";
 import { useUrlState } from "@/app/_components/use-url-state";
 import { useRef } from "react";
 import { deadLetterLinks } from "@/lib/dead-letter-links";
+import { deadLetterStatuses } from "@/lib/dead-letters";
 
 type Item = DeadLetterList["items"][number];
 
@@ -56,7 +57,7 @@ export function DeadLetterListView() {
         </select>
         <select aria-label="Status" value={url.get("status")} onChange={(e) => url.set({ status: e.target.value })}>
           <option value="">any status</option>
-          {["new", "replaying", "replayed", "discarded"].map((s) => (
+          {deadLetterStatuses.map((s) => (
             <option key={s}>{s}</option>
           ))}
         </select>

@@ -14,8 +14,8 @@ import { SortHeaders } from "../_components/sort-headers";
 import { useScrollAnchor } from "../_components/scroll-anchor";
 import { useUrlState } from "../_components/use-url-state";
 import { useRef } from "react";
+import { groupStatuses as statuses } from "@/lib/kafka/group-health";
 
-const statuses = ["OK", "WARN", "STALL", "STOP", "REWIND"];
 const columns: [key: string, label: string][] = [
   ["group", "Group"],
   ["status", "Status"],

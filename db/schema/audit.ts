@@ -1,5 +1,6 @@
-import { bigserial, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
-import { tsOpts } from "./types";
+import { bigserial, check, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { oneOf, tsOpts } from "./types";
+import { auditOutcomes } from "../../lib/audit";
 
 /** Who did what, when: every mutation (replay, discard, purge) writes one row. */
 export const auditLog = pgTable(
@@ -13,8 +14,12 @@ export const auditLog = pgTable(
     targetType: text("target_type").notNull(),
     targetId: text("target_id"),
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
-    /** ok | denied | failed */
+    /** lib/audit.ts auditOutcomes */
     outcome: text("outcome").notNull(),
   },
-  (t) => [index("audit_log_time").on(t.at.desc()), index("audit_log_target").on(t.targetType, t.targetId)],
+  (t) => [
+    index("audit_log_time").on(t.at.desc()),
+    index("audit_log_target").on(t.targetType, t.targetId),
+    check("audit_log_outcome_check", oneOf(t.outcome, auditOutcomes)),
+  ],
 );

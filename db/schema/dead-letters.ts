@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, unique } from "drizzle-orm/pg-core";
-import { bytea, tsOpts } from "./types";
+import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique } from "drizzle-orm/pg-core";
+import { bytea, oneOf, tsOpts } from "./types";
+import { deadLetterStatuses } from "../../lib/dead-letters";
 
 /**
  * Every dead letter captured from a Kafka dead-letter topic or a RabbitMQ dead-letter queue.
@@ -38,7 +39,7 @@ export const deadLetters = pgTable(
     firstDeadAt: timestamp("first_dead_at", tsOpts),
     lastDeadAt: timestamp("last_dead_at", tsOpts),
     traceId: text("trace_id"),
-    /** new | replaying | replayed | discarded */
+    /** lib/dead-letters.ts deadLetterStatuses */
     status: text("status").notNull().default("new"),
     capturedAt: timestamp("captured_at", tsOpts).notNull().defaultNow(),
     /**
@@ -62,6 +63,7 @@ export const deadLetters = pgTable(
     index("dead_letters_dead_at").on(sql`coalesce(${t.lastDeadAt}, ${t.firstDeadAt}, ${t.capturedAt}) desc`, sql`${t.id} desc`),
     index("dead_letters_source").on(t.system, t.source, t.capturedAt.desc()),
     index("dead_letters_reason").on(t.reason),
+    check("dead_letters_status_check", oneOf(t.status, deadLetterStatuses)),
     index("dead_letters_trace").on(t.traceId).where(sql`${t.traceId} is not null`),
   ],
 );

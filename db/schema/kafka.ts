@@ -1,6 +1,7 @@
-import { bigint, bigserial, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
-import { tsOpts } from "./types";
+import { bigint, bigserial, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { oneOf, tsOpts } from "./types";
 import type { GroupMember } from "../../lib/kafka/lag-poll";
+import { groupStatuses } from "../../lib/kafka/group-health";
 
 /** One row per (group, partition) per poll. Raw rows are kept for RETENTION_RAW_HOURS, then rolled up. */
 export const kafkaLagSamples = pgTable(
@@ -18,13 +19,14 @@ export const kafkaLagSamples = pgTable(
     lagSeconds: doublePrecision("lag_seconds"),
     /** exact | interpolated | none */
     lagMethod: text("lag_method").notNull(),
-    /** Switchyard's partition status: OK | WARN | STALL | STOP | REWIND */
+    /** Switchyard's partition status (lib/kafka/group-health.ts groupStatuses) */
     status: text("status"),
     sampledAt: timestamp("sampled_at", tsOpts).notNull(),
   },
   (t) => [
     index("kafka_lag_samples_group_time").on(t.cluster, t.groupId, t.sampledAt.desc()),
     index("kafka_lag_samples_time_brin").using("brin", t.sampledAt),
+    check("kafka_lag_samples_status_check", oneOf(t.status, groupStatuses)),
   ],
 );
 
@@ -52,7 +54,7 @@ export const kafkaGroupStatus = pgTable(
     groupId: text("group_id").notNull(),
     /** Kafka's group state: Stable, Empty, PreparingRebalance, Dead, ... */
     state: text("state").notNull(),
-    /** Switchyard's health: OK | WARN | STALL | STOP | REWIND | ERROR */
+    /** Switchyard's health (lib/kafka/group-health.ts groupStatuses) */
     status: text("status").notNull(),
     totalLag: bigint("total_lag", { mode: "number" }),
     maxLagSeconds: doublePrecision("max_lag_seconds"),
@@ -66,7 +68,7 @@ export const kafkaGroupStatus = pgTable(
     error: text("error"),
     evaluatedAt: timestamp("evaluated_at", tsOpts).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.cluster, t.groupId] }), index("kafka_group_status_status").on(t.status)],
+  (t) => [primaryKey({ columns: [t.cluster, t.groupId] }), index("kafka_group_status_status").on(t.status), check("kafka_group_status_status_check", oneOf(t.status, groupStatuses))],
 );
 
 /** Every change of a group's status, for the group page's status history. */
@@ -80,5 +82,5 @@ export const kafkaGroupStatusHistory = pgTable(
     reason: text("reason"),
     at: timestamp("at", tsOpts).notNull(),
   },
-  (t) => [index("kafka_group_status_history_group").on(t.cluster, t.groupId, t.at.desc())],
+  (t) => [index("kafka_group_status_history_group").on(t.cluster, t.groupId, t.at.desc()), check("kafka_group_status_history_status_check", oneOf(t.status, groupStatuses))],
 );

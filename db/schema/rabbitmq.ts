@@ -1,5 +1,6 @@
-import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
-import { tsOpts } from "./types";
+import { bigint, bigserial, boolean, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { oneOf, tsOpts } from "./types";
+import { captureModes } from "../../lib/rabbitmq/view";
 
 /** One row per queue per poll of the management API. */
 export const rabbitmqQueueSamples = pgTable(
@@ -72,5 +73,5 @@ export const rabbitmqQueues = pgTable(
     captureError: text("capture_error"),
     updatedAt: timestamp("updated_at", tsOpts).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.broker, t.vhost, t.name] }), index("rabbitmq_queues_dlq").on(t.isDeadLetterQueue)],
+  (t) => [primaryKey({ columns: [t.broker, t.vhost, t.name] }), index("rabbitmq_queues_dlq").on(t.isDeadLetterQueue), check("rabbitmq_queues_capture_mode_check", oneOf(t.captureMode, captureModes))],
 );

@@ -1,5 +1,6 @@
-import { index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
-import { tsOpts } from "./types";
+import { check, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { oneOf, tsOpts } from "./types";
+import { workflowStates } from "../../lib/workflow-states";
 
 /** A business workflow (an order, a payment) and where it stands, derived from spans and dead letters. */
 export const workflows = pgTable(
@@ -7,7 +8,7 @@ export const workflows = pgTable(
   {
     type: text("type").notNull(),
     key: text("key").notNull(),
-    /** pending | retrying | completed | failed | dead_lettered */
+    /** lib/workflow-states.ts workflowStates */
     state: text("state").notNull(),
     lastStep: text("last_step"),
     attempts: integer("attempts").notNull().default(0),
@@ -15,5 +16,5 @@ export const workflows = pgTable(
     startedAt: timestamp("started_at", tsOpts).notNull(),
     updatedAt: timestamp("updated_at", tsOpts).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.type, t.key] }), index("workflows_state").on(t.state, t.updatedAt.desc())],
+  (t) => [primaryKey({ columns: [t.type, t.key] }), index("workflows_state").on(t.state, t.updatedAt.desc()), check("workflows_state_check", oneOf(t.state, workflowStates))],
 );

@@ -64,7 +64,8 @@ describe("parseConfig", () => {
     expect(problems({ AUTH_MODE: "token" })[0]).toMatch(/^AUTH_TOKENS: /);
     const c = parseConfig({ AUTH_MODE: "token", AUTH_TOKENS: "alice:operator:0123456789,bob:viewer:abcdefghij" });
     expect(c.AUTH_TOKENS.map((t) => `${t.user}/${t.role}`)).toEqual(["alice/operator", "bob/viewer"]);
-    expect(problems({ AUTH_TOKENS: "eve:admin:0123456789" })[0]).toMatch(/^AUTH_TOKENS: entry for 'eve'/);
+    expect(problems({ AUTH_TOKENS: "eve:root:0123456789" })[0]).toMatch(/^AUTH_TOKENS: entry for 'eve'/);
+    expect(parseConfig({ AUTH_TOKENS: "ada:admin:0123456789" }).AUTH_TOKENS[0]?.role).toBe("admin");
   });
 });
 

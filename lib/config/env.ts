@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isRole, roles, type Role } from "../auth/roles";
 
 /**
  * The one environment schema every Switchyard process reads (dashboard, collectors, demo, scripts).
@@ -102,14 +103,14 @@ const postgresUrl = z.string().refine((s) => {
   return !!u && (u.protocol === "postgres:" || u.protocol === "postgresql:") && !!u.hostname && u.pathname.length > 1;
 }, "must be a postgres://user@host:port/database URL");
 
-/** `alice:operator:s3cret,bob:viewer:pw` — who may call the API in token mode, with which role. */
+/** `alice:operator:s3cret,bob:viewer:pw` — who may call the API in token mode, with which role (lib/auth/roles.ts). */
 const authTokens = z.string().transform((raw, ctx) => {
-  const out: { user: string; role: "viewer" | "operator"; token: string }[] = [];
+  const out: { user: string; role: Role; token: string }[] = [];
   for (const item of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
     const [user, role, ...rest] = item.split(":");
     const token = rest.join(":");
-    if (!user || (role !== "viewer" && role !== "operator") || token.length < 8) {
-      ctx.addIssue({ code: "custom", message: `entry for '${user ?? "?"}' must be user:viewer|operator:token (token at least 8 characters)` });
+    if (!user || !role || !isRole(role) || token.length < 8) {
+      ctx.addIssue({ code: "custom", message: `entry for '${user ?? "?"}' must be user:${roles.join("|")}:token (token at least 8 characters)` });
       continue;
     }
     out.push({ user, role, token });

@@ -9,7 +9,8 @@
  *   OK      anything else, including a window in which the lag touched zero, and a window still filling
  * Group status is the worst partition status.
  */
-export type GroupStatus = "OK" | "WARN" | "STALL" | "STOP" | "REWIND";
+export const groupStatuses = ["OK", "WARN", "STALL", "STOP", "REWIND"] as const;
+export type GroupStatus = (typeof groupStatuses)[number];
 
 export const statusSeverity: Record<GroupStatus, number> = { OK: 0, WARN: 1, REWIND: 2, STALL: 3, STOP: 4 };
 

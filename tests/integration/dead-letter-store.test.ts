@@ -4,6 +4,7 @@ import { createDb, type DbHandle } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
 import { storeDeadLetters, type NewDeadLetter } from "../../db/queries/dead-letter-store";
 import { deadLetters } from "../../db/schema";
+import { deadLetterStatuses } from "../../lib/dead-letters";
 import { freshDatabase } from "./helpers";
 
 const row = (dedupKey: string, extra: Partial<NewDeadLetter> = {}): NewDeadLetter => ({
@@ -98,6 +99,12 @@ describe("storeDeadLetters on the real Postgres", () => {
     const k = { system: "kafka", vhost: null, source: "t.DLT" } as const;
     expect((await storeDeadLetters(h.db, [row("t/0/1", k)])).inserted).toBe(1);
     expect((await storeDeadLetters(h.db, [row("t/0/1", k)])).inserted).toBe(0);
+  });
+
+  it("refuses a status outside the one list of dead-letter states (a check constraint made from lib's constant)", async () => {
+    await storeDeadLetters(h.db, [row("status-check")]);
+    await expect(h.db.update(deadLetters).set({ status: "bogus" }).where(eq(deadLetters.dedupKey, "status-check"))).rejects.toMatchObject({ cause: { code: "23514" } });
+    for (const status of deadLetterStatuses) await h.db.update(deadLetters).set({ status }).where(eq(deadLetters.dedupKey, "status-check"));
   });
 
   it("throws when Postgres is not there, so the caller keeps the batch", async () => {

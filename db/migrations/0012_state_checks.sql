@@ -1,0 +1,9 @@
+ALTER TABLE "kafka_group_status" ADD CONSTRAINT "kafka_group_status_status_check" CHECK ("kafka_group_status"."status" in ('OK', 'WARN', 'STALL', 'STOP', 'REWIND'));--> statement-breakpoint
+ALTER TABLE "kafka_group_status_history" ADD CONSTRAINT "kafka_group_status_history_status_check" CHECK ("kafka_group_status_history"."status" in ('OK', 'WARN', 'STALL', 'STOP', 'REWIND'));--> statement-breakpoint
+ALTER TABLE "kafka_lag_samples" ADD CONSTRAINT "kafka_lag_samples_status_check" CHECK ("kafka_lag_samples"."status" in ('OK', 'WARN', 'STALL', 'STOP', 'REWIND'));--> statement-breakpoint
+ALTER TABLE "rabbitmq_queues" ADD CONSTRAINT "rabbitmq_queues_capture_mode_check" CHECK ("rabbitmq_queues"."capture_mode" in ('capture', 'observe-stream', 'monitor-only', 'not-captured'));--> statement-breakpoint
+ALTER TABLE "dead_letters" ADD CONSTRAINT "dead_letters_status_check" CHECK ("dead_letters"."status" in ('new', 'replaying', 'replayed', 'discarded'));--> statement-breakpoint
+ALTER TABLE "replay_items" ADD CONSTRAINT "replay_items_status_check" CHECK ("replay_items"."status" in ('pending', 'sent', 'failed', 'skipped'));--> statement-breakpoint
+ALTER TABLE "replays" ADD CONSTRAINT "replays_status_check" CHECK ("replays"."status" in ('pending', 'running', 'done', 'failed', 'cancelled'));--> statement-breakpoint
+ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_outcome_check" CHECK ("audit_log"."outcome" in ('ok', 'denied', 'failed'));--> statement-breakpoint
+ALTER TABLE "workflows" ADD CONSTRAINT "workflows_state_check" CHECK ("workflows"."state" in ('pending', 'retrying', 'completed', 'failed', 'dead_lettered'));
