@@ -119,9 +119,13 @@ export class DltCapture {
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
-      autoCommit: false,
+      // kafkajs commits only offsets resolved here, after the rows are in Postgres, and right away (threshold 1);
+      // it also resolves and commits batches left empty by filtering (transaction markers, aborted records), which
+      // otherwise stayed uncommitted and showed this group lagging on every transactional DLT for ever
+      autoCommit: true,
+      autoCommitThreshold: 1,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const rows = batch.messages.map((m) => {
           const record = {
@@ -160,10 +164,10 @@ export class DltCapture {
         this.storeError = null;
         deadLettersCaptured.inc({ system: "kafka", source: batch.topic }, stored.inserted);
         if (stored.quarantined) this.log(`[kafka-dlt:${this.cluster.name}] ${stored.quarantined} record(s) of ${batch.topic}[${batch.partition}] kept in quarantine form: Postgres refused them as captured`);
-        const last = batch.messages[batch.messages.length - 1]!;
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) }]);
-        // without this kafkajs fetches the same batch again for ever (eachBatchAutoResolve is off)
-        resolveOffset(last.offset);
+        // the batch's last offset, control records included (a commit marker after the last record must be passed
+        // too); without resolving it kafkajs fetches the same batch again for ever (eachBatchAutoResolve is off)
+        resolveOffset(batch.lastOffset());
+        await commitOffsetsIfNecessary();
         await heartbeat();
       },
     });

@@ -36,6 +36,8 @@ export function kafkaDeadLetterRow(r: KafkaDltRecord, maxBytes: number) {
     headers: headersToJson(r.headers) as Record<string, unknown>,
     properties: {
       timestamp: at?.toISOString() ?? null,
+      // a null value (a tombstone) is not an empty one: the payload column holds no bytes for either
+      tombstone: r.value === null,
       format: info.format,
       originalTopic: info.originalTopic,
       originalPartition: info.originalPartition,

@@ -105,6 +105,12 @@ export interface Healthz {
   sources: { system: string; name: string; healthy: boolean; error: string | null }[];
 }
 
+/**
+ * Environment for a collectors process of a test. Its dead-letter capture takes nothing from the shared brokers
+ * unless the test names what to capture: a test that sets no RABBITMQ_DLQ_PATTERNS observes instead of draining
+ * (a dead-letter queue is found from the topology too, whatever the patterns, and a running demo's queues would be
+ * drained into the test's database), and one that sets no KAFKA_DLT_PATTERNS captures no topic.
+ */
 export async function collectorsEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
   return {
     OTLP_HTTP_PORT: String(await freePort()),
@@ -112,6 +118,8 @@ export async function collectorsEnv(extra: Record<string, string> = {}): Promise
     OTLP_HOST: "127.0.0.1",
     COLLECTORS_PORT: String(await freePort()),
     HEALTH_INTERVAL_MS: "1000",
+    ...(extra.KAFKA_DLT_PATTERNS ? {} : { KAFKA_DLT_PATTERNS: `switchyard-test-none-${process.pid}` }),
+    ...(extra.RABBITMQ_DLQ_PATTERNS ? {} : { RABBITMQ_DLQ_PATTERNS: `switchyard-test-none-${process.pid}`, RABBITMQ_DLQ_MODE: "observe" }),
     ...extra,
   };
 }

@@ -16,6 +16,7 @@ describe("Kafka dead-letter capture, hardened", () => {
   const big = `ith-${run}.big.DLT`;
   const nul = `ith-${run}.nul.DLT`;
   const outage = `ith-${run}.outage.DLT`;
+  const tx = `ith-${run}.tx.DLT`;
   const group = `it-dlt-hard-${run}`;
   const n = 4000;
   let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -30,7 +31,7 @@ describe("Kafka dead-letter capture, hardened", () => {
     await runMigrations(db.url);
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    await admin.createTopics({ topics: [big, nul, outage].map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+    await admin.createTopics({ topics: [big, nul, outage, tx].map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
     const producer = kafka.producer();
     await producer.connect();
     const pad = "x".repeat(1000);
@@ -48,6 +49,17 @@ describe("Kafka dead-letter capture, hardened", () => {
       ],
     });
     await producer.disconnect();
+    // a transactional DLT publisher (Spring Kafka's can be): commit markers follow each record, and an aborted record
+    // sits between; a tombstone (null value) among them
+    const txp = kafka.producer({ transactionalId: `ith-${run}-tx`, idempotent: true, maxInFlightRequests: 1 });
+    await txp.connect();
+    for (const [key, value, commit] of [["t1", "1", true], ["t2", null, true], ["aborted", "x", false], ["t3", "3", true]] as const) {
+      const t = await txp.transaction();
+      await t.send({ topic: tx, messages: [{ key, value }] });
+      if (commit) await t.commit();
+      else await t.abort();
+    }
+    await txp.disconnect();
     // the collectors reach Postgres through a proxy the last test cuts
     pgProxy = new CuttableProxy(await freePort(), { host: "127.0.0.1", port: 5432 });
     await pgProxy.open();
@@ -57,6 +69,7 @@ describe("Kafka dead-letter capture, hardened", () => {
       DATABASE_URL: viaProxy.toString(),
       KAFKA_CLUSTERS: `local=${cluster.brokers.join(",")}`,
       KAFKA_DLT_PATTERNS: `ith-${run}.*.DLT`,
+      RABBITMQ_DLQ_PATTERNS: `ith-${run}-none`,
       KAFKA_DLT_GROUP: group,
       KAFKA_POLL_INTERVAL_MS: "60000",
     });
@@ -68,7 +81,7 @@ describe("Kafka dead-letter capture, hardened", () => {
     await pgProxy?.cut();
     await client?.end();
     await admin.deleteGroups([group]).catch(() => undefined);
-    await admin.deleteTopics({ topics: [big, nul, outage] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [big, nul, outage, tx] }).catch(() => undefined);
     await admin.disconnect();
     await db?.drop();
   });
@@ -110,6 +123,20 @@ describe("Kafka dead-letter capture, hardened", () => {
     expect(far.rows[0].properties.originalTopic).toBe("orders");
     expect(far.rows[0].properties.originalTimestamp).toBeNull();
     expect(far.rows[1].first_dead_at).toBeNull();
+  });
+
+  it("captures a transactional DLT and commits past its markers: the capture group shows no lag; a tombstone stays one", async () => {
+    await waitUntil("3 committed records of the transactional DLT", async () => (await count(tx)) >= 3, 60_000, 500);
+    const rows = await client.query("select message_key, payload_size, properties from dead_letters where source = $1 order by kafka_offset", [tx]);
+    expect(rows.rows.map((r) => r.message_key.toString())).toEqual(["t1", "t2", "t3"]);
+    expect(rows.rows.map((r) => r.properties.tombstone)).toEqual([false, true, false]);
+    const end = Number((await admin.fetchTopicOffsets(tx))[0]!.high);
+    await waitUntil(
+      "the capture group's committed offset at the end of the transactional topic",
+      async () => Number((await admin.fetchOffsets({ groupId: group, topics: [tx] }))[0]!.partitions[0]!.offset) === end,
+      30_000,
+      500,
+    );
   });
 
   it("pauses capture while Postgres is away, says so on the Kafka source's health, and resumes with nothing lost or doubled", async () => {
