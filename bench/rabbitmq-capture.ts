@@ -15,7 +15,8 @@ async function main() {
   const config = parseConfig(process.env);
   const broker = config.RABBITMQ_BROKERS[0]!;
   const run = Date.now().toString(36);
-  const queue = `bench.capture.${run}.dlq`;
+  // a name outside the default dead-letter patterns, so a running demo's collectors do not consume it too
+  const queue = `bench-capture-${run}`;
   const conn = await amqp.connect(broker.amqpUrl);
   const ch = await conn.createConfirmChannel();
   await ch.assertQueue(queue, { durable: true });

@@ -229,7 +229,10 @@ export class DlqCapture {
     await ch.prefetch(this.opts.prefetch);
     const stream = q.type === "stream";
     let pending: Delivery[] = [];
+    // the live consumer's tag, and every tag cancelled on this channel: a delivery already in flight from a
+    // cancelled consumer, or its consume-ok answered late, must not make it look live again
     let consumerTag: string | null = null;
+    const cancelled = new Set<string>();
     let flushing = false;
     let timer: NodeJS.Timeout | null = null;
 
@@ -257,21 +260,29 @@ export class DlqCapture {
       } catch (e) {
         cap = unreadableRabbitDeadLetter(m, this.opts.maxBytes, e);
       }
+      // deliveries can arrive before `consume` resolves (amqplib handles every frame of a read in one loop): the
+      // tag they carry is the consumer's, and a flush started by them must cancel it
+      if (!stream && consumerTag === null && !cancelled.has(msg.fields.consumerTag)) consumerTag = msg.fields.consumerTag;
       pending.push({ msg, cap });
       schedule();
     };
 
     const startConsuming = async () => {
       const ok = await ch.consume(q.name, onMessage, { noAck: false, ...(stream ? { arguments: { "x-stream-offset": "first" } } : {}) });
-      consumerTag = ok.consumerTag;
+      if (!cancelled.has(ok.consumerTag)) consumerTag = ok.consumerTag;
     };
 
     const flush = async (): Promise<void> => {
       // Classic and quorum queues: stop deliveries first, so every message unacked on this channel is in the batch
       // and none arrives while its ack is in flight (streams are read by offset and must not restart from the first)
-      if (!stream && consumerTag) {
+      // A batch whose every message is keyed by itself (a message id, a stream offset) needs none of this: a
+      // redelivery conflicts on its key, so it is stored and acked while deliveries go on. (No confirmed-pending
+      // row exists then: a batch with pending rows keeps deliveries stopped until they are confirmed.)
+      const keyedOnly = pending.every((d) => d.cap.kind === "fixed");
+      if (!stream && !keyedOnly && consumerTag) {
         const t = consumerTag;
         consumerTag = null;
+        cancelled.add(t);
         await ch.cancel(t);
       }
       const batch = pending;
@@ -284,7 +295,7 @@ export class DlqCapture {
         if (quarantined > 0) this.log(`${this.tag(q.vhost)} ${q.name}: ${quarantined} dead letter(s) Postgres refused as they came were kept in quarantine form (capture_error says why)`);
         // one ack with `allUpTo` for the batch (deliveries on a channel arrive in tag order)
         ch.ack(batch[batch.length - 1]!.msg, true);
-        if (!stream) {
+        if (!stream && consumerTag === null) {
           // a synchronous method after the ack: when it answers, the broker has processed the ack (a channel's
           // methods are handled in order)
           const ok = await ch.checkQueue(q.name);
@@ -298,7 +309,7 @@ export class DlqCapture {
           }
         }
       }
-      if (!stream && !closed && !this.stopped) await startConsuming();
+      if (!stream && consumerTag === null && !closed && !this.stopped) await startConsuming();
     };
 
     const run = async () => {
