@@ -30,7 +30,12 @@ export function deadLetterLinks(d: DeadLetterPlace): { source: string; destinati
     };
   }
   return {
-    source: `/dead-letters?${new URLSearchParams({ system: d.system, source: d.source })}`,
+    source: `/dead-letters?${new URLSearchParams({ system: d.system, broker: d.sourceName, source: d.source })}`,
     destination: d.originalDestination && d.consumerGroup ? `/kafka/${enc(d.sourceName)}/${enc(d.consumerGroup)}` : null,
   };
+}
+
+/** The dead-letter list of exactly one RabbitMQ queue: its broker and vhost too, and its name taken as a name, not a glob. */
+export function rabbitQueueDeadLettersHref(broker: string, vhost: string, queue: string): string {
+  return `/dead-letters?${new URLSearchParams({ system: "rabbitmq", broker, vhost, source: queue, exact: "true" })}`;
 }

@@ -12,6 +12,12 @@ export const deadLetterListQuery = z.object({
   system: z.enum(["kafka", "rabbitmq"]).optional(),
   /** one exact topic or queue name, or a glob: `shop.*`, `*.DLT` */
   source: filterText(500).optional(),
+  /** `exact=true`: `source` is one name even with `*` or `?` in it (the queue pages link so) */
+  exact: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+  /** the configured cluster or broker */
+  broker: filterText(200).optional(),
+  /** the RabbitMQ virtual host (a queue name is unique only within its vhost) */
+  vhost: filterText(500).optional(),
   reason: filterText(100).optional(),
   status: z.enum(deadLetterStatuses).optional(),
   traceId: z
@@ -27,7 +33,8 @@ export const deadLetterListQuery = z.object({
 
 export async function listDeadLetterItems(q: z.infer<typeof deadLetterListQuery>) {
   const { db } = serverContext();
-  const { rows, nextCursor } = await listDeadLetterPage(db.db, q);
+  const { broker, ...filter } = q;
+  const { rows, nextCursor } = await listDeadLetterPage(db.db, { ...filter, ...(broker ? { sourceName: broker } : {}) });
   return {
     items: rows.map(({ positionAt, messageKey, ...r }) => ({
       ...r,

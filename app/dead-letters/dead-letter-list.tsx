@@ -30,7 +30,7 @@ export function DeadLetterListView() {
   const url = useUrlState();
   const refresh = useAutoRefresh(10);
   const api = new URLSearchParams();
-  for (const k of ["system", "source", "reason", "status", "q", "traceId"]) if (url.get(k)) api.set(k, url.get(k));
+  for (const k of ["system", "source", "exact", "broker", "vhost", "reason", "status", "q", "traceId"]) if (url.get(k)) api.set(k, url.get(k));
   const { data, error, fetchNextPage, hasNextPage, isFetchingNextPage, isFetching } = useInfiniteQuery({
     queryKey: ["dead-letters", api.toString()],
     initialPageParam: "",

@@ -14,6 +14,7 @@ import { useScrollAnchor } from "../_components/scroll-anchor";
 import { useUrlState } from "../_components/use-url-state";
 import { useRef } from "react";
 import { captureModeText } from "@/lib/rabbitmq/view";
+import { rabbitQueueDeadLettersHref } from "@/lib/dead-letter-links";
 
 const columns: [key: string, label: string][] = [
   ["name", "Queue"],
@@ -121,7 +122,7 @@ export function QueuesOverview() {
                       {captureModeText(q.captureMode, q.captureError)}
                     </div>
                   ) : q.isDeadLetterQueue ? (
-                    <AppLink href={`/dead-letters?system=rabbitmq&source=${encodeURIComponent(q.name)}`}>captured dead letters</AppLink>
+                    <AppLink href={rabbitQueueDeadLettersHref(q.broker, q.vhost, q.name)}>captured dead letters</AppLink>
                   ) : null}
                 </td>
                 <td>

@@ -11,8 +11,14 @@ export type DeadLetterRow = typeof deadLetters.$inferSelect;
 
 export interface DeadLetterFilter {
   system?: string;
-  /** a dead-letter topic or queue: one exact name, or a glob (`shop.*`, `*.DLT`, `?`) */
+  /** a dead-letter topic or queue: one exact name, or a glob (`shop.*`, `*.DLT`, `?`) unless `exact` */
   source?: string;
+  /** take `source` as a name even when it holds `*` or `?` (RabbitMQ queue names may) */
+  exact?: boolean;
+  /** the configured cluster or broker */
+  sourceName?: string;
+  /** the RabbitMQ virtual host */
+  vhost?: string;
   reason?: string;
   status?: string;
   traceId?: string;
@@ -63,7 +69,9 @@ const listColumns = {
 function whereOf(f: DeadLetterFilter): SQL | undefined {
   const where: SQL[] = [];
   if (f.system) where.push(eq(deadLetters.system, f.system));
-  if (f.source) where.push(isGlob(f.source) ? sql`${deadLetters.source} like ${globToLike(f.source)}` : eq(deadLetters.source, f.source));
+  if (f.source) where.push(isGlob(f.source) && !f.exact ? sql`${deadLetters.source} like ${globToLike(f.source)}` : eq(deadLetters.source, f.source));
+  if (f.sourceName) where.push(eq(deadLetters.sourceName, f.sourceName));
+  if (f.vhost) where.push(eq(deadLetters.vhost, f.vhost));
   if (f.reason) where.push(eq(deadLetters.reason, f.reason));
   if (f.status) where.push(eq(deadLetters.status, f.status));
   if (f.traceId) where.push(eq(deadLetters.traceId, f.traceId));

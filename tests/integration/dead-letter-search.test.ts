@@ -55,6 +55,21 @@ describe("dead-letter list and search", () => {
     await insert("percentLook", row({ source: "50xxoff.dlq", system: "rabbitmq", lastDeadAt: new Date(base + 8_000) }));
     // a payload whose escaped form holds digits: an octal escape must not match a search for digits
     await insert("octal", row({ source: "octal.DLT", payload: Buffer.from([0x41, 0xc3, 0xbc, 0x42]), lastDeadAt: new Date(base + 500) }));
+    // one queue name in two vhosts and on two brokers, and a queue name that looks like a glob
+    await insert("twinA", row({ source: "twin.dlq", system: "rabbitmq", vhost: "a", lastDeadAt: new Date(base + 100) }));
+    await insert("twinB", row({ source: "twin.dlq", system: "rabbitmq", vhost: "b", lastDeadAt: new Date(base + 100) }));
+    await insert("twinOther", row({ source: "twin.dlq", system: "rabbitmq", sourceName: "other", vhost: "a", lastDeadAt: new Date(base + 100) }));
+    await insert("starName", row({ source: "orders*.dlq", system: "rabbitmq", vhost: "/", lastDeadAt: new Date(base + 100) }));
+    await insert("starLook", row({ source: "orders-eu.dlq", system: "rabbitmq", vhost: "/", lastDeadAt: new Date(base + 100) }));
+  });
+
+  it("keeps one queue to its broker and vhost, and takes a name with glob characters as a name when asked", async () => {
+    const idsOf = async (f: Parameters<typeof listDeadLetters>[1]) => (await listDeadLetters(h.db, f)).map((r) => r.id).sort();
+    expect(await idsOf({ source: "twin.dlq", sourceName: "local", vhost: "a", limit: 50 })).toEqual([ids.twinA]);
+    expect(await idsOf({ source: "twin.dlq", vhost: "b", limit: 50 })).toEqual([ids.twinB]);
+    expect((await idsOf({ source: "twin.dlq", limit: 50 })).length).toBe(3);
+    expect(await idsOf({ source: "orders*.dlq", exact: true, limit: 50 })).toEqual([ids.starName]);
+    expect((await idsOf({ source: "orders*.dlq", limit: 50 })).sort()).toEqual([ids.starName, ids.starLook].sort());
   });
   afterAll(async () => {
     await h?.close();

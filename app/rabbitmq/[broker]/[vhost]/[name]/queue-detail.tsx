@@ -12,6 +12,7 @@ import { RangePicker, TimeChart } from "@/app/_components/time-chart";
 import { useUrlState } from "@/app/_components/use-url-state";
 import { queueHref } from "../../../queues-overview";
 import { captureModeText } from "@/lib/rabbitmq/view";
+import { rabbitQueueDeadLettersHref } from "@/lib/dead-letter-links";
 
 export function QueueDetailView({ broker, vhost, name }: { broker: string; vhost: string; name: string }) {
   const url = useUrlState();
@@ -85,7 +86,7 @@ export function QueueDetailView({ broker, vhost, name }: { broker: string; vhost
                 </AppLink>
               ))}
               (<span data-testid="capture-mode">{captureModeText(data.captureMode, data.captureError) ?? "monitored by depth only"}</span>) ·{" "}
-              <AppLink href={`/dead-letters?system=rabbitmq&source=${encodeURIComponent(data.name)}`}>see them</AppLink>
+              <AppLink href={rabbitQueueDeadLettersHref(data.broker, data.vhost, data.name)}>see them</AppLink>
             </>
           ) : null}
         </p>
