@@ -8,6 +8,9 @@ import { NotFoundError } from "@/lib/errors";
 
 export const dynamic = "force-dynamic";
 
+/** Payload characters the page renders; beyond, it says how much more the API holds. */
+const PAGE_PAYLOAD_CHARS = 256 * 1024;
+
 interface Props {
   params: Promise<{ id: string }>;
 }
@@ -36,6 +39,9 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function DeadLetterPage({ params }: Props) {
   const d = await deadLetterOf(decodeURIComponent((await params).id));
   if (!d) notFound();
+  // a page of megabytes takes a browser many seconds to lay out: show the start, the API has it all
+  const full = d.payload.text ?? d.payload.base64;
+  const shown = full.slice(0, PAGE_PAYLOAD_CHARS);
   const consumerGroup = typeof d.properties.consumerGroup === "string" ? d.properties.consumerGroup : null;
   const links = deadLetterLinks({ ...d, consumerGroup });
   const fields: [string, ReactNode][] = [
@@ -81,9 +87,15 @@ export default async function DeadLetterPage({ params }: Props) {
           </AppLink>
         </p>
       ) : null}
-      <h2>Payload ({d.payload.encoding})</h2>
+      <h2>Payload ({d.properties.tombstone === true ? "none: a tombstone, the record's value is null" : d.payload.encoding})</h2>
+      {shown.length < full.length ? (
+        <p className="muted" data-testid="payload-cut">
+          Showing the first {shown.length.toLocaleString("en")} of {full.length.toLocaleString("en")} characters: the whole payload is in{" "}
+          <code>GET /api/v1/dead-letters/{d.id}</code>.
+        </p>
+      ) : null}
       <pre className="payload" data-testid="payload">
-        {d.payload.text ?? d.payload.base64}
+        {shown}
       </pre>
       <h2>Headers</h2>
       <pre className="payload" data-testid="headers">
