@@ -13,7 +13,7 @@ describe("dead-letter links", () => {
   });
   it("links a Kafka DLT to the list filtered by it and the original topic to its group's lag view", () => {
     const d = { system: "kafka", sourceName: "local", vhost: null, source: "shop.orders.DLT", originalDestination: "shop.orders[2]@1234" };
-    expect(deadLetterLinks({ ...d, consumerGroup: "inventory" })).toEqual({ source: "/dead-letters?system=kafka&broker=local&source=shop.orders.DLT", destination: "/kafka/local/inventory" });
+    expect(deadLetterLinks({ ...d, consumerGroup: "inventory" })).toEqual({ source: "/dead-letters?system=kafka&broker=local&source=shop.orders.DLT&exact=true", destination: "/kafka/local/inventory" });
     expect(deadLetterLinks(d).destination).toBeNull();
     expect(kafkaTopicOf("shop.orders[2]@1234")).toBe("shop.orders");
     expect(kafkaTopicOf("shop.orders@7")).toBe("shop.orders");

@@ -30,7 +30,7 @@ export function deadLetterLinks(d: DeadLetterPlace): { source: string; destinati
     };
   }
   return {
-    source: `/dead-letters?${new URLSearchParams({ system: d.system, broker: d.sourceName, source: d.source })}`,
+    source: `/dead-letters?${new URLSearchParams({ system: d.system, broker: d.sourceName, source: d.source, exact: "true" })}`,
     destination: d.originalDestination && d.consumerGroup ? `/kafka/${enc(d.sourceName)}/${enc(d.consumerGroup)}` : null,
   };
 }

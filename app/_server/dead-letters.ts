@@ -10,7 +10,7 @@ const filterText = (max: number) => z.string().max(max).refine((s) => !s.include
 
 export const deadLetterListQuery = z.object({
   system: z.enum(["kafka", "rabbitmq"]).optional(),
-  /** one exact topic or queue name, or a glob: `shop.*`, `*.DLT` */
+  /** the start of a topic or queue name (`shop.orders` finds `shop.orders.DLT`), or a glob: `shop.*`, `*.DLT` */
   source: filterText(500).optional(),
   /** `exact=true`: `source` is one name even with `*` or `?` in it (the queue pages link so) */
   exact: z.enum(["true", "false"]).transform((v) => v === "true").optional(),

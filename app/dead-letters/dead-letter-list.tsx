@@ -61,7 +61,7 @@ export function DeadLetterListView() {
             <option key={s}>{s}</option>
           ))}
         </select>
-        <input aria-label="Source" placeholder="topic or queue (shop.*, *.DLT)" title="one exact topic or queue name, or a glob: * any run of characters, ? one" defaultValue={url.get("source")} onChange={(e) => url.set({ source: e.target.value })} />
+        <input aria-label="Source" placeholder="topic or queue (shop.*, *.DLT)" title="the start of a topic or queue name, or a glob: * any run of characters, ? one" defaultValue={url.get("source")} onChange={(e) => url.set({ source: e.target.value })} />
         <input aria-label="Search" type="search" placeholder="order id, key, header, payload, error…" defaultValue={url.get("q")} onChange={(e) => url.set({ q: e.target.value })} size={30} />
         <RefreshControl state={refresh} busy={isFetching && !isFetchingNextPage} />
       </div>

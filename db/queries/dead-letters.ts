@@ -11,7 +11,7 @@ export type DeadLetterRow = typeof deadLetters.$inferSelect;
 
 export interface DeadLetterFilter {
   system?: string;
-  /** a dead-letter topic or queue: one exact name, or a glob (`shop.*`, `*.DLT`, `?`) unless `exact` */
+  /** a dead-letter topic or queue: a name's start (prefix), or a glob (`shop.*`, `*.DLT`, `?`); unless `exact` */
   source?: string;
   /** take `source` as a name even when it holds `*` or `?` (RabbitMQ queue names may) */
   exact?: boolean;
@@ -69,7 +69,12 @@ const listColumns = {
 function whereOf(f: DeadLetterFilter): SQL | undefined {
   const where: SQL[] = [];
   if (f.system) where.push(eq(deadLetters.system, f.system));
-  if (f.source) where.push(isGlob(f.source) && !f.exact ? sql`${deadLetters.source} like ${globToLike(f.source)}` : eq(deadLetters.source, f.source));
+  // a name with `*` or `?` is a glob; a plain one matches every source it starts (`shop.orders` finds
+  // `shop.orders.DLT`); `exact` takes it as the one name, glob characters and all
+  if (f.source) {
+    if (f.exact) where.push(eq(deadLetters.source, f.source));
+    else where.push(sql`${deadLetters.source} like ${isGlob(f.source) ? globToLike(f.source) : `${escapeLike(f.source)}%`}`);
+  }
   if (f.sourceName) where.push(eq(deadLetters.sourceName, f.sourceName));
   if (f.vhost) where.push(eq(deadLetters.vhost, f.vhost));
   if (f.reason) where.push(eq(deadLetters.reason, f.reason));

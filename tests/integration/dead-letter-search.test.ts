@@ -68,6 +68,9 @@ describe("dead-letter list and search", () => {
     expect(await idsOf({ source: "twin.dlq", sourceName: "local", vhost: "a", limit: 50 })).toEqual([ids.twinA]);
     expect(await idsOf({ source: "twin.dlq", vhost: "b", limit: 50 })).toEqual([ids.twinB]);
     expect((await idsOf({ source: "twin.dlq", limit: 50 })).length).toBe(3);
+    // a plain name matches by prefix, exact=true by the whole name
+    expect((await idsOf({ source: "twin", limit: 50 })).length).toBe(3);
+    expect(await idsOf({ source: "twin", exact: true, limit: 50 })).toEqual([]);
     expect(await idsOf({ source: "orders*.dlq", exact: true, limit: 50 })).toEqual([ids.starName]);
     expect((await idsOf({ source: "orders*.dlq", limit: 50 })).sort()).toEqual([ids.starName, ids.starLook].sort());
   });
@@ -99,16 +102,18 @@ describe("dead-letter list and search", () => {
     expect((await listDeadLetters(h.db, { q: "\\", limit: 100 })).map((r) => r.id)).toEqual([ids.quoted]);
   });
 
-  it("the source filter takes an exact name, or a glob as prefix or suffix", async () => {
+  it("the source filter takes a name's start, or a glob as prefix or suffix", async () => {
     expect(await sources({ source: "shop.orders.DLT", limit: 100 })).toEqual(["shop.orders.DLT", "shop.orders.DLT"]);
     expect(await sources({ source: "shop.*", limit: 100 })).toEqual(["shop.orders.DLT", "shop.orders.DLT", "shop.payments.requests.dlq"]);
     expect(await sources({ source: "*.DLT", limit: 100 })).toEqual(["bin.DLT", "inv.DLT", "octal.DLT", "shop.orders.DLT", "shop.orders.DLT"]);
     expect(await sources({ source: "?nv.*", limit: 100 })).toEqual(["inv.DLT"]);
-    // an exact name with LIKE's own wildcards in it matches only itself
+    // a name with LIKE's own wildcards in it matches only what it starts
     expect(await sources({ source: "a_b.dlq", limit: 100 })).toEqual(["a_b.dlq"]);
     expect(await sources({ source: "50%off.dlq", limit: 100 })).toEqual(["50%off.dlq"]);
     expect(await sources({ source: "a_b*", limit: 100 })).toEqual(["a_b.dlq"]);
-    expect(await sources({ source: "shop.orders", limit: 100 })).toEqual([]);
+    // a plain name matches by prefix (the issue: "by prefix and glob, not only the exact name"); exact=true does not
+    expect(await sources({ source: "shop.orders", limit: 100 })).toEqual(["shop.orders.DLT", "shop.orders.DLT"]);
+    expect(await sources({ source: "shop.orders", exact: true, limit: 100 })).toEqual([]);
   });
 
   it("lists newest death first, then by id", async () => {
