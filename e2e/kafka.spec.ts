@@ -90,5 +90,6 @@ test("a hostile dead letter renders as text", async ({ page, request }) => {
   // the Kafka key is shown, and the source links to the list of that topic's dead letters
   await expect(page.locator("dl.fields")).toContainText("hostile");
   await page.locator("dl.fields").getByRole("link", { name: new RegExp(source.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) }).click();
-  await expect(page).toHaveURL(/\/dead-letters\?system=kafka&source=/);
+  await expect(page).toHaveURL(/\/dead-letters\?system=kafka&broker=local&source=e2e-[^&]+\.DLT&exact=true$/);
+  await expect(page.getByTestId("dead-letters-table").locator("tbody tr")).toHaveCount(1);
 });
