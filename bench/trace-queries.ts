@@ -68,7 +68,8 @@ async function main() {
 
   // the dashboard's server functions, on this database
   process.env.DATABASE_URL = url.toString();
-  const { getTrace, searchTraceSummaries, parseTraceSearch } = await import("../app/_server/traces");
+  const { getTrace, searchTraceSummaries } = await import("../app/_server/traces");
+  const { parseTraceSearch } = await import("../lib/traces/search-query");
 
   const ids = (await h.db.execute<{ trace_id: string }>(sql`select trace_id from spans tablesample bernoulli (0.02) limit ${runs}`)).rows.map((r) => r.trace_id);
   const time = async (name: string, fn: (i: number) => Promise<unknown>) => {

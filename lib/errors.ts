@@ -5,6 +5,8 @@
 export abstract class AppError extends Error {
   abstract readonly status: number;
   abstract readonly code: string;
+  /** set by a mutation that wrote the audit entry of its own failure or denial, so the route does not write another */
+  audited = false;
   constructor(message: string, readonly details?: unknown) {
     super(message);
     this.name = new.target.name;

@@ -1,5 +1,6 @@
 import "server-only";
-import { z } from "zod";
+import type { z } from "zod";
+import type { groupDetailQuery, groupListQuery } from "@/lib/api/contracts/kafka";
 import { getGroupStatus, groupLagSeries, latestPartitions, listGroupStatuses, recentTotals, statusHistory } from "@/db/queries/kafka";
 import { timeRanges, type TimeRange } from "@/lib/charts/lag-series";
 import { NotFoundError } from "@/lib/errors";
@@ -9,21 +10,6 @@ import { serverContext } from "./context";
 import { groupStatuses as statuses } from "@/lib/kafka/group-health";
 
 
-export const groupListQuery = z.object({
-  cluster: z.string().max(200).optional(),
-  q: z.string().max(200).optional(),
-  status: z
-    .string()
-    .optional()
-    .transform((s) => (s ? s.split(",").map((x) => x.trim().toUpperCase()) : []))
-    .pipe(z.array(z.enum(statuses))),
-  sort: z.enum(groupSortKeys).default("status"),
-  dir: z.enum(["asc", "desc"]).default("desc"),
-});
-
-export const groupDetailQuery = z.object({
-  range: z.enum(Object.keys(timeRanges) as [TimeRange, ...TimeRange[]]).default("1h"),
-});
 
 function summary(row: Awaited<ReturnType<typeof listGroupStatuses>>[number], pollMs: number, now: number): GroupSummary {
   return {

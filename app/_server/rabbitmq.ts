@@ -1,5 +1,6 @@
 import "server-only";
-import { z } from "zod";
+import type { z } from "zod";
+import type { queueDetailQuery, queueListQuery } from "@/lib/api/contracts/rabbitmq";
 import { listSourceHealth } from "@/db/queries/health";
 import { getQueue, listQueues, queueSeries, recentDepths } from "@/db/queries/rabbitmq";
 import { timeRanges, type TimeRange } from "@/lib/charts/lag-series";
@@ -8,21 +9,6 @@ import { drainEtaSeconds, growthRate } from "@/lib/rabbitmq/queue-stats";
 import { filterQueues, queueSortKeys, sortQueues } from "@/lib/rabbitmq/view";
 import { serverContext } from "./context";
 
-const bool = z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1");
-
-export const queueListQuery = z.object({
-  q: z.string().max(200).optional(),
-  broker: z.string().max(200).optional(),
-  vhost: z.string().max(200).optional(),
-  dlq: bool.optional(),
-  problems: bool.optional(),
-  sort: z.enum(queueSortKeys).default("ready"),
-  dir: z.enum(["asc", "desc"]).default("desc"),
-});
-
-export const queueDetailQuery = z.object({
-  range: z.enum(Object.keys(timeRanges) as [TimeRange, ...TimeRange[]]).default("1h"),
-});
 
 export async function listQueueItems(query: z.infer<typeof queueListQuery>) {
   const { config, db } = serverContext();

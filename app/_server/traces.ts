@@ -5,7 +5,7 @@ import { decodeTraceCursor, encodeTraceCursor, type TraceSearchQuery } from "@/l
 import { spanKinds, spanLabel } from "@/lib/traces/waterfall";
 import { serverContext } from "./context";
 
-export { parseTraceSearch, traceIdParam } from "@/lib/traces/search-query";
+export { traceIdParam } from "@/lib/traces/search-query";
 
 const iso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
 

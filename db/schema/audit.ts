@@ -2,7 +2,7 @@ import { bigserial, check, index, jsonb, pgTable, text, timestamp } from "drizzl
 import { oneOf, tsOpts } from "./types";
 import { auditOutcomes } from "../../lib/audit";
 
-/** Who did what, when: every mutation (replay, discard, purge) writes one row. */
+/** Who did what, when: every mutation (replay, discard, purge), sign-in and sign-out, and every denied request writes one row. Append-only: nothing updates or deletes it. */
 export const auditLog = pgTable(
   "audit_log",
   {
@@ -16,10 +16,15 @@ export const auditLog = pgTable(
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
     /** lib/audit.ts auditOutcomes */
     outcome: text("outcome").notNull(),
+    /** the id of the HTTP request (or job) that acted, to find its log lines */
+    requestId: text("request_id"),
+    /** the client's address as the dashboard saw it (the peer, or the proxy's forwarded address in proxy mode) */
+    clientAddress: text("client_address"),
   },
   (t) => [
     index("audit_log_time").on(t.at.desc()),
     index("audit_log_target").on(t.targetType, t.targetId),
+    index("audit_log_actor").on(t.actor, t.at.desc()),
     check("audit_log_outcome_check", oneOf(t.outcome, auditOutcomes)),
   ],
 );

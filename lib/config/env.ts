@@ -1,10 +1,13 @@
 import { z } from "zod";
 import { isRole, roles, type Role } from "../auth/roles";
+import { parseCidrList, type Cidr } from "../auth/cidr";
 
 /**
  * The one environment schema every Switchyard process reads (dashboard, collectors, demo, scripts).
  * A bad value stops the process with a message naming the variable; see `loadConfig`.
  */
+
+export const authModes = ["open", "token", "proxy"] as const;
 
 const hostPort = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
 const clusterName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -118,6 +121,30 @@ const authTokens = z.string().transform((raw, ctx) => {
   return out;
 });
 
+/** `sre:admin,oncall:operator` — proxy groups (AUTH_PROXY_GROUPS_HEADER) and the role each gives. */
+const proxyRoles = z.string().transform((raw, ctx) => {
+  const out: { group: string; role: Role }[] = [];
+  for (const item of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const i = item.lastIndexOf(":");
+    const group = item.slice(0, i), role = item.slice(i + 1);
+    if (i <= 0 || !isRole(role)) {
+      ctx.addIssue({ code: "custom", message: `entry '${item}' must be group:${roles.join("|")}` });
+      continue;
+    }
+    out.push({ group, role });
+  }
+  return out;
+});
+
+/** `127.0.0.1/32,10.0.0.0/8,::1/128` — the addresses a proxy-mode request may come from. */
+const cidrList = z.string().transform((raw, ctx): Cidr[] => {
+  const r = parseCidrList(raw);
+  for (const bad of r.invalid) ctx.addIssue({ code: "custom", message: `'${bad}' is not an address or CIDR range` });
+  return r.ranges;
+});
+
+const headerName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, "must be an HTTP header name").transform((s) => s.toLowerCase());
+
 export const envSchema = z
   .object({
     DATABASE_URL: postgresUrl.prefault("postgres://postgres@127.0.0.1:5432/switchyard"),
@@ -158,16 +185,34 @@ export const envSchema = z
     RETENTION_RAW_HOURS: positiveInt.default(48),
     RETENTION_DOWNSAMPLED_DAYS: positiveInt.default(30),
     RETENTION_SPANS_DAYS: positiveInt.default(7),
-    AUTH_MODE: z.enum(["open", "token"]).default("open"),
+    /** open: no sign-in, everyone has AUTH_OPEN_ROLE; token: AUTH_TOKENS (bearer or sign-in); proxy: a trusted proxy's headers */
+    AUTH_MODE: z.enum(authModes).default("open"),
+    AUTH_OPEN_ROLE: z.enum(roles).default("viewer"),
     AUTH_TOKENS: authTokens.prefault(""),
+    /** the key session cookies are sealed with (token mode); at least 32 characters */
+    SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+    AUTH_PROXY_USER_HEADER: headerName.default("x-forwarded-user"),
+    AUTH_PROXY_GROUPS_HEADER: headerName.default("x-forwarded-groups"),
+    AUTH_PROXY_ROLES: proxyRoles.prefault(""),
+    /** the role of a proxy-authenticated user none of whose groups is in AUTH_PROXY_ROLES */
+    AUTH_PROXY_DEFAULT_ROLE: z.enum(roles).default("viewer"),
+    AUTH_PROXY_TRUSTED: cidrList.prefault(""),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_MODE === "token" && env.AUTH_TOKENS.length === 0) {
       ctx.addIssue({ code: "custom", path: ["AUTH_TOKENS"], message: "AUTH_MODE=token needs at least one user:role:token" });
     }
+    if (env.AUTH_MODE === "token" && !env.SESSION_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "AUTH_MODE=token needs a SESSION_SECRET of at least 32 characters (sign-in cookies are sealed with it)" });
+    }
+    if (env.AUTH_MODE === "proxy" && env.AUTH_PROXY_TRUSTED.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["AUTH_PROXY_TRUSTED"], message: "AUTH_MODE=proxy needs the proxy's addresses (CIDRs): a request from anywhere else is unauthenticated" });
+    }
   });
 
 export type Config = z.infer<typeof envSchema>;
+export type AuthMode = (typeof authModes)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

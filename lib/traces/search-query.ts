@@ -41,7 +41,7 @@ export const traceSearchQuery = z
     status: z.enum(["error", "any"]).default("any"),
     minDurationMs: durationMs.optional(),
     maxDurationMs: durationMs.optional(),
-    attr: z.array(attrParam).max(10).default([]),
+    attr: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(attrParam).max(10)),
     destination: text(500).optional(),
     messageId: text(500).optional(),
     messageKey: text(500).optional(),

@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { cache, type ReactNode } from "react";
 import { AppLink, Time } from "@/app/_components/time";
-import { getDeadLetterItem, idParam } from "@/app/_server/dead-letters";
+import { getDeadLetterItem } from "@/app/_server/dead-letters";
+import { getDeadLetter } from "@/lib/api/contracts/dead-letters";
 import { deadLetterLinks } from "@/lib/dead-letter-links";
 import { NotFoundError } from "@/lib/errors";
 
@@ -20,7 +21,7 @@ interface Props {
  * the segment decoded: Next hands generateMetadata its params decoded, but the page percent-encoded.
  */
 const deadLetterOf = cache(async (segment: string) => {
-  const id = idParam.safeParse(segment);
+  const id = getDeadLetter.params.shape.id.safeParse(segment);
   if (!id.success) return null;
   try {
     return await getDeadLetterItem(id.data);

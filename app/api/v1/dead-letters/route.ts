@@ -1,7 +1,7 @@
 import { route } from "@/app/api/_lib/handler";
-import { queryOf } from "@/app/api/_lib/params";
-import { deadLetterListQuery, listDeadLetterItems } from "@/app/_server/dead-letters";
+import { listDeadLetterItems } from "@/app/_server/dead-letters";
+import * as api from "@/lib/api/contracts/dead-letters";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route(async (req) => listDeadLetterItems(queryOf(req, deadLetterListQuery)));
+export const GET = route(api.listDeadLetters, async ({ query }) => listDeadLetterItems(query));

@@ -1,6 +1,7 @@
 import { route } from "@/app/api/_lib/handler";
-import { parseTraceSearch, searchTraceSummaries } from "@/app/_server/traces";
+import { searchTraceSummaries } from "@/app/_server/traces";
+import * as api from "@/lib/api/contracts/traces";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route(async (req) => searchTraceSummaries(parseTraceSearch(req.nextUrl.searchParams)));
+export const GET = route(api.searchTraces, async ({ query }) => searchTraceSummaries(query));

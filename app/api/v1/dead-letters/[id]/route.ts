@@ -1,6 +1,7 @@
 import { route } from "@/app/api/_lib/handler";
-import { getDeadLetterItem, idParam } from "@/app/_server/dead-letters";
+import { getDeadLetterItem } from "@/app/_server/dead-letters";
+import * as api from "@/lib/api/contracts/dead-letters";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route(async (_req, ctx: { params: Promise<{ id: string }> }) => getDeadLetterItem(idParam.parse((await ctx.params).id)));
+export const GET = route(api.getDeadLetter, async ({ params }) => getDeadLetterItem(params.id));

@@ -1,7 +1,7 @@
 import { route } from "@/app/api/_lib/handler";
-import { queryOf } from "@/app/api/_lib/params";
-import { groupListQuery, listConsumerGroups } from "@/app/_server/kafka";
+import { listConsumerGroups } from "@/app/_server/kafka";
+import * as api from "@/lib/api/contracts/kafka";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route(async (req) => listConsumerGroups(queryOf(req, groupListQuery)));
+export const GET = route(api.listConsumerGroups, async ({ query }) => listConsumerGroups(query));

@@ -1,7 +1,7 @@
 import { route } from "@/app/api/_lib/handler";
-import { queryOf } from "@/app/api/_lib/params";
-import { listQueueItems, queueListQuery } from "@/app/_server/rabbitmq";
+import { listQueueItems } from "@/app/_server/rabbitmq";
+import * as api from "@/lib/api/contracts/rabbitmq";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route(async (req) => listQueueItems(queryOf(req, queueListQuery)));
+export const GET = route(api.listQueues, async ({ query }) => listQueueItems(query));

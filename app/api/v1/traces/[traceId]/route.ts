@@ -1,6 +1,7 @@
 import { route } from "@/app/api/_lib/handler";
-import { getTrace, traceIdParam } from "@/app/_server/traces";
+import { getTrace } from "@/app/_server/traces";
+import * as api from "@/lib/api/contracts/traces";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route(async (_req, ctx: { params: Promise<{ traceId: string }> }) => getTrace(traceIdParam.parse((await ctx.params).traceId)));
+export const GET = route(api.getTrace, async ({ params }) => getTrace(params.traceId));

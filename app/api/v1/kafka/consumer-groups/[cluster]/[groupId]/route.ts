@@ -1,10 +1,7 @@
 import { route } from "@/app/api/_lib/handler";
-import { queryOf } from "@/app/api/_lib/params";
-import { getConsumerGroup, groupDetailQuery } from "@/app/_server/kafka";
+import { getConsumerGroup } from "@/app/_server/kafka";
+import * as api from "@/lib/api/contracts/kafka";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route(async (req, ctx: { params: Promise<{ cluster: string; groupId: string }> }) => {
-  const { cluster, groupId } = await ctx.params;
-  return getConsumerGroup(cluster, groupId, queryOf(req, groupDetailQuery));
-});
+export const GET = route(api.getConsumerGroup, async ({ params, query }) => getConsumerGroup(params.cluster, params.groupId, query));

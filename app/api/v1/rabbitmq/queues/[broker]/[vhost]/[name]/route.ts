@@ -1,11 +1,8 @@
 import { route } from "@/app/api/_lib/handler";
-import { queryOf } from "@/app/api/_lib/params";
-import { getQueueDetail, queueDetailQuery } from "@/app/_server/rabbitmq";
+import { getQueueDetail } from "@/app/_server/rabbitmq";
+import * as api from "@/lib/api/contracts/rabbitmq";
 
 export const dynamic = "force-dynamic";
 
-/** The default vhost "/" travels as %2F, as in the management API. Next hands route handlers their segments decoded once. */
-export const GET = route(async (req, ctx: { params: Promise<{ broker: string; vhost: string; name: string }> }) => {
-  const { broker, vhost, name } = await ctx.params;
-  return getQueueDetail(broker, vhost, name, queryOf(req, queueDetailQuery));
-});
+/** Next hands route handlers their segments decoded once, so the default vhost "/" (sent as %2F) arrives as "/". */
+export const GET = route(api.getQueue, async ({ params, query }) => getQueueDetail(params.broker, params.vhost, params.name, query));

@@ -1,0 +1,84 @@
+import "server-only";
+import { sealData, unsealData } from "iron-session";
+import { z } from "zod";
+import type { Actor } from "@/lib/audit";
+import { addressIn } from "@/lib/auth/cidr";
+import { resolveIdentity, type AuthSettings, type IdentityResult, type SessionData } from "@/lib/auth/identity";
+import type { Config } from "@/lib/config/env";
+import { peerHeader } from "@/lib/http-peer";
+
+export const sessionCookieName = "switchyard_session";
+
+export function authSettings(c: Config): AuthSettings {
+  return {
+    mode: c.AUTH_MODE,
+    openRole: c.AUTH_OPEN_ROLE,
+    tokens: c.AUTH_TOKENS,
+    proxy: {
+      userHeader: c.AUTH_PROXY_USER_HEADER,
+      groupsHeader: c.AUTH_PROXY_GROUPS_HEADER,
+      roles: c.AUTH_PROXY_ROLES,
+      defaultRole: c.AUTH_PROXY_DEFAULT_ROLE,
+      trusted: c.AUTH_PROXY_TRUSTED,
+    },
+  };
+}
+
+const sessionSchema = z.object({ user: z.string().min(1).max(200), tokenFp: z.string().min(1).max(100), signedInAt: z.number() });
+
+/** The sealed (encrypted and signed, iron-session) cookie value for a session. */
+export async function sealSession(c: Config, s: SessionData): Promise<string> {
+  return sealData(s, { password: c.SESSION_SECRET!, ttl: c.SESSION_TTL_HOURS * 3600 });
+}
+
+/** The session a cookie value holds, or null when it is absent, forged, expired or sealed with another key. */
+export async function openSession(c: Config, sealed: string | undefined): Promise<SessionData | null> {
+  if (!sealed || !c.SESSION_SECRET || sealed.length > 4096) return null;
+  try {
+    const data = await unsealData(sealed, { password: c.SESSION_SECRET, ttl: c.SESSION_TTL_HOURS * 3600 });
+    const r = sessionSchema.safeParse(data);
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The cookie attributes: httpOnly, SameSite=Lax, Secure when the dashboard is reached over https. */
+export function sessionCookieOptions(c: Config, secure: boolean) {
+  return { httpOnly: true, sameSite: "lax" as const, secure, path: "/", maxAge: c.SESSION_TTL_HOURS * 3600 };
+}
+
+/** What identify needs of a request: its headers and its cookies (NextRequest and a page's headers() both give them). */
+export interface RequestLike {
+  headers: Headers;
+  cookie: (name: string) => string | undefined;
+}
+
+export async function identify(c: Config, req: RequestLike): Promise<IdentityResult> {
+  const session = c.AUTH_MODE === "token" ? await openSession(c, req.cookie(sessionCookieName)) : null;
+  return resolveIdentity(authSettings(c), {
+    authorization: req.headers.get("authorization"),
+    session,
+    peer: req.headers.get(peerHeader),
+    header: (n) => req.headers.get(n),
+  });
+}
+
+/** Where a request came from, for the audit log: the peer, or in proxy mode the client the trusted proxy names. */
+export function clientAddress(c: Config, headers: Headers): string | null {
+  const peer = headers.get(peerHeader) || null;
+  if (c.AUTH_MODE === "proxy" && addressIn(peer, c.AUTH_PROXY_TRUSTED)) {
+    const fwd = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+    if (fwd) return fwd.slice(0, 100);
+  }
+  return peer;
+}
+
+export function actorOf(c: Config, identity: { user: string; role: string } | null, headers: Headers, requestId: string): Actor {
+  return { user: identity?.user ?? "anonymous", role: identity?.role ?? "none", requestId, clientAddress: clientAddress(c, headers) };
+}
+
+/** Whether the request reached the dashboard over https (directly, or as a proxy in front of it says). */
+export function isHttps(url: string, headers: Headers): boolean {
+  return url.startsWith("https:") || headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+}

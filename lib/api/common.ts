@@ -1,0 +1,45 @@
+import { z } from "zod";
+
+/** The JSON error body of every /api/v1 failure (app/api/_lib/handler.ts toErrorResponse). */
+export const apiErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: "invalid_request, unauthenticated, forbidden, not_found, conflict, payload_too_large, unavailable, internal" }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: "ApiError" });
+
+/** Text Postgres can hold (no U+0000), of bounded length: every path segment and free-text query value. */
+export const safeText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes("\u0000"), "must not contain a NUL character");
+
+/** A path segment naming something (a cluster, a group, a queue): non-empty text Postgres can hold. */
+export const nameSegment = (what: string, max = 500) => safeText(max).min(1, `must name a ${what}`);
+
+/** A positive whole number as a path segment (`12`, never `1e3`, `0x10` or ` 7`). */
+export const idSegment = (what: string) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, `must be a ${what} id (a positive whole number)`)
+    .transform(Number)
+    .pipe(z.number().max(Number.MAX_SAFE_INTEGER, `must be a ${what} id (a positive whole number)`));
+
+/** An ISO time with an offset that Postgres and `Date` both hold (years 1970–9999). */
+export const isoTime = z.iso.datetime({ offset: true }).refine((s) => {
+  const ms = Date.parse(s);
+  return Number.isFinite(ms) && ms >= 0 && ms < Date.UTC(10000, 0, 1);
+}, "must be a time between 1970 and 9999");
+
+/** A query flag: `true`/`false` (also `1`/`0`). */
+export const queryBool = z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1");
+
+/** A query parameter that may repeat (`?attr=a&attr=b`): given once or several times, always an array. */
+export const repeatable = <T extends z.ZodType>(item: T) => z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+
+/** A response field whose shape is not written down yet. */
+export const unspecified = z.unknown();

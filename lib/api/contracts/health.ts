@@ -1,0 +1,11 @@
+import { endpoint } from "../endpoint";
+import { unspecified } from "../common";
+
+export const getHealth = endpoint({
+  method: "GET",
+  path: "/api/v1/health",
+  tag: "health",
+  summary: "Postgres and every configured source (Kafka clusters, RabbitMQ brokers, OTLP receiver): healthy, degraded or down",
+  role: "viewer",
+  response: unspecified,
+});
