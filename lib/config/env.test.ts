@@ -62,10 +62,37 @@ describe("parseConfig", () => {
 
   it("needs tokens in token auth mode", () => {
     expect(problems({ AUTH_MODE: "token" })[0]).toMatch(/^AUTH_TOKENS: /);
-    const c = parseConfig({ AUTH_MODE: "token", AUTH_TOKENS: "alice:operator:0123456789,bob:viewer:abcdefghij" });
+    const secret = "k".repeat(32);
+    expect(problems({ AUTH_MODE: "token", AUTH_TOKENS: "alice:operator:0123456789" })[0]).toMatch(/^SESSION_SECRET: /);
+    expect(problems({ AUTH_MODE: "token", AUTH_TOKENS: "alice:operator:0123456789", SESSION_SECRET: "short-secret" }).join()).not.toContain("short-secret");
+    const c = parseConfig({ AUTH_MODE: "token", AUTH_TOKENS: "alice:operator:0123456789,bob:viewer:abcdefghij", SESSION_SECRET: secret });
     expect(c.AUTH_TOKENS.map((t) => `${t.user}/${t.role}`)).toEqual(["alice/operator", "bob/viewer"]);
     expect(problems({ AUTH_TOKENS: "eve:root:0123456789" })[0]).toMatch(/^AUTH_TOKENS: entry for 'eve'/);
     expect(parseConfig({ AUTH_TOKENS: "ada:admin:0123456789" }).AUTH_TOKENS[0]?.role).toBe("admin");
+  });
+});
+
+describe("auth modes", () => {
+  it("refuses an unknown mode, naming the variable", () => {
+    expect(problems({ AUTH_MODE: "ldap" })[0]).toMatch(/^AUTH_MODE: /);
+  });
+
+  it("reads the open role, defaulting to viewer", () => {
+    expect(parseConfig({}).AUTH_OPEN_ROLE).toBe("viewer");
+    expect(parseConfig({ AUTH_OPEN_ROLE: "admin" }).AUTH_OPEN_ROLE).toBe("admin");
+    expect(problems({ AUTH_OPEN_ROLE: "root" })[0]).toMatch(/^AUTH_OPEN_ROLE: /);
+  });
+
+  it("needs trusted addresses in proxy mode and reads group roles and headers", () => {
+    expect(problems({ AUTH_MODE: "proxy" })[0]).toMatch(/^AUTH_PROXY_TRUSTED: /);
+    expect(problems({ AUTH_MODE: "proxy", AUTH_PROXY_TRUSTED: "10.0.0.0/33" })[0]).toMatch(/^AUTH_PROXY_TRUSTED: '10.0.0.0\/33'/);
+    const c = parseConfig({ AUTH_MODE: "proxy", AUTH_PROXY_TRUSTED: "127.0.0.1, 10.0.0.0/8,::1", AUTH_PROXY_ROLES: "sre:admin,team:oncall:operator", AUTH_PROXY_USER_HEADER: "X-Auth-Request-User" });
+    expect(c.AUTH_PROXY_TRUSTED.map((r) => r.text)).toEqual(["127.0.0.1", "10.0.0.0/8", "::1"]);
+    expect(c.AUTH_PROXY_ROLES).toEqual([{ group: "sre", role: "admin" }, { group: "team:oncall", role: "operator" }]);
+    expect(c.AUTH_PROXY_USER_HEADER).toBe("x-auth-request-user");
+    expect(c.AUTH_PROXY_GROUPS_HEADER).toBe("x-forwarded-groups");
+    expect(problems({ AUTH_PROXY_ROLES: "sre:root" })[0]).toMatch(/^AUTH_PROXY_ROLES: entry 'sre:root'/);
+    expect(problems({ AUTH_PROXY_USER_HEADER: "X User" })[0]).toMatch(/^AUTH_PROXY_USER_HEADER: /);
   });
 });
 
