@@ -1,5 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { identify } from "@/app/_server/auth";
 import { badRequestHeader, pathHeader } from "@/app/_server/paths";
+import { loadConfig } from "@/lib/config/env";
 
 /**
  * Runs before Next's router, which decodes each dynamic path segment and, on a malformed percent-encoding (`%`,
@@ -7,14 +9,30 @@ import { badRequestHeader, pathHeader } from "@/app/_server/paths";
  * or one whose segments decode to a NUL (which Postgres cannot hold in text), answers 400: JSON under /api, the
  * app's own error page elsewhere. Every other request passes on with its raw path in a header, for the error pages'
  * link back.
+ *
+ * Pages need an identity (any role reads every page): a page request without one is sent to the sign-in page. API
+ * routes check identity and role themselves, in their route() wrapper, because each declares its own role.
  */
-export function proxy(req: NextRequest) {
+export async function proxy(req: NextRequest) {
   const { pathname } = req.nextUrl;
   const problem = pathProblem(pathname);
   const headers = new Headers(req.headers);
   headers.set(pathHeader, pathname);
-  if (!problem) return NextResponse.next({ request: { headers } });
-  if (pathname === "/api" || pathname.startsWith("/api/")) {
+  if (!problem) {
+    if (!isApi(pathname) && !publicPages.has(pathname)) {
+      const config = loadConfig();
+      const who = await identify(config, { headers: req.headers, cookie: (n) => req.cookies.get(n)?.value });
+      if (!who.identity) {
+        const to = req.nextUrl.clone();
+        to.pathname = "/sign-in";
+        to.search = "";
+        to.searchParams.set("next", `${pathname}${req.nextUrl.search}`.slice(0, 2000));
+        return NextResponse.redirect(to, 307);
+      }
+    }
+    return NextResponse.next({ request: { headers } });
+  }
+  if (isApi(pathname)) {
     const message = problem === "nul" ? "path: must not contain a NUL character" : "path: malformed percent-encoding";
     return NextResponse.json({ error: { code: "invalid_request", message } }, { status: 400 });
   }
@@ -24,6 +42,11 @@ export function proxy(req: NextRequest) {
   to.search = "";
   return NextResponse.rewrite(to, { status: 400, request: { headers } });
 }
+
+/** Pages anyone may open: where one signs in. */
+const publicPages = new Set(["/sign-in"]);
+
+const isApi = (pathname: string) => pathname === "/api" || pathname.startsWith("/api/");
 
 /** Why a raw (still percent-encoded) path cannot be routed, or null when it can. */
 function pathProblem(pathname: string): "encoding" | "nul" | null {

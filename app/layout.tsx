@@ -15,12 +15,12 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
-        <header className="topbar">
-          <Suspense fallback={<NavFallback />}>
-            <Nav />
-          </Suspense>
-        </header>
         <Providers>
+          <header className="topbar">
+            <Suspense fallback={<NavFallback />}>
+              <Nav />
+            </Suspense>
+          </header>
           <main>{children}</main>
         </Providers>
       </body>

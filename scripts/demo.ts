@@ -37,7 +37,8 @@ function portFree(port: number): Promise<boolean> {
 async function waitForOk(what: string, url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    // up when it answers: in token or proxy mode the health endpoint answers 401 to a caller without identity
+    const ok = await fetch(url).then((r) => r.ok || r.status === 401, () => false);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -112,7 +113,15 @@ async function main() {
     },
     restart: true,
   });
-  group.start({ name: "dashboard", command: bin("next"), args: ["start", "-p", String(port)], cwd: root, env: { NEXT_TELEMETRY_DISABLED: "1" }, restart: true });
+  group.start({
+    name: "dashboard",
+    command: bin("next"),
+    args: ["start", "-p", String(port)],
+    cwd: root,
+    // open mode (the default) gives everyone admin in the demo so every control works; the header says so
+    env: { NEXT_TELEMETRY_DISABLED: "1", AUTH_OPEN_ROLE: process.env.AUTH_OPEN_ROLE || "admin" },
+    restart: true,
+  });
 
   await waitForOk("dashboard", `${url}/api/v1/health`, 120_000);
   console.log(`

@@ -30,11 +30,45 @@ export async function fetchJson<T>(path: string, signal?: AbortSignal): Promise<
     if (timeout.aborted) throw new ApiError(`the dashboard API did not answer within ${apiTimeoutMs / 1000} s`, 504, "timeout");
     throw e instanceof Error && e.name === "AbortError" ? e : new ApiError(`cannot reach the dashboard API: ${e instanceof Error ? e.message : String(e)}`, 0, "network");
   }
+  return readAnswer<T>(r);
+}
+
+/** The session ended (signed out elsewhere, expired, token rotated): back to sign-in, then to this page. */
+function toSignIn(): void {
+  if (typeof window === "undefined" || window.location.pathname === "/sign-in") return;
+  const next = `${window.location.pathname}${window.location.search}`;
+  window.location.assign(`/sign-in?next=${encodeURIComponent(next)}`);
+}
+
+async function readAnswer<T>(r: Response): Promise<T> {
   if (!r.ok) {
     const body = (await r.json().catch(() => null)) as { error?: { message?: string; code?: string } } | null;
+    if (r.status === 401) toSignIn();
     throw new ApiError(body?.error?.message ?? `HTTP ${r.status}`, r.status, body?.error?.code ?? null);
   }
+  if (r.status === 204) return null as T;
   return (await r.json()) as T;
+}
+
+/**
+ * A mutation from the dashboard (POST/PUT/PATCH/DELETE with a JSON body): same-origin, so the browser's Origin and
+ * Sec-Fetch-Site say it comes from the dashboard itself, which the API requires of every browser mutation.
+ */
+export async function sendJson<T>(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
+  let r: Response;
+  try {
+    r = await fetch(path, {
+      method,
+      cache: "no-store",
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(apiTimeoutMs),
+    });
+  } catch (e) {
+    throw new ApiError(`cannot reach the dashboard API: ${e instanceof Error ? e.message : String(e)}`, 0, "network");
+  }
+  return readAnswer<T>(r);
 }
 
 /** react-query's retry: never for a 4xx (the same link gives the same 400), once for the rest. */

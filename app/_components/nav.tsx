@@ -1,6 +1,7 @@
 "use client";
 
 import { usePathname } from "next/navigation";
+import { Identity } from "./me";
 import { AppLink, TimeZoneSwitch } from "./time";
 
 const links: [href: string, label: string][] = [
@@ -9,6 +10,7 @@ const links: [href: string, label: string][] = [
   ["/rabbitmq", "Queues"],
   ["/dead-letters", "Dead letters"],
   ["/traces", "Traces"],
+  ["/audit", "Audit"],
 ];
 
 /** Whether `pathname` is the page of `href` or one below it (`/kafka/local/g` is under Consumer lag). */
@@ -32,6 +34,7 @@ export function Nav() {
         ))}
       </nav>
       <TimeZoneSwitch />
+      <Identity />
     </>
   );
 }

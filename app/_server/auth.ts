@@ -1,4 +1,4 @@
-import "server-only";
+/** Not "server-only": proxy.ts, which Next runs outside the react-server layer, identifies page requests with it. */
 import { sealData, unsealData } from "iron-session";
 import { z } from "zod";
 import type { Actor } from "@/lib/audit";

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { AuthMode } from "../config/env";
+import type { AuthMode } from "./modes";
 import { addressIn, type Cidr } from "./cidr";
 import { hasRole, type Role } from "./roles";
 

@@ -1,13 +1,12 @@
 import { z } from "zod";
 import { isRole, roles, type Role } from "../auth/roles";
 import { parseCidrList, type Cidr } from "../auth/cidr";
+import { authModes } from "../auth/modes";
 
 /**
  * The one environment schema every Switchyard process reads (dashboard, collectors, demo, scripts).
  * A bad value stops the process with a message naming the variable; see `loadConfig`.
  */
-
-export const authModes = ["open", "token", "proxy"] as const;
 
 const hostPort = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
 const clusterName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -212,7 +211,6 @@ export const envSchema = z
   });
 
 export type Config = z.infer<typeof envSchema>;
-export type AuthMode = (typeof authModes)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
