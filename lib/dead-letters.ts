@@ -2,6 +2,11 @@
 export const deadLetterStatuses = ["new", "replaying", "replayed", "discarded"] as const;
 export type DeadLetterStatus = (typeof deadLetterStatuses)[number];
 
+/** Whether a dead letter in `status` may be discarded: not while a replay is sending it, and not twice. */
+export function discardable(status: string): boolean {
+  return status === "new" || status === "replayed";
+}
+
 /** Cuts a payload to the configured maximum, remembering its real size. */
 export function capPayload(payload: Buffer, maxBytes: number): { payload: Buffer; size: number; truncated: boolean } {
   return payload.length > maxBytes ? { payload: payload.subarray(0, maxBytes), size: payload.length, truncated: true } : { payload, size: payload.length, truncated: false };

@@ -6,6 +6,7 @@ import { getDeadLetterItem } from "@/app/_server/dead-letters";
 import { getDeadLetter } from "@/lib/api/contracts/dead-letters";
 import { deadLetterLinks } from "@/lib/dead-letter-links";
 import { NotFoundError } from "@/lib/errors";
+import { DiscardButton } from "./discard-button";
 
 export const dynamic = "force-dynamic";
 
@@ -67,6 +68,7 @@ export default async function DeadLetterPage({ params }: Props) {
         <AppLink href="/dead-letters">← all dead letters</AppLink>
       </p>
       <h1>Dead letter #{d.id}</h1>
+      <DiscardButton id={d.id} status={d.status} />
       {d.captureError ? (
         <p className="error" role="alert" data-testid="capture-error">
           Kept in quarantine form: {d.captureError}. The payload is stored as it came; headers and properties are kept as

@@ -47,3 +47,27 @@ export const getDeadLetter = endpoint({
   response: unspecified,
   errors: [404],
 });
+
+export const discardDeadLetters = endpoint({
+  method: "POST",
+  path: "/api/v1/dead-letters/discard",
+  tag: "dead-letters",
+  summary: "Discard dead letters by id: they stay stored, marked discarded, and are never replayed",
+  description: "Needs the operator role. One id whose status forbids it (replaying, already discarded) answers 409; in a list such ids are skipped and named. Audited.",
+  role: "operator",
+  body: z
+    .object({
+      ids: z.array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).min(1).max(1000),
+      note: safeText(500).optional(),
+    })
+    .strict(),
+  response: z
+    .object({
+      discarded: z.array(z.number().int()),
+      skipped: z.array(z.object({ id: z.number().int(), status: z.enum(deadLetterStatuses) })),
+      missing: z.array(z.number().int()),
+    })
+    .meta({ id: "DiscardResult" }),
+  errors: [404, 409, 413],
+  audit: { action: "dead_letters.discard", targetType: "dead_letter" },
+});
