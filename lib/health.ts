@@ -1,23 +1,34 @@
 /**
  * What /api/v1/health answers: every configured source with its health, from the collectors' latest reports.
  * A report that is missing or too old is itself a problem (the collectors are down), never silently "healthy".
+ * The zod schemas are the model (and the API contract, lib/api/contracts/health.ts); the types are inferred from them.
  */
-export type HealthSystem = "kafka" | "rabbitmq" | "postgres" | "otlp";
+import { z } from "zod";
+import { utcTime } from "./api/common";
 
-export interface HealthSource {
-  system: HealthSystem;
-  name: string;
-  healthy: boolean;
-  error?: string;
-  checkedAt?: string;
-  details?: Record<string, unknown>;
-}
+export const healthSystems = ["kafka", "rabbitmq", "postgres", "otlp"] as const;
+export type HealthSystem = (typeof healthSystems)[number];
 
-export interface HealthResponse {
-  status: "ok" | "degraded";
-  checkedAt: string;
-  sources: HealthSource[];
-}
+export const healthSourceSchema = z
+  .object({
+    system: z.enum(healthSystems),
+    name: z.string().meta({ description: "the configured cluster or broker name; `switchyard` for Postgres, `http` for the OTLP receiver" }),
+    healthy: z.boolean(),
+    error: z.string().optional().meta({ description: "why it is not healthy (a missing or stale report from the collectors is unhealthy too)" }),
+    checkedAt: utcTime.optional().meta({ description: "when the collectors last checked it" }),
+    details: z.record(z.string(), z.unknown()).optional().meta({ description: "what the collectors' probe learned (version, RabbitMQ totals, ...)" }),
+  })
+  .meta({ id: "HealthSource" });
+export type HealthSource = z.infer<typeof healthSourceSchema>;
+
+export const healthResponseSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]).meta({ description: "ok when every source is healthy" }),
+    checkedAt: utcTime,
+    sources: z.array(healthSourceSchema),
+  })
+  .meta({ id: "Health", description: "Postgres and every configured source, healthy or not, from the collectors' latest reports" });
+export type HealthResponse = z.infer<typeof healthResponseSchema>;
 
 export interface HealthReport {
   system: string;

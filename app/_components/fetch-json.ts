@@ -1,3 +1,5 @@
+import type { Endpoint, ResponseOf } from "@/lib/api/endpoint";
+
 /** An API answer with an error status: the API's own `{ error: { code, message } }`, and the HTTP status. */
 export class ApiError extends Error {
   constructor(
@@ -69,6 +71,45 @@ export async function sendJson<T>(method: "POST" | "PUT" | "PATCH" | "DELETE", p
     throw new ApiError(`cannot reach the dashboard API: ${e instanceof Error ? e.message : String(e)}`, 0, "network");
   }
   return readAnswer<T>(r);
+}
+
+/** The names of the `{param}` segments of an endpoint's path: `"/a/{x}/{y}"` → `"x" | "y"`. */
+export type PathParams<P extends string> = P extends `${string}{${infer K}}${infer Rest}` ? K | PathParams<Rest> : never;
+
+/** The query an endpoint reads, as a client sends it: any of its parameters, as text. */
+type QueryFor<E extends Endpoint> = E["query"] extends { shape: infer S } ? { [K in keyof S]?: string | null } : Record<string, never>;
+
+export interface EndpointRequest<E extends Endpoint> {
+  /** one value per `{param}` of the path, each percent-encoded into its segment (the vhost `/` becomes `%2F`) */
+  params?: Record<PathParams<E["path"]>, string>;
+  query?: URLSearchParams | QueryFor<E>;
+  signal?: AbortSignal;
+}
+
+/**
+ * The URL of an endpoint of lib/api/contracts: its path, given as the contract writes it (the type checks it is that
+ * contract's path, so no schema has to reach the browser), with each `{param}` filled in and the query appended.
+ */
+export function endpointUrl<E extends Endpoint>(path: E["path"], req: Omit<EndpointRequest<E>, "signal"> = {}): string {
+  const params = (req.params ?? {}) as Record<string, string>;
+  const filled = path.replace(/\{(\w+)\}/g, (_, k: string) => {
+    const v = params[k];
+    if (v === undefined) throw new Error(`${path}: no value for {${k}}`);
+    return encodeURIComponent(v);
+  });
+  const qs = new URLSearchParams();
+  if (req.query instanceof URLSearchParams) req.query.forEach((v, k) => qs.append(k, v));
+  else for (const [k, v] of Object.entries(req.query ?? {})) if (typeof v === "string" && v !== "") qs.set(k, v);
+  const q = qs.toString();
+  return q ? `${filled}?${q}` : filled;
+}
+
+/**
+ * GET an endpoint of lib/api/contracts and type its answer from the contract's response schema (ResponseOf): e.g.
+ * `fetchEndpoint<typeof api.getQueue>("/api/v1/rabbitmq/queues/{broker}/{vhost}/{name}", { params, query, signal })`.
+ */
+export function fetchEndpoint<E extends Endpoint>(path: E["path"], req: EndpointRequest<E> = {}): Promise<ResponseOf<E>> {
+  return fetchJson<ResponseOf<E>>(endpointUrl<E>(path, req), req.signal);
 }
 
 /** react-query's retry: never for a 4xx (the same link gives the same 400), once for the rest. */

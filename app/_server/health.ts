@@ -2,10 +2,11 @@ import "server-only";
 import { listSourceHealth, pingDb } from "@/db/queries/health";
 import { redactUrls } from "@/lib/config/env";
 import { errorMessage } from "@/lib/errors";
-import { summarizeHealth, type HealthReport, type HealthResponse } from "@/lib/health";
+import type { z } from "zod";
+import { summarizeHealth, type HealthReport, type healthResponseSchema } from "@/lib/health";
 import { serverContext } from "./context";
 
-export async function getHealth(): Promise<HealthResponse> {
+export async function getHealth(): Promise<z.input<typeof healthResponseSchema>> {
   const { config, db } = serverContext();
   let postgres: { healthy: true } | { healthy: false; error: string } = { healthy: true };
   let reports: HealthReport[] | null = null;

@@ -1,15 +1,13 @@
 import "server-only";
 import type { z } from "zod";
-import type { groupDetailQuery, groupListQuery } from "@/lib/api/contracts/kafka";
+import type { consumerGroupDetailSchema, consumerGroupListSchema, groupDetailQuery, groupListQuery } from "@/lib/api/contracts/kafka";
 import { getGroupStatus, groupLagSeries, latestPartitions, listGroupStatuses, recentTotals, statusHistory } from "@/db/queries/kafka";
 import { timeRanges, type TimeRange } from "@/lib/charts/lag-series";
 import { NotFoundError } from "@/lib/errors";
 import type { GroupStatus } from "@/lib/kafka/group-health";
-import { filterGroups, ownerOf, sortGroups, groupSortKeys, type GroupSummary } from "@/lib/kafka/view";
+import type { LagMethod } from "@/lib/kafka/group-summary";
+import { filterGroups, ownerOf, sortGroups, type GroupSummary } from "@/lib/kafka/view";
 import { serverContext } from "./context";
-import { groupStatuses as statuses } from "@/lib/kafka/group-health";
-
-
 
 function summary(row: Awaited<ReturnType<typeof listGroupStatuses>>[number], pollMs: number, now: number): GroupSummary {
   return {
@@ -29,7 +27,7 @@ function summary(row: Awaited<ReturnType<typeof listGroupStatuses>>[number], pol
   };
 }
 
-export async function listConsumerGroups(query: z.infer<typeof groupListQuery>) {
+export async function listConsumerGroups(query: z.infer<typeof groupListQuery>): Promise<z.input<typeof consumerGroupListSchema>> {
   const { config, db } = serverContext();
   const now = Date.now();
   const [rows, totals] = await Promise.all([listGroupStatuses(db.db), recentTotals(db.db, new Date(now - 15 * 60_000))]);
@@ -43,7 +41,7 @@ export async function listConsumerGroups(query: z.infer<typeof groupListQuery>) 
   return { items, clusters: config.KAFKA_CLUSTERS.map((c) => c.name), pollIntervalMs: config.KAFKA_POLL_INTERVAL_MS };
 }
 
-export async function getConsumerGroup(cluster: string, groupId: string, query: z.infer<typeof groupDetailQuery>) {
+export async function getConsumerGroup(cluster: string, groupId: string, query: z.infer<typeof groupDetailQuery>): Promise<z.input<typeof consumerGroupDetailSchema>> {
   const { config, db } = serverContext();
   const row = await getGroupStatus(db.db, cluster, groupId);
   if (!row) throw new NotFoundError(`no consumer group '${groupId}' on cluster '${cluster}'`);
@@ -63,14 +61,15 @@ export async function getConsumerGroup(cluster: string, groupId: string, query: 
       endOffset: p.endOffset,
       lag: p.lag,
       lagSeconds: p.lagSeconds,
-      lagMethod: p.lagMethod,
-      status: p.status,
+      // both as the collectors wrote them: lagMethod from lib/kafka/lag-poll.ts, status under a check constraint
+      lagMethod: p.lagMethod as LagMethod,
+      status: p.status as GroupStatus | null,
       note: p.endOffset === null ? "topic deleted" : p.committedOffset === null ? "no committed offset" : null,
       member: ownerOf(row.memberDetails, p.topic, p.partition),
     })),
     range: query.range,
     history: history.map((h) => ({ t: h.t.toISOString(), totalLag: Number(h.totalLag), maxLagSeconds: h.maxLagSeconds })),
-    statusHistory: changes.map((c) => ({ status: c.status, reason: c.reason, at: c.at.toISOString() })),
+    statusHistory: changes.map((c) => ({ status: c.status as GroupStatus, reason: c.reason, at: c.at.toISOString() })),
   };
 }
 
@@ -79,6 +78,3 @@ export async function consumerGroupExists(cluster: string, groupId: string): Pro
   const { db } = serverContext();
   return (await getGroupStatus(db.db, cluster, groupId)) !== null;
 }
-
-export type ConsumerGroupList = Awaited<ReturnType<typeof listConsumerGroups>>;
-export type ConsumerGroupDetail = Awaited<ReturnType<typeof getConsumerGroup>>;

@@ -1,10 +1,10 @@
 "use client";
 
-import { fetchJson } from "@/app/_components/fetch-json";
+import { fetchEndpoint } from "@/app/_components/fetch-json";
 import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
 import { AppLink, Time } from "@/app/_components/time";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import type { ConsumerGroupList } from "@/app/_server/kafka";
+import type * as api from "@/lib/api/contracts/kafka";
 import { sparkline } from "@/lib/charts/lag-series";
 import { formatDuration } from "@/lib/kafka/view";
 import { Sparkline } from "../_components/sparkline";
@@ -28,12 +28,12 @@ export function GroupsOverview() {
   const url = useUrlState();
   const sort = url.get("sort") || "status";
   const dir = url.get("dir") || "desc";
-  const api = new URLSearchParams();
-  for (const k of ["q", "status", "cluster", "sort", "dir"]) if (url.get(k)) api.set(k, url.get(k));
+  const query = new URLSearchParams();
+  for (const k of ["q", "status", "cluster", "sort", "dir"]) if (url.get(k)) query.set(k, url.get(k));
   const refresh = useAutoRefresh(5);
   const { data, error, isFetching } = useQuery({
-    queryKey: ["consumer-groups", api.toString()],
-    queryFn: ({ signal }) => fetchJson<ConsumerGroupList>(`/api/v1/kafka/consumer-groups?${api}`, signal),
+    queryKey: ["consumer-groups", query.toString()],
+    queryFn: ({ signal }) => fetchEndpoint<typeof api.listConsumerGroups>("/api/v1/kafka/consumer-groups", { query, signal }),
     refetchInterval: refresh.refetchInterval,
     refetchOnWindowFocus: !refresh.paused,
     placeholderData: keepPreviousData,

@@ -43,3 +43,6 @@ export const repeatable = <T extends z.ZodType>(item: T) => z.preprocess((v) => 
 
 /** A response field whose shape is not written down yet. */
 export const unspecified = z.unknown();
+
+/** A time in an answer: ISO 8601 in UTC, as `Date.toISOString` writes it. */
+export const utcTime = z.iso.datetime().meta({ description: "ISO 8601 time in UTC (`2024-05-01T12:00:00.000Z`)" });

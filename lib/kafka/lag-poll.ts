@@ -1,4 +1,5 @@
 import { evaluatePartition, groupRates, worstStatus, type GroupStatus, type PartitionSample } from "./group-health";
+import type { GroupMember, LagMethod } from "./group-summary";
 
 /**
  * The arithmetic of one lag poll, apart from the I/O that feeds it (collectors/kafka/lag-collector.ts reads Kafka and
@@ -6,13 +7,8 @@ import { evaluatePartition, groupRates, worstStatus, type GroupStatus, type Part
  * get exact lag in seconds, and each group's health over its window.
  */
 
-/** A member of a consumer group as the overview shows it. */
-export interface GroupMember {
-  memberId: string;
-  clientId: string;
-  host: string;
-  assignment: Record<string, number[]>;
-}
+/** A member of a consumer group as the overview shows it (the model is lib/kafka/group-summary.ts). */
+export type { GroupMember };
 
 /** Committed offsets of one group, as OffsetFetch answers them (-1: none). */
 export interface CommittedOffsets {
@@ -35,7 +31,7 @@ export interface PartitionLag {
   endOffset: number | null;
   lag: number | null;
   lagSeconds: number | null;
-  lagMethod: "exact" | "interpolated" | "none";
+  lagMethod: LagMethod;
   status: GroupStatus;
   note?: string;
 }

@@ -1,21 +1,8 @@
 import { statusSeverity, type GroupStatus } from "./group-health";
+import type { GroupSummary } from "./group-summary";
 
 /** Presentation logic for consumer groups, shared by the API and the pages (pure). */
-export interface GroupSummary {
-  cluster: string;
-  groupId: string;
-  state: string;
-  status: GroupStatus;
-  totalLag: number | null;
-  maxLagSeconds: number | null;
-  etaSeconds: number | null;
-  consumeRate: number | null;
-  produceRate: number | null;
-  members: number;
-  evaluatedAt: string;
-  error: string | null;
-  stale: boolean;
-}
+export type { GroupSummary };
 
 export const groupSortKeys = ["status", "lag", "lagSeconds", "eta", "group"] as const;
 export type GroupSortKey = (typeof groupSortKeys)[number];

@@ -1,5 +1,5 @@
+import { healthResponseSchema } from "../../health";
 import { endpoint } from "../endpoint";
-import { unspecified } from "../common";
 
 export const getHealth = endpoint({
   method: "GET",
@@ -7,5 +7,5 @@ export const getHealth = endpoint({
   tag: "health",
   summary: "Postgres and every configured source (Kafka clusters, RabbitMQ brokers, OTLP receiver): healthy, degraded or down",
   role: "viewer",
-  response: unspecified,
+  response: healthResponseSchema,
 });

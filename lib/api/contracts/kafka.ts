@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { timeRanges, type TimeRange } from "../../charts/lag-series";
 import { groupStatuses } from "../../kafka/group-health";
+import { groupMemberSchema, groupSummarySchema, lagMethods } from "../../kafka/group-summary";
 import { groupSortKeys } from "../../kafka/view";
 import { endpoint } from "../endpoint";
-import { nameSegment, safeText, unspecified } from "../common";
+import { nameSegment, safeText, utcTime } from "../common";
 
-export const timeRangeQuery = z.enum(Object.keys(timeRanges) as [TimeRange, ...TimeRange[]]).default("1h");
+export const timeRange = z.enum(Object.keys(timeRanges) as [TimeRange, ...TimeRange[]]).meta({ description: "the time range of the series: 15m, 1h, 6h, 24h or 7d" });
+export const timeRangeQuery = timeRange.default("1h");
 
 export const groupListQuery = z.object({
   cluster: safeText(200).optional(),
@@ -21,6 +23,43 @@ export const groupListQuery = z.object({
 
 export const groupDetailQuery = z.object({ range: timeRangeQuery });
 
+export const consumerGroupListSchema = z
+  .object({
+    items: z.array(
+      groupSummarySchema
+        .extend({ sparkline: z.array(z.number()).meta({ description: "total lag over the last 15 minutes, oldest first" }) })
+        .meta({ id: "ConsumerGroupListItem" }),
+    ),
+    clusters: z.array(z.string()).meta({ description: "every configured cluster" }),
+    pollIntervalMs: z.number().int(),
+  })
+  .meta({ id: "ConsumerGroupList" });
+
+export const partitionLagSchema = z
+  .object({
+    topic: z.string(),
+    partition: z.number().int(),
+    committedOffset: z.number().int().nullable().meta({ description: "null: the group has committed no offset here" }),
+    endOffset: z.number().int().nullable().meta({ description: "null: the topic no longer exists" }),
+    lag: z.number().int().nullable(),
+    lagSeconds: z.number().nullable(),
+    lagMethod: z.enum(lagMethods),
+    status: z.enum(groupStatuses).nullable(),
+    note: z.string().nullable(),
+    member: groupMemberSchema.pick({ memberId: true, clientId: true, host: true }).nullable().meta({ description: "the member assigned the partition" }),
+  })
+  .meta({ id: "PartitionLag" });
+
+export const consumerGroupDetailSchema = groupSummarySchema
+  .extend({
+    memberDetails: z.array(groupMemberSchema),
+    partitions: z.array(partitionLagSchema).meta({ description: "the partitions of the latest poll" }),
+    range: timeRange,
+    history: z.array(z.object({ t: utcTime, totalLag: z.number(), maxLagSeconds: z.number().nullable() })).meta({ description: "lag over the range, oldest first" }),
+    statusHistory: z.array(z.object({ status: z.enum(groupStatuses), reason: z.string().nullable(), at: utcTime })).meta({ description: "status changes, newest first (at most 50)" }),
+  })
+  .meta({ id: "ConsumerGroupDetail" });
+
 export const listConsumerGroups = endpoint({
   method: "GET",
   path: "/api/v1/kafka/consumer-groups",
@@ -28,7 +67,7 @@ export const listConsumerGroups = endpoint({
   summary: "Consumer groups of every cluster with their Burrow-style status, lag in messages and seconds, and ETA",
   role: "viewer",
   query: groupListQuery,
-  response: unspecified,
+  response: consumerGroupListSchema,
 });
 
 export const getConsumerGroup = endpoint({
@@ -39,6 +78,6 @@ export const getConsumerGroup = endpoint({
   role: "viewer",
   params: z.object({ cluster: nameSegment("cluster", 200), groupId: nameSegment("consumer group", 1000) }),
   query: groupDetailQuery,
-  response: unspecified,
+  response: consumerGroupDetailSchema,
   errors: [404],
 });

@@ -1,11 +1,11 @@
 "use client";
 
-import { fetchJson } from "@/app/_components/fetch-json";
+import { fetchEndpoint } from "@/app/_components/fetch-json";
 import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
 import { RefreshControl, useAutoRefresh } from "@/app/_components/refresh-select";
 import { AppLink, Time } from "@/app/_components/time";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import type { ConsumerGroupDetail } from "@/app/_server/kafka";
+import type * as api from "@/lib/api/contracts/kafka";
 import { prepareLagSeries, timeRanges, type TimeRange } from "@/lib/charts/lag-series";
 import { RangePicker, TimeChart } from "@/app/_components/time-chart";
 import { formatDuration, formatDurationShort } from "@/lib/kafka/view";
@@ -18,7 +18,8 @@ export function GroupDetail({ cluster, group }: { cluster: string; group: string
   const refresh = useAutoRefresh(5);
   const { data, error, isFetching } = useQuery({
     queryKey: ["consumer-group", cluster, group, range],
-    queryFn: ({ signal }) => fetchJson<ConsumerGroupDetail>(`/api/v1/kafka/consumer-groups/${encodeURIComponent(cluster)}/${encodeURIComponent(group)}?range=${range}`, signal),
+    queryFn: ({ signal }) =>
+      fetchEndpoint<typeof api.getConsumerGroup>("/api/v1/kafka/consumer-groups/{cluster}/{groupId}", { params: { cluster, groupId: group }, query: { range }, signal }),
     refetchInterval: refresh.refetchInterval,
     refetchOnWindowFocus: !refresh.paused,
     placeholderData: keepPreviousData,
