@@ -1,16 +1,23 @@
 import "server-only";
 import type { z } from "zod";
-import type { queueDetailQuery, queueListQuery } from "@/lib/api/contracts/rabbitmq";
+import type { queueDetailQuery, queueDetailSchema, queueListQuery, queueListSchema } from "@/lib/api/contracts/rabbitmq";
 import { listSourceHealth } from "@/db/queries/health";
 import { getQueue, listQueues, queueSeries, recentDepths } from "@/db/queries/rabbitmq";
-import { timeRanges, type TimeRange } from "@/lib/charts/lag-series";
+import { timeRanges } from "@/lib/charts/lag-series";
 import { NotFoundError } from "@/lib/errors";
 import { drainEtaSeconds, growthRate } from "@/lib/rabbitmq/queue-stats";
-import { filterQueues, queueSortKeys, sortQueues } from "@/lib/rabbitmq/view";
+import type { CaptureMode } from "@/lib/rabbitmq/capture-modes";
+import { brokerTotalsSchema } from "@/lib/rabbitmq/queue-summary";
+import { filterQueues, sortQueues } from "@/lib/rabbitmq/view";
 import { serverContext } from "./context";
 
+/** The broker totals the collectors stored in their health report (details.totals), or null when there are none. */
+function totalsOf(details: Record<string, unknown> | undefined) {
+  const t = brokerTotalsSchema.safeParse(details?.totals);
+  return t.success ? t.data : null;
+}
 
-export async function listQueueItems(query: z.infer<typeof queueListQuery>) {
+export async function listQueueItems(query: z.infer<typeof queueListQuery>): Promise<z.input<typeof queueListSchema>> {
   const { config, db } = serverContext();
   const now = Date.now();
   const [rows, depths, health] = await Promise.all([listQueues(db.db), recentDepths(db.db, new Date(now - 15 * 60_000)), listSourceHealth(db.db)]);
@@ -47,7 +54,8 @@ export async function listQueueItems(query: z.infer<typeof queueListQuery>) {
       deadLetterExchange: q.deadLetterExchange,
       deadLetterRoutingKey: q.deadLetterRoutingKey,
       dlxMissing: q.dlxMissing,
-      captureMode: q.captureMode,
+      // under the check constraint rabbitmq_queues_capture_mode_check
+      captureMode: q.captureMode as CaptureMode | null,
       captureError: q.captureError,
       drainEtaSeconds: ready === null ? null : drainEtaSeconds(ready, rates),
       growthRate: first && last && last.t > first.t ? growthRate({ ready: first.ready, timeMs: first.t }, { ready: last.ready, timeMs: last.t }) : null,
@@ -62,13 +70,13 @@ export async function listQueueItems(query: z.infer<typeof queueListQuery>) {
     /** each broker's totals from its management API's /api/overview, as the collectors last read them */
     overview: config.RABBITMQ_BROKERS.map((b) => {
       const h = health.find((x) => x.system === "rabbitmq" && x.name === b.name);
-      return { broker: b.name, healthy: h?.healthy ?? false, error: h?.error ?? null, checkedAt: h?.checkedAt.toISOString() ?? null, totals: h?.details.totals ?? null };
+      return { broker: b.name, healthy: h?.healthy ?? false, error: h?.error ?? null, checkedAt: h?.checkedAt.toISOString() ?? null, totals: totalsOf(h?.details) };
     }),
     pollIntervalMs: config.RABBITMQ_POLL_INTERVAL_MS,
   };
 }
 
-export async function getQueueDetail(broker: string, vhost: string, name: string, query: z.infer<typeof queueDetailQuery>) {
+export async function getQueueDetail(broker: string, vhost: string, name: string, query: z.infer<typeof queueDetailQuery>): Promise<z.input<typeof queueDetailSchema>> {
   const { config, db } = serverContext();
   const q = await getQueue(db.db, broker, vhost, name);
   if (!q) throw new NotFoundError(`no queue '${name}' in vhost '${vhost}' on broker '${broker}'`);
@@ -87,6 +95,3 @@ export async function queueExists(broker: string, vhost: string, name: string): 
   const { db } = serverContext();
   return (await getQueue(db.db, broker, vhost, name)) != null;
 }
-
-export type QueueList = Awaited<ReturnType<typeof listQueueItems>>;
-export type QueueDetail = Awaited<ReturnType<typeof getQueueDetail>>;

@@ -1,10 +1,10 @@
 "use client";
 
-import { fetchJson } from "@/app/_components/fetch-json";
+import { fetchEndpoint } from "@/app/_components/fetch-json";
 import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
 import { AppLink } from "@/app/_components/time";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import type { QueueList } from "@/app/_server/rabbitmq";
+import type * as api from "@/lib/api/contracts/rabbitmq";
 import { sparkline } from "@/lib/charts/lag-series";
 import { formatDuration } from "@/lib/kafka/view";
 import { Sparkline } from "../_components/sparkline";
@@ -35,12 +35,12 @@ export function QueuesOverview() {
   const url = useUrlState();
   const sort = url.get("sort") || "ready";
   const dir = url.get("dir") || "desc";
-  const api = new URLSearchParams();
-  for (const k of ["q", "broker", "dlq", "problems", "sort", "dir"]) if (url.get(k)) api.set(k, url.get(k));
+  const query = new URLSearchParams();
+  for (const k of ["q", "broker", "dlq", "problems", "sort", "dir"]) if (url.get(k)) query.set(k, url.get(k));
   const refresh = useAutoRefresh(5);
   const { data, error, isFetching } = useQuery({
-    queryKey: ["queues", api.toString()],
-    queryFn: ({ signal }) => fetchJson<QueueList>(`/api/v1/rabbitmq/queues?${api}`, signal),
+    queryKey: ["queues", query.toString()],
+    queryFn: ({ signal }) => fetchEndpoint<typeof api.listQueues>("/api/v1/rabbitmq/queues", { query, signal }),
     refetchInterval: refresh.refetchInterval,
     refetchOnWindowFocus: !refresh.paused,
     placeholderData: keepPreviousData,
@@ -62,11 +62,11 @@ export function QueuesOverview() {
       </div>
       {data ? <StaleNotice error={error} /> : null}
       {data?.overview.map((o) => {
-        const t = o.totals as { messages?: number | null; queues?: number | null; consumers?: number | null; publishRate?: number | null; deliverRate?: number | null } | null;
+        const t = o.totals;
         return (
           <p key={o.broker} className="muted small" data-testid={`overview-${o.broker}`}>
             <strong>{o.broker}</strong>:{" "}
-            {t ? `${t.queues ?? "?"} queues · ${t.messages ?? "?"} messages · ${t.consumers ?? "?"} consumers · in ${rate(t.publishRate ?? null)}/s · out ${rate(t.deliverRate ?? null)}/s` : (o.error ?? "no totals yet")}
+            {t ? `${t.queues ?? "?"} queues · ${t.messages ?? "?"} messages · ${t.consumers ?? "?"} consumers · in ${rate(t.publishRate)}/s · out ${rate(t.deliverRate)}/s` : (o.error ?? "no totals yet")}
           </p>
         );
       })}

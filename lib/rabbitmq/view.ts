@@ -1,18 +1,10 @@
-/** Sorting and filtering of the queue list, shared by the API (pure). */
-export interface QueueSummary {
-  broker: string;
-  vhost: string;
-  name: string;
-  ready: number | null;
-  unacked: number | null;
-  consumers: number | null;
-  publishRate: number | null;
-  deliverRate: number | null;
-  isDeadLetterQueue: boolean;
-  dlxMissing: boolean;
-  drainEtaSeconds: number | null;
-  growthRate: number | null;
-}
+import type { Queue } from "./queue-summary";
+
+/** Sorting and filtering of the queue list, shared by the API (pure): the fields of a queue (queue-summary.ts) they read. */
+export type QueueSummary = Pick<
+  Queue,
+  "broker" | "vhost" | "name" | "ready" | "unacked" | "consumers" | "publishRate" | "deliverRate" | "isDeadLetterQueue" | "dlxMissing" | "drainEtaSeconds" | "growthRate"
+>;
 
 export const queueSortKeys = ["ready", "unacked", "consumers", "publishRate", "deliverRate", "growth", "name"] as const;
 export type QueueSortKey = (typeof queueSortKeys)[number];
@@ -47,9 +39,7 @@ export function filterQueues<T extends QueueSummary>(qs: T[], f: { q?: string; b
   );
 }
 
-/** How Switchyard handles a dead-letter queue (rabbitmq_queues.capture_mode; null: not a dead-letter queue). */
-export const captureModes = ["capture", "observe-stream", "monitor-only", "not-captured"] as const;
-export type CaptureMode = (typeof captureModes)[number];
+export { captureModes, type CaptureMode } from "./capture-modes";
 
 /** What the queue pages say about a dead-letter queue's capture. */
 export function captureModeText(mode: string | null, error: string | null): string | null {

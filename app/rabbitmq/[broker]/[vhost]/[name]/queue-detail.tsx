@@ -1,11 +1,11 @@
 "use client";
 
-import { fetchJson } from "@/app/_components/fetch-json";
+import { fetchEndpoint } from "@/app/_components/fetch-json";
 import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
 import { RefreshControl, useAutoRefresh } from "@/app/_components/refresh-select";
 import { AppLink, Time } from "@/app/_components/time";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import type { QueueDetail } from "@/app/_server/rabbitmq";
+import type * as api from "@/lib/api/contracts/rabbitmq";
 import { prepareTimeSeries, timeRanges, type TimeRange } from "@/lib/charts/lag-series";
 import { formatDuration } from "@/lib/kafka/view";
 import { RangePicker, TimeChart } from "@/app/_components/time-chart";
@@ -20,7 +20,7 @@ export function QueueDetailView({ broker, vhost, name }: { broker: string; vhost
   const refresh = useAutoRefresh(5);
   const { data, error, isFetching } = useQuery({
     queryKey: ["queue", broker, vhost, name, range],
-    queryFn: ({ signal }) => fetchJson<QueueDetail>(`/api/v1/rabbitmq/queues/${encodeURIComponent(broker)}/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}?range=${range}`, signal),
+    queryFn: ({ signal }) => fetchEndpoint<typeof api.getQueue>("/api/v1/rabbitmq/queues/{broker}/{vhost}/{name}", { params: { broker, vhost, name }, query: { range }, signal }),
     refetchInterval: refresh.refetchInterval,
     refetchOnWindowFocus: !refresh.paused,
     placeholderData: keepPreviousData,
