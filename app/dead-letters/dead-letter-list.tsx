@@ -1,8 +1,7 @@
 "use client";
 
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
-import type { DeadLetterList } from "@/app/_server/dead-letters";
-import { fetchJson } from "@/app/_components/fetch-json";
+import { fetchEndpoint } from "@/app/_components/fetch-json";
 import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
 import { RefreshControl, useAutoRefresh } from "@/app/_components/refresh-select";
 import { AppLink, Time } from "@/app/_components/time";
@@ -10,8 +9,11 @@ import { useScrollAnchor } from "@/app/_components/scroll-anchor";
 import { useUrlState } from "@/app/_components/use-url-state";
 import { useRef } from "react";
 import { deadLetterLinks } from "@/lib/dead-letter-links";
+import type * as api from "@/lib/api/contracts/dead-letters";
+import type { ResponseOf } from "@/lib/api/endpoint";
 import { deadLetterStatuses } from "@/lib/dead-letters";
 
+type DeadLetterList = ResponseOf<typeof api.listDeadLetters>;
 type Item = DeadLetterList["items"][number];
 
 /** The Kafka key as text when it is text, else base64, marked; hostile either way, so only ever a text node. */
@@ -29,15 +31,15 @@ function KeyCell({ k }: { k: Item["key"] }) {
 export function DeadLetterListView() {
   const url = useUrlState();
   const refresh = useAutoRefresh(10);
-  const api = new URLSearchParams();
-  for (const k of ["system", "source", "exact", "broker", "vhost", "reason", "status", "q", "traceId"]) if (url.get(k)) api.set(k, url.get(k));
+  const query = new URLSearchParams();
+  for (const k of ["system", "source", "exact", "broker", "vhost", "reason", "status", "q", "traceId"]) if (url.get(k)) query.set(k, url.get(k));
   const { data, error, fetchNextPage, hasNextPage, isFetchingNextPage, isFetching } = useInfiniteQuery({
-    queryKey: ["dead-letters", api.toString()],
+    queryKey: ["dead-letters", query.toString()],
     initialPageParam: "",
     queryFn: async ({ pageParam, signal }): Promise<DeadLetterList> => {
-      const qs = new URLSearchParams(api);
+      const qs = new URLSearchParams(query);
       if (pageParam) qs.set("cursor", pageParam);
-      return fetchJson<DeadLetterList>(`/api/v1/dead-letters?${qs}`, signal);
+      return fetchEndpoint<typeof api.listDeadLetters>("/api/v1/dead-letters", { query: qs, signal });
     },
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     refetchInterval: refresh.refetchInterval,

@@ -1,10 +1,13 @@
 import { z } from "zod";
 import { deadLetterStatuses } from "../../dead-letters";
 import { endpoint } from "../endpoint";
-import { idSegment, safeText, unspecified } from "../common";
+import { idSegment, safeText, utcTime } from "../common";
+
+/** The systems dead letters are captured from. */
+export const deadLetterSystems = ["kafka", "rabbitmq"] as const;
 
 export const deadLetterListQuery = z.object({
-  system: z.enum(["kafka", "rabbitmq"]).optional(),
+  system: z.enum(deadLetterSystems).optional(),
   /** the start of a topic or queue name (`shop.orders` finds `shop.orders.DLT`), or a glob: `shop.*`, `*.DLT` */
   source: safeText(500).optional(),
   /** `exact=true`: `source` is one name even with `*` or `?` in it (the queue pages link so) */
@@ -27,6 +30,76 @@ export const deadLetterListQuery = z.object({
 });
 export type DeadLetterListQuery = z.output<typeof deadLetterListQuery>;
 
+/** Bytes for display (lib/dead-letters.ts payloadView): always base64, and the text too when they are valid UTF-8. */
+export const payloadViewSchema = z
+  .object({
+    base64: z.string(),
+    text: z.string().nullable().meta({ description: "the bytes as text when they are UTF-8 without control characters; hostile input, render it as text" }),
+    encoding: z.enum(["utf8", "binary"]),
+  })
+  .meta({ id: "PayloadView" });
+
+const deadLetterFields = {
+  id: z.number().int(),
+  system: z.enum(deadLetterSystems),
+  sourceName: z.string().meta({ description: "the configured cluster or broker" }),
+  vhost: z.string().nullable().meta({ description: "RabbitMQ's virtual host; null for Kafka" }),
+  source: z.string().meta({ description: "the dead-letter topic or queue" }),
+  originalDestination: z.string().nullable().meta({ description: "the topic or queue the message died in" }),
+  reason: z.string().nullable().meta({ description: "rejected, expired, maxlen, delivery_limit, exception, ..." }),
+  errorType: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  deathCount: z.number().int(),
+  firstDeadAt: utcTime.nullable(),
+  lastDeadAt: utcTime.nullable(),
+  traceId: z.string().nullable(),
+  status: z.enum(deadLetterStatuses),
+  capturedAt: utcTime,
+} as const;
+
+export const deadLetterListItemSchema = z
+  .object({
+    ...deadLetterFields,
+    sizeBytes: z.number().int().meta({ description: "the payload's size as it came" }),
+    truncated: z.boolean().meta({ description: "only the first bytes of the payload were stored" }),
+    consumerGroup: z.string().nullable().meta({ description: "Kafka: the consumer group that gave up on the record" }),
+    deadAt: utcTime.meta({ description: "the time the list is ordered by: last death, else first, else capture" }),
+    key: payloadViewSchema
+      .extend({ truncated: z.boolean().meta({ description: "only the first 256 bytes are shown" }), sizeBytes: z.number().int() })
+      .nullable()
+      .meta({ description: "the Kafka record key (its first 256 bytes)" }),
+  })
+  .meta({ id: "DeadLetterListItem" });
+
+export const deadLetterListSchema = z
+  .object({
+    items: z.array(deadLetterListItemSchema),
+    nextCursor: z.string().nullable().meta({ description: "pass as `cursor` for the next page; null on the last" }),
+  })
+  .meta({ id: "DeadLetterList" });
+
+export const deadLetterDetailSchema = z
+  .object({
+    ...deadLetterFields,
+    headers: z.record(z.string(), z.unknown()).meta({ description: "the message's headers as captured (hostile input)" }),
+    properties: z.record(z.string(), z.unknown()).meta({ description: "RabbitMQ message properties, or Kafka's parsed Spring headers" }),
+    kafkaPartition: z.number().int().nullable(),
+    kafkaOffset: z.number().int().nullable(),
+    originalExchange: z.string().nullable(),
+    originalRoutingKey: z.string().nullable(),
+    captureError: z.string().nullable().meta({ description: "set when the row is kept in quarantine form: why Postgres refused it as captured" }),
+    sizeBytes: z.number().int(),
+    key: payloadViewSchema.nullable().meta({ description: "the Kafka record key" }),
+    payload: payloadViewSchema
+      .extend({
+        truncated: z.boolean().meta({ description: "only the first bytes were stored" }),
+        storedBytes: z.number().int(),
+        sizeBytes: z.number().int().meta({ description: "the size as it came" }),
+      })
+      .meta({ description: "the payload as stored" }),
+  })
+  .meta({ id: "DeadLetter" });
+
 export const listDeadLetters = endpoint({
   method: "GET",
   path: "/api/v1/dead-letters",
@@ -34,7 +107,7 @@ export const listDeadLetters = endpoint({
   summary: "Captured dead letters, newest death first, filtered; cursor-paged",
   role: "viewer",
   query: deadLetterListQuery,
-  response: unspecified,
+  response: deadLetterListSchema,
 });
 
 export const getDeadLetter = endpoint({
@@ -44,7 +117,7 @@ export const getDeadLetter = endpoint({
   summary: "One dead letter: payload (text or base64), key, headers, death history",
   role: "viewer",
   params: z.object({ id: idSegment("dead letter") }),
-  response: unspecified,
+  response: deadLetterDetailSchema,
   errors: [404],
 });
 
