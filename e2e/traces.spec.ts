@@ -72,6 +72,12 @@ test("traces API: one trace with its linked trace, search, 404 and 400", async (
   expect(other.spans[0]).toMatchObject({ status: "ERROR", statusMessage: "out of stock", durationMs: 250, links: [expect.objectContaining({ traceId: ids.producerTrace, spanId: ids.send })] });
   expect(other.spans[0].events[0]).toMatchObject({ name: "exception", attributes: { "exception.type": "OutOfStock" } });
   expect(other.linkedTraceIds).toEqual([ids.producerTrace]);
+  expect(one.stitched).toBeNull();
+  // the stitched view in the same answer: the linked trace's spans, bounded and said so
+  const stitched = await (await request.get(`/api/v1/traces/${ids.producerTrace}?stitch=linked`)).json();
+  expect(stitched.spans).toEqual(one.spans);
+  expect(stitched.stitched).toEqual({ traceIds: [ids.consumerTrace], spans: [expect.objectContaining({ spanId: ids.consume, kind: "CONSUMER", status: "ERROR" })], truncated: false });
+  expect((await request.get(`/api/v1/traces/${ids.producerTrace}?stitch=everything`)).status()).toBe(400);
 
   const from = new Date(Date.now() - 3 * 3600_000).toISOString();
   const found = await (await request.get(`/api/v1/traces?service=${ids.service}&from=${from}`)).json();
@@ -93,6 +99,11 @@ test("traces API: one trace with its linked trace, search, 404 and 400", async (
 
 test("trace page: labelled hops, linked trace stitched into one timeline with the broker wait, hostile attributes as text", async ({ page }) => {
   const ids = await sendLinkedTraces();
+  // the page reads the stitched view from its own trace's answer: it never asks for the linked trace by itself
+  const traceRequests: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/api/v1/traces/")) traceRequests.push(new URL(r.url()).pathname + new URL(r.url()).search);
+  });
   await page.goto(`/traces/${ids.producerTrace}`);
   const wf = page.getByTestId("waterfall");
   await expect(wf.getByText("POST /orders")).toBeVisible({ timeout: 20_000 });
@@ -114,6 +125,11 @@ test("trace page: labelled hops, linked trace stitched into one timeline with th
   await expect(page.getByTestId("axis-break")).toContainText("1 h 0 min");
   const rootBar = wf.locator(`[data-span-id="${ids.root}"] .wf-bar`);
   expect(Number((await rootBar.getAttribute("style"))?.match(/width: max\(2px, ([\d.]+)%\)/)?.[1])).toBeGreaterThan(10);
+  expect(traceRequests).toContain(`/api/v1/traces/${ids.producerTrace}?stitch=linked`);
+  expect(traceRequests.filter((u) => u.includes(ids.consumerTrace))).toEqual([]);
+  // a messaging hop's bar has the messaging colour, an error its own
+  await expect(wf.locator(`[data-span-id="${ids.send}"] .wf-bar`)).toHaveClass(/kind-PRODUCER/);
+  await expect(consumer.locator(".wf-bar")).toHaveClass(/kind-CONSUMER.*error/);
 
   // the stitched view survives a reload from the URL, and a span's details show its attributes as text
   await wf.locator(`[data-span-id="${ids.send}"]`).click();

@@ -33,5 +33,18 @@ export const cursorTime = z.string().refine((t) => {
   return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/.test(t) && Number.isFinite(ms) && ms >= 0 && ms < Date.UTC(10000, 0, 1);
 });
 
+/**
+ * A time to the microsecond as Postgres writes it (`to_char(... 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`), exactly six
+ * digits, so that a page continues exactly where the last one stopped: a real day and time (Date.parse would roll
+ * 02-30 over), within what Postgres and Date hold.
+ */
+export const cursorMicroTime = z
+  .string()
+  .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
+  .refine((t) => {
+    const ms = Date.parse(t);
+    return Number.isFinite(ms) && ms >= 0 && ms < Date.UTC(10000, 0, 1) && new Date(ms).toISOString().slice(0, 19) === t.slice(0, 19);
+  });
+
 /** (time, id) positions, the order of most lists: newest first, ties by id. */
 export const timeIdCursor = cursorCodec(z.object({ t: cursorTime, id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).strict());

@@ -1,7 +1,8 @@
 "use client";
 
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { ChartData, TimeRange } from "@/lib/charts/lag-series";
+import type { ChartData } from "@/lib/charts/lag-series";
+import { rangeSpansDays, timeRangeNames, type TimeRange } from "@/lib/time-range";
 import { formatAxisTick, formatTime } from "@/lib/time-format";
 import { useTimeZoneMode } from "./time";
 
@@ -17,7 +18,7 @@ export function TimeChart<K extends string>(props: {
 }) {
   const { title, testId, data, dataKey, range, format, axisFormat = format } = props;
   const tz = useTimeZoneMode();
-  const withDate = range === "7d" || range === "24h";
+  const withDate = rangeSpansDays(range);
   return (
     <figure className="card chart" data-testid={testId}>
       <figcaption>{title}</figcaption>
@@ -41,7 +42,7 @@ export function TimeChart<K extends string>(props: {
 export function RangePicker({ range, onChange }: { range: TimeRange; onChange: (r: TimeRange) => void }) {
   return (
     <span className="chips" role="group" aria-label="Time range">
-      {(["15m", "1h", "6h", "24h", "7d"] as const).map((r) => (
+      {timeRangeNames.map((r) => (
         <button key={r} type="button" className={r === range ? "chip on" : "chip"} aria-pressed={r === range} onClick={() => onChange(r)}>
           {r}
         </button>

@@ -5,18 +5,12 @@ import { useEffect, useRef, useState } from "react";
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { AppLink, Time, useAppHref } from "@/app/_components/time";
 import { useUrlState } from "@/app/_components/use-url-state";
-import type { TraceSearchResult } from "@/app/_server/traces";
+import { fetchEndpoint } from "@/app/_components/fetch-json";
+import type * as api from "@/lib/api/contracts/traces";
+import { defaultTimeRange, timeRangeMs, timeRangeNames, timeRangeOf } from "@/lib/time-range";
 import { formatDuration } from "@/lib/traces/waterfall";
-import { getJson, retryUnlessRefused } from "./api";
 import styles from "./traces.module.css";
 
-const ranges: [string, number][] = [
-  ["15m", 15 * 60_000],
-  ["1h", 3600_000],
-  ["6h", 6 * 3600_000],
-  ["24h", 86_400_000],
-  ["7d", 7 * 86_400_000],
-];
 const filters = ["service", "operation", "status", "minDurationMs", "maxDurationMs", "attr", "destination", "messageId", "messageKey", "hasDeadLetters"] as const;
 
 export function TraceSearchView() {
@@ -34,23 +28,21 @@ export function TraceSearchView() {
       setResetCount((n) => n + 1);
     }
   }, [url.query]);
-  const range = url.get("range") || "1h";
-  const api = new URLSearchParams();
-  for (const k of filters) if (url.get(k)) api.set(k, url.get(k));
+  const range = timeRangeOf(url.get("range"));
+  const filtered = new URLSearchParams();
+  for (const k of filters) if (url.get(k)) filtered.set(k, url.get(k));
   const { data, error, fetchNextPage, hasNextPage, isFetchingNextPage, isPlaceholderData } = useInfiniteQuery({
-    queryKey: ["traces", api.toString(), range],
+    queryKey: ["traces", filtered.toString(), range],
     initialPageParam: "",
-    queryFn: async ({ pageParam }): Promise<TraceSearchResult> => {
-      const qs = new URLSearchParams(api);
-      const ms = ranges.find(([r]) => r === range)?.[1] ?? 3600_000;
-      qs.set("from", new Date(Date.now() - ms).toISOString());
-      if (pageParam) qs.set("cursor", pageParam);
-      return getJson<TraceSearchResult>(`/api/v1/traces?${qs}`);
+    queryFn: async ({ pageParam, signal }) => {
+      const query = new URLSearchParams(filtered);
+      query.set("from", new Date(Date.now() - timeRangeMs(range)).toISOString());
+      if (pageParam) query.set("cursor", pageParam);
+      return fetchEndpoint<typeof api.searchTraces>("/api/v1/traces", { query, signal });
     },
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     // a refused query (400) is answered the same every time: no retry, no polling until the query changes
     refetchInterval: (q) => (q.state.error ? false : 10_000),
-    retry: retryUnlessRefused,
     placeholderData: keepPreviousData,
   });
   const items = data?.pages.flatMap((p) => p.items) ?? [];
@@ -73,8 +65,8 @@ export function TraceSearchView() {
       </form>
       <div className="toolbar" key={resetCount}>
         <span className="chips" role="group" aria-label="Time range">
-          {ranges.map(([r]) => (
-            <button key={r} type="button" className={`chip${r === range ? " on" : ""}`} onClick={() => url.set({ range: r === "1h" ? null : r })}>
+          {timeRangeNames.map((r) => (
+            <button key={r} type="button" className={`chip${r === range ? " on" : ""}`} onClick={() => url.set({ range: r === defaultTimeRange ? null : r })}>
               {r}
             </button>
           ))}

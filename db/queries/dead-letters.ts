@@ -1,7 +1,7 @@
 import { and, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { cursorCodec, cursorMicroTime } from "../../lib/cursor";
 import { bytesSearch, jsonTextLike } from "../../lib/dead-letter-search";
-import { ValidationError } from "../../lib/errors";
 import { escapeLike, globToLike, isGlob } from "../../lib/patterns";
 import type { Db } from "../client";
 import { deadLetters } from "../schema";
@@ -115,26 +115,17 @@ export async function listDeadLetters(db: Db, f: DeadLetterFilter) {
 
 export type DeadLetterListRow = Awaited<ReturnType<typeof listDeadLetters>>[number];
 
-const cursorSchema = z.object({
-  t: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
-  id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-});
+/** The list's cursor: its order's (time of death to the microsecond, as text, id) of the last row shown. */
+const listCursor = cursorCodec(z.object({ t: cursorMicroTime, id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }));
 
 export function encodeListCursor(p: ListPosition): string {
-  return Buffer.from(JSON.stringify({ t: p.at, id: p.id })).toString("base64url");
+  return listCursor.encode({ t: p.at, id: p.id });
 }
 
 /** The position a cursor of this API stands for; a ValidationError for anything else. */
 export function decodeListCursor(cursor: string): ListPosition {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    parsed = null;
-  }
-  const c = cursorSchema.safeParse(parsed);
-  if (!c.success || !Number.isFinite(Date.parse(c.data.t))) throw new ValidationError("cursor: not a cursor this API gave out");
-  return { at: c.data.t, id: c.data.id };
+  const c = listCursor.decode(cursor);
+  return { at: c.t, id: c.id };
 }
 
 /**

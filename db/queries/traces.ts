@@ -1,4 +1,6 @@
 import { asc, eq, getTableColumns, inArray, sql, type SQL } from "drizzle-orm";
+import type { DeadLetterStatus } from "../../lib/dead-letters";
+import { spanKindOf, spanStatusOf, type Span, type SpanKind } from "../../lib/traces/span";
 import type { Db } from "../client";
 import { deadLetters, spanResources, spans } from "../schema";
 
@@ -47,7 +49,7 @@ export interface TraceSummaryRow {
   services: string[];
   rootService: string;
   rootName: string;
-  rootKind: number;
+  rootKind: SpanKind;
   /** the root's (or the earliest span's) own attributes, for its label (HTTP route, messaging destination) */
   rootAttributes: Record<string, unknown>;
   rootIsTrueRoot: boolean;
@@ -216,7 +218,7 @@ async function summarise(db: Db, traceIds: string[], f: Pick<TraceSearch, "minDu
     services: r.services,
     rootService: r.root_service,
     rootName: r.root_name,
-    rootKind: Number(r.root_kind),
+    rootKind: spanKindOf(Number(r.root_kind)),
     rootAttributes: r.root_attributes ?? {},
     rootIsTrueRoot: r.root_is_true_root,
     deadLetterCount: r.dead_letter_count,
@@ -225,7 +227,37 @@ async function summarise(db: Db, traceIds: string[], f: Pick<TraceSearch, "minDu
 
 /** Spans with their resource's attributes. */
 const spanWithResource = { ...getTableColumns(spans), resourceAttributes: sql<Record<string, unknown>>`coalesce(${spanResources.attributes}, '{}'::jsonb)` };
-export type SpanRow = typeof spans.$inferSelect & { resourceAttributes: Record<string, unknown> };
+type SpanRow = typeof spans.$inferSelect & { resourceAttributes: Record<string, unknown> };
+
+/** A stored span as the model (lib/traces/span.ts): the one place OTLP's kind and status codes become names. */
+export function spanOf(r: SpanRow): Span {
+  return {
+    traceId: r.traceId,
+    spanId: r.spanId,
+    parentSpanId: r.parentSpanId,
+    service: r.service,
+    name: r.name,
+    kind: spanKindOf(r.kind),
+    startUnixNano: r.startUnixNano.toString(),
+    startTime: r.startTime.toISOString(),
+    durationMs: r.durationMs,
+    status: spanStatusOf(r.statusCode),
+    statusMessage: r.statusMessage,
+    attributes: r.attributes,
+    resourceAttributes: r.resourceAttributes,
+    // written by ingest from the span record (lib/otlp/spans.ts), in these shapes
+    events: r.events as Span["events"],
+    links: r.links as Span["links"],
+    messagingSystem: r.messagingSystem,
+    messagingDestination: r.messagingDestination,
+    messagingOperation: r.messagingOperation,
+    messagingConsumerGroup: r.messagingConsumerGroup,
+    messagingMessageId: r.messagingMessageId,
+    kafkaPartition: r.kafkaPartition,
+    kafkaOffset: r.kafkaOffset,
+    rabbitmqRoutingKey: r.rabbitmqRoutingKey,
+  };
+}
 
 /** Whether any span of the trace is stored (one index probe: the trace page's 404 without reading the trace). */
 export async function traceExists(db: Db, traceId: string): Promise<boolean> {
@@ -234,13 +266,14 @@ export async function traceExists(db: Db, traceId: string): Promise<boolean> {
 }
 
 /** Every span of a trace, in start order. */
-export async function traceSpans(db: Db, traceId: string): Promise<SpanRow[]> {
-  return db
+export async function traceSpans(db: Db, traceId: string): Promise<Span[]> {
+  const rows = await db
     .select(spanWithResource)
     .from(spans)
     .leftJoin(spanResources, eq(spanResources.id, spans.resourceId))
     .where(eq(spans.traceId, traceId))
     .orderBy(asc(spans.startUnixNano), asc(spans.spanId));
+  return rows.map(spanOf);
 }
 
 /** Traces linked to this one, either way: its spans link to them, or their spans link to it. */
@@ -253,20 +286,25 @@ export async function linkedTraceIds(db: Db, traceId: string): Promise<string[]>
   return r.rows.map((x) => x.id);
 }
 
-/** The spans of several traces at once (stitching linked traces into one timeline). */
-export async function spansOfTraces(db: Db, traceIds: string[]): Promise<SpanRow[]> {
-  if (traceIds.length === 0) return [];
-  return db
+/**
+ * The spans of several traces at once, in start order (stitching linked traces into one timeline): the earliest
+ * `limit`, and whether there were more.
+ */
+export async function spansOfTraces(db: Db, traceIds: string[], limit: number): Promise<{ spans: Span[]; more: boolean }> {
+  if (traceIds.length === 0) return { spans: [], more: false };
+  const rows = await db
     .select(spanWithResource)
     .from(spans)
     .leftJoin(spanResources, eq(spanResources.id, spans.resourceId))
     .where(inArray(spans.traceId, traceIds))
-    .orderBy(asc(spans.startUnixNano));
+    .orderBy(asc(spans.startUnixNano), asc(spans.traceId), asc(spans.spanId))
+    .limit(limit + 1);
+  return { spans: rows.slice(0, limit).map(spanOf), more: rows.length > limit };
 }
 
-/** Dead letters that carry this trace id (from `traceparent`). */
+/** Dead letters that carry this trace id (from `traceparent`), by id, at most 100; times as ISO text. */
 export async function deadLettersOfTrace(db: Db, traceId: string) {
-  return db
+  const rows = await db
     .select({
       id: deadLetters.id,
       system: deadLetters.system,
@@ -281,5 +319,6 @@ export async function deadLettersOfTrace(db: Db, traceId: string) {
     .where(eq(deadLetters.traceId, traceId))
     .orderBy(asc(deadLetters.id))
     .limit(100);
+  // the status column's check constraint holds it to these (migration 0012)
+  return rows.map((d) => ({ ...d, firstDeadAt: d.firstDeadAt?.toISOString() ?? null, status: d.status as DeadLetterStatus }));
 }
-

@@ -2,8 +2,10 @@
  * Prepares history for recharts (data → prepare → visualise): a fixed time axis for the chosen range, points
  * bucketed so a week never draws more than `maxPoints`, each bucket keeping its worst (max) value per series.
  */
-export const timeRanges = { "15m": 15 * 60, "1h": 3600, "6h": 6 * 3600, "24h": 86_400, "7d": 7 * 86_400 } as const;
-export type TimeRange = keyof typeof timeRanges;
+import { rangeSpansDays, timeRanges, type TimeRange } from "../time-range";
+
+// the one list of ranges is lib/time-range.ts; re-exported for the chart code that reads it from here
+export { timeRanges, type TimeRange };
 
 export interface ChartData<K extends string> {
   points: ({ t: number } & Record<K, number | null>)[];
@@ -68,7 +70,7 @@ export function prepareLagSeries(history: readonly LagHistoryPoint[], range: Tim
 export function formatTick(ms: number, range: TimeRange): string {
   const d = new Date(ms);
   const hm = `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
-  return range === "7d" || range === "24h" ? `${String(d.getUTCMonth() + 1).padStart(2, "0")}-${String(d.getUTCDate()).padStart(2, "0")} ${hm}` : hm;
+  return rangeSpansDays(range) ? `${String(d.getUTCMonth() + 1).padStart(2, "0")}-${String(d.getUTCDate()).padStart(2, "0")} ${hm}` : hm;
 }
 
 /** Sparkline values (oldest first) from recent totals, at most `max` points. */

@@ -1,10 +1,7 @@
+import type { Span } from "../traces/span";
+
 /** What a span says about the messaging destination its message went to or came from. Pure: used by ingest and pages. */
-export interface DestinationSpan {
-  /** OTLP SpanKind: 4 producer, 5 consumer */
-  kind: number;
-  name: string;
-  attributes: Record<string, unknown>;
-}
+export type DestinationSpan = Pick<Span, "kind" | "name" | "attributes">;
 
 /** The first of these attributes that is set (not null, not empty), as text. */
 export const firstAttribute = (s: Pick<DestinationSpan, "attributes">, ...keys: string[]): string | null => {
@@ -26,7 +23,7 @@ export const firstAttribute = (s: Pick<DestinationSpan, "attributes">, ...keys: 
  */
 export function spanDestination(s: DestinationSpan): string | null {
   const system = firstAttribute(s, "messaging.system");
-  if (system === "rabbitmq" && s.kind === 5) {
+  if (system === "rabbitmq" && s.kind === "CONSUMER") {
     const queueAttr = firstAttribute(s, "messaging.rabbitmq.queue.name", "messaging.rabbitmq.queue", "messaging.rabbitmq.destination.queue");
     if (queueAttr) return queueAttr;
     const name = firstAttribute(s, "messaging.destination.name");

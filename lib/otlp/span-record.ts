@@ -1,26 +1,15 @@
-/** A span flattened for storage: ids as lower-case hex, attributes as plain JSON, messaging fields lifted out. */
-export interface SpanRecord {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  service: string;
-  name: string;
+import type { Span } from "../traces/span";
+
+/**
+ * A span flattened for storage: the span model (lib/traces/span.ts) as the columns keep it, with OTLP's kind and
+ * status code as numbers (the trace page reads their names) and the start as exact binary values (nanoseconds as a
+ * bigint, the start time as a Date). Ids are lower-case hex, attributes plain JSON, messaging fields lifted out.
+ */
+export type SpanRecord = Omit<Span, "kind" | "status" | "startUnixNano" | "startTime"> & {
+  /** OTLP SpanKind: 1 internal, 2 server, 3 client, 4 producer, 5 consumer */
   kind: number;
   startUnixNano: bigint;
   startTime: Date;
-  durationMs: number;
+  /** OTLP Status.code: 0 unset, 1 ok, 2 error */
   statusCode: number;
-  statusMessage: string | null;
-  attributes: Record<string, unknown>;
-  resourceAttributes: Record<string, unknown>;
-  events: { name: string; timeUnixNano: string; attributes: Record<string, unknown> }[];
-  links: { traceId: string; spanId: string; attributes: Record<string, unknown> }[];
-  messagingSystem: string | null;
-  messagingDestination: string | null;
-  messagingOperation: string | null;
-  messagingConsumerGroup: string | null;
-  messagingMessageId: string | null;
-  kafkaPartition: number | null;
-  kafkaOffset: number | null;
-  rabbitmqRoutingKey: string | null;
-}
+};

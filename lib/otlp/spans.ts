@@ -2,6 +2,7 @@ import type Long from "long";
 import type { opentelemetry } from "./pbjs/trace_service";
 import type { OtlpRequest } from "./decode";
 import { SANITIZED_ATTRIBUTE } from "./sanitize";
+import { spanKindOf } from "../traces/span";
 import { spanDestination } from "./destination";
 import type { SpanRecord } from "./span-record";
 
@@ -137,7 +138,7 @@ export function flattenRequest(req: OtlpRequest): FlattenResult {
         if (!isSmallint(kind)) [kind, sanitized] = [0, true];
         if (!isSmallint(statusCode)) [statusCode, sanitized] = [0, true];
         // a RabbitMQ consumer's destination is the queue it read, not the exchange (see destination.ts)
-        let destination = spanDestination({ kind: s.kind ?? 0, name, attributes });
+        let destination = spanDestination({ kind: spanKindOf(s.kind ?? 0), name, attributes });
         let messageId = str(pick(attributes, "messaging.message.id", "messaging.message_id"));
         if (destination !== null && destination.length > MAX_INDEXED_CHARS) [destination, sanitized] = [cut(destination), true];
         if (messageId !== null && messageId.length > MAX_INDEXED_CHARS) [messageId, sanitized] = [cut(messageId), true];

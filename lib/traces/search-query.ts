@@ -4,7 +4,7 @@
  * past what a double or a bigint holds).
  */
 import { z } from "zod";
-import { ValidationError } from "../errors";
+import { cursorCodec, cursorMicroTime } from "../cursor";
 
 /** Text Postgres can hold: no U+0000. */
 const text = (max: number) =>
@@ -78,48 +78,32 @@ export interface TraceCursor {
   below: { startUnixNano: bigint; traceId: string } | null;
 }
 
-const microTime = z
-  .string()
-  .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
-  .refine((t) => {
-    const ms = Date.parse(t);
-    // a real day and time (Date.parse would roll 02-30 over), within what Postgres and Date hold
-    return Number.isFinite(ms) && ms >= 0 && ms < Date.UTC(10000, 0, 1) && new Date(ms).toISOString().slice(0, 19) === t.slice(0, 19);
-  });
 const lowerHex = (digits: number) => z.string().regex(new RegExp(`^[0-9a-f]{${digits}}$`));
 const maxInt64 = 2n ** 63n - 1n;
-const cursorSchema = z.strictObject({
-  p: z.strictObject({ t: microTime, i: lowerHex(32), s: lowerHex(16) }).nullable(),
-  b: z
-    .strictObject({
-      n: z.string().refine((n) => /^\d{1,19}$/.test(n) && BigInt(n) <= maxInt64),
-      i: lowerHex(32),
-    })
-    .nullable(),
-});
+/** The cursor's JSON: `p` the scan position (time, trace id, span id), `b` the last trace shown (start ns, trace id). */
+const traceCursor = cursorCodec(
+  z.strictObject({
+    p: z.strictObject({ t: cursorMicroTime, i: lowerHex(32), s: lowerHex(16) }).nullable(),
+    b: z
+      .strictObject({
+        n: z.string().refine((n) => /^\d{1,19}$/.test(n) && BigInt(n) <= maxInt64),
+        i: lowerHex(32),
+      })
+      .nullable(),
+  }),
+);
 
 export function encodeTraceCursor(c: TraceCursor): string {
-  const json = {
+  return traceCursor.encode({
     p: c.scan ? { t: c.scan.startTime, i: c.scan.traceId, s: c.scan.spanId } : null,
     b: c.below ? { n: c.below.startUnixNano.toString(), i: c.below.traceId } : null,
-  };
-  return Buffer.from(JSON.stringify(json)).toString("base64url");
+  });
 }
 
 /** A cursor this API gave out, or a ValidationError (400) for anything else. */
 export function decodeTraceCursor(c: string | undefined): TraceCursor | undefined {
   if (!c) return undefined;
-  const invalid = () => new ValidationError("cursor: not a cursor this API gave out");
-  if (!/^[A-Za-z0-9_-]+$/.test(c)) throw invalid();
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(c, "base64url").toString("utf8"));
-  } catch {
-    throw invalid();
-  }
-  const parsed = cursorSchema.safeParse(raw);
-  if (!parsed.success) throw invalid();
-  const { p, b } = parsed.data;
+  const { p, b } = traceCursor.decode(c);
   return {
     scan: p ? { startTime: p.t, traceId: p.i, spanId: p.s } : null,
     below: b ? { startUnixNano: BigInt(b.n), traceId: b.i } : null,

@@ -1,34 +1,51 @@
 import { describe, expect, it } from "vitest";
-import { buildWaterfall, clampNameColumn, formatDuration, moveSelection, nameColumn, spanDestination, spanLabel, timeAxis, timeRuler, waterfallExtentMs, type WaterfallSpan } from "./waterfall";
+import { buildWaterfall, clampNameColumn, formatDuration, moveSelection, nameColumn, spanDestination, spanLabel, timeAxis, timeRuler, waterfallExtentMs } from "./waterfall";
+import type { Span } from "./span";
 
 const T0 = 1_800_000_000_000n * 1_000_000n; // ns
-const span = (p: Partial<WaterfallSpan> & { spanId: string; atMs: number }): WaterfallSpan => ({
-  traceId: "t1",
-  parentSpanId: null,
-  service: "svc",
-  name: p.spanId,
-  kind: 1,
-  durationMs: 10,
-  statusCode: 0,
-  attributes: {},
-  links: [],
-  ...p,
-  startUnixNano: (T0 + BigInt(Math.round(p.atMs * 1e6))).toString(),
-});
+/** A span of the model, only what a test sets differing from a plain internal span; `atMs` after T0. */
+const span = (p: Partial<Omit<Span, "links">> & { spanId: string; atMs: number; links?: { traceId: string; spanId: string }[] }): Span => {
+  const { atMs, links = [], ...rest } = p;
+  return {
+    traceId: "t1",
+    parentSpanId: null,
+    service: "svc",
+    name: p.spanId,
+    kind: "INTERNAL",
+    durationMs: 10,
+    status: "UNSET",
+    statusMessage: null,
+    attributes: {},
+    resourceAttributes: {},
+    events: [],
+    messagingSystem: null,
+    messagingDestination: null,
+    messagingOperation: null,
+    messagingConsumerGroup: null,
+    messagingMessageId: null,
+    kafkaPartition: null,
+    kafkaOffset: null,
+    rabbitmqRoutingKey: null,
+    startTime: new Date(Number(T0 / 1_000_000n) + atMs).toISOString(),
+    ...rest,
+    links: links.map((l) => ({ ...l, attributes: {} })),
+    startUnixNano: (T0 + BigInt(Math.round(atMs * 1e6))).toString(),
+  };
+};
 
 describe("spanLabel", () => {
   it("labels messaging and HTTP hops, current and deprecated attribute names", () => {
-    expect(spanLabel(span({ spanId: "a", atMs: 0, kind: 4, attributes: { "messaging.system": "kafka", "messaging.destination.name": "orders" } }))).toBe("publish to orders");
-    expect(spanLabel(span({ spanId: "b", atMs: 0, kind: 5, service: "inv", attributes: { "messaging.system": "kafka", "messaging.destination": "orders", "messaging.kafka.consumer.group": "inventory" } }))).toBe(
+    expect(spanLabel(span({ spanId: "a", atMs: 0, kind: "PRODUCER", attributes: { "messaging.system": "kafka", "messaging.destination.name": "orders" } }))).toBe("publish to orders");
+    expect(spanLabel(span({ spanId: "b", atMs: 0, kind: "CONSUMER", service: "inv", attributes: { "messaging.system": "kafka", "messaging.destination": "orders", "messaging.kafka.consumer.group": "inventory" } }))).toBe(
       "process from orders by inventory",
     );
-    expect(spanLabel(span({ spanId: "c", atMs: 0, kind: 5, service: "payment", attributes: { "messaging.system": "rabbitmq", "messaging.destination.name": "payments" } }))).toBe("process from payments by payment");
-    expect(spanLabel(span({ spanId: "d", atMs: 0, kind: 2, attributes: { "http.request.method": "POST", "http.route": "/orders" } }))).toBe("POST /orders");
+    expect(spanLabel(span({ spanId: "c", atMs: 0, kind: "CONSUMER", service: "payment", attributes: { "messaging.system": "rabbitmq", "messaging.destination.name": "payments" } }))).toBe("process from payments by payment");
+    expect(spanLabel(span({ spanId: "d", atMs: 0, kind: "SERVER", attributes: { "http.request.method": "POST", "http.route": "/orders" } }))).toBe("POST /orders");
     expect(spanLabel(span({ spanId: "e", atMs: 0, name: "compute" }))).toBe("compute");
   });
 
   it("names an HTTP server span by its route or path, without query string or host", () => {
-    const http = (attributes: Record<string, unknown>) => spanLabel(span({ spanId: "h", atMs: 0, kind: 2, name: "POST", attributes }));
+    const http = (attributes: Record<string, unknown>) => spanLabel(span({ spanId: "h", atMs: 0, kind: "SERVER", name: "POST", attributes }));
     expect(http({ "http.method": "POST", "http.target": "/orders?token=s3cret" })).toBe("POST /orders");
     expect(http({ "http.request.method": "GET", "url.path": "/orders/42" })).toBe("GET /orders/42");
     expect(http({ "http.method": "GET", "http.url": "http://user:pw@shop.local:4100/orders?x=1#f" })).toBe("GET /orders");
@@ -39,7 +56,7 @@ describe("spanLabel", () => {
 
   it("names a RabbitMQ consumer by the queue it read, not the exchange", () => {
     const rabbit = (name: string, attributes: Record<string, unknown>) =>
-      span({ spanId: "r", atMs: 0, kind: 5, service: "payment-service", name, attributes: { "messaging.system": "rabbitmq", ...attributes } });
+      span({ spanId: "r", atMs: 0, kind: "CONSUMER", service: "payment-service", name, attributes: { "messaging.system": "rabbitmq", ...attributes } });
     // as @opentelemetry/instrumentation-amqplib writes it: the exchange in messaging.destination, the queue in the name
     const amqplib = rabbit("shop.payments.requests process", { "messaging.destination": "shop.payments", "messaging.rabbitmq.routing_key": "payment.requested" });
     expect(spanDestination(amqplib)).toBe("shop.payments.requests");
@@ -48,9 +65,9 @@ describe("spanLabel", () => {
     expect(spanDestination(rabbit("x", { "messaging.destination.name": "q1", "messaging.destination": "ex" }))).toBe("q1");
     expect(spanDestination(rabbit("x", { "messaging.rabbitmq.queue": "q2", "messaging.destination": "ex" }))).toBe("q2");
     // a producer publishes to the exchange; a Kafka consumer reads the topic
-    const publish = span({ spanId: "p", atMs: 0, kind: 4, name: "publish shop.payments", attributes: { "messaging.system": "rabbitmq", "messaging.destination": "shop.payments" } });
+    const publish = span({ spanId: "p", atMs: 0, kind: "PRODUCER", name: "publish shop.payments", attributes: { "messaging.system": "rabbitmq", "messaging.destination": "shop.payments" } });
     expect(spanLabel(publish)).toBe("publish to shop.payments");
-    expect(spanDestination(span({ spanId: "k", atMs: 0, kind: 5, name: "shop.orders process", attributes: { "messaging.system": "kafka", "messaging.destination": "shop.orders" } }))).toBe("shop.orders");
+    expect(spanDestination(span({ spanId: "k", atMs: 0, kind: "CONSUMER", name: "shop.orders process", attributes: { "messaging.system": "kafka", "messaging.destination": "shop.orders" } }))).toBe("shop.orders");
   });
 });
 
@@ -58,10 +75,10 @@ describe("buildWaterfall", () => {
   const mq = { "messaging.system": "kafka", "messaging.destination.name": "orders" };
   it("nests by parent, orders children by start, and shows the broker wait between producer and consumer", () => {
     const rows = buildWaterfall([
-      span({ spanId: "consume", parentSpanId: "send", atMs: 30, kind: 5, attributes: mq }),
+      span({ spanId: "consume", parentSpanId: "send", atMs: 30, kind: "CONSUMER", attributes: mq }),
       span({ spanId: "root", atMs: 0, durationMs: 50 }),
       span({ spanId: "later", parentSpanId: "root", atMs: 20 }),
-      span({ spanId: "send", parentSpanId: "root", atMs: 5, durationMs: 5, kind: 4, attributes: mq }),
+      span({ spanId: "send", parentSpanId: "root", atMs: 5, durationMs: 5, kind: "PRODUCER", attributes: mq }),
     ]);
     expect(rows.map((r) => [r.span.spanId, r.depth])).toEqual([
       ["root", 0],
@@ -80,23 +97,23 @@ describe("buildWaterfall", () => {
     const rows = buildWaterfall([
       span({ spanId: "root", atMs: 0, durationMs: 50 }),
       // a confirm-channel publish: starts at 5, the confirm arrives at 12
-      span({ spanId: "publish", parentSpanId: "root", atMs: 5, durationMs: 7, kind: 4, attributes: rq }),
-      span({ spanId: "consume", parentSpanId: "publish", atMs: 8, durationMs: 20, kind: 5, name: "shop.payments.requests process", attributes: rq }),
+      span({ spanId: "publish", parentSpanId: "root", atMs: 5, durationMs: 7, kind: "PRODUCER", attributes: rq }),
+      span({ spanId: "consume", parentSpanId: "publish", atMs: 8, durationMs: 20, kind: "CONSUMER", name: "shop.payments.requests process", attributes: rq }),
     ]);
     const consume = rows.find((r) => r.span.spanId === "consume")!;
     expect(consume.brokerWait).toEqual({ fromMs: 5, durationMs: expect.closeTo(3, 6), destination: "shop.payments.requests" });
     expect(consume.label).toBe("process from shop.payments.requests by svc");
     // a consumer that starts at its producer's start has no wait to show
-    const none = buildWaterfall([span({ spanId: "p", atMs: 0, durationMs: 5, kind: 4, attributes: rq }), span({ spanId: "c", parentSpanId: "p", atMs: 0, kind: 5, attributes: rq })]);
+    const none = buildWaterfall([span({ spanId: "p", atMs: 0, durationMs: 5, kind: "PRODUCER", attributes: rq }), span({ spanId: "c", parentSpanId: "p", atMs: 0, kind: "CONSUMER", attributes: rq })]);
     expect(none[1]!.brokerWait).toBeNull();
   });
 
   it("keeps a linked consumer trace apart unless stitching, then nests it under its producer", () => {
     const spans = [
       span({ spanId: "root", atMs: 0, durationMs: 20 }),
-      span({ spanId: "send", parentSpanId: "root", atMs: 5, durationMs: 1, kind: 4, attributes: mq }),
+      span({ spanId: "send", parentSpanId: "root", atMs: 5, durationMs: 1, kind: "PRODUCER", attributes: mq }),
       // consumed two hours later, in a trace of its own that links to the producer
-      span({ traceId: "t2", spanId: "consume", atMs: 2 * 3600_000, durationMs: 250, kind: 5, attributes: mq, links: [{ traceId: "t1", spanId: "send" }] }),
+      span({ traceId: "t2", spanId: "consume", atMs: 2 * 3600_000, durationMs: 250, kind: "CONSUMER", attributes: mq, links: [{ traceId: "t1", spanId: "send" }] }),
       span({ traceId: "t2", spanId: "db", parentSpanId: "consume", atMs: 2 * 3600_000 + 10, durationMs: 5 }),
     ];
     const apart = buildWaterfall(spans);
@@ -158,8 +175,8 @@ describe("timeAxis", () => {
     const rows = buildWaterfall(
       [
         span({ spanId: "root", atMs: 0, durationMs: 40 }),
-        span({ spanId: "send", parentSpanId: "root", atMs: 5, durationMs: 4, kind: 4, attributes: mq }),
-        span({ traceId: "t2", spanId: "consume", atMs: 3_600_000, durationMs: 250, kind: 5, attributes: mq, links: [{ traceId: "t1", spanId: "send" }] }),
+        span({ spanId: "send", parentSpanId: "root", atMs: 5, durationMs: 4, kind: "PRODUCER", attributes: mq }),
+        span({ traceId: "t2", spanId: "consume", atMs: 3_600_000, durationMs: 250, kind: "CONSUMER", attributes: mq, links: [{ traceId: "t1", spanId: "send" }] }),
       ],
       { stitch: true },
     );
@@ -197,8 +214,8 @@ describe("timeRuler", () => {
     const rows = buildWaterfall(
       [
         span({ spanId: "root", atMs: 0, durationMs: 40 }),
-        span({ spanId: "send", parentSpanId: "root", atMs: 5, durationMs: 4, kind: 4, attributes: mq }),
-        span({ traceId: "t2", spanId: "consume", atMs: 3_600_000, durationMs: 250, kind: 5, attributes: mq, links: [{ traceId: "t1", spanId: "send" }] }),
+        span({ spanId: "send", parentSpanId: "root", atMs: 5, durationMs: 4, kind: "PRODUCER", attributes: mq }),
+        span({ traceId: "t2", spanId: "consume", atMs: 3_600_000, durationMs: 250, kind: "CONSUMER", attributes: mq, links: [{ traceId: "t1", spanId: "send" }] }),
       ],
       { stitch: true },
     );

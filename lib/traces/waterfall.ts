@@ -5,25 +5,10 @@
  * messaging default) is nested under that producer. Pure: used by the trace page and unit-tested.
  */
 import { firstAttribute, spanDestination } from "../otlp/destination";
-
-export interface WaterfallSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  service: string;
-  name: string;
-  /** OTLP SpanKind: 1 internal, 2 server, 3 client, 4 producer, 5 consumer */
-  kind: number;
-  /** nanoseconds since the epoch, as a decimal string (exact) */
-  startUnixNano: string;
-  durationMs: number;
-  statusCode: number;
-  attributes: Record<string, unknown>;
-  links: { traceId: string; spanId: string }[];
-}
+import type { Span } from "./span";
 
 export interface WaterfallRow {
-  span: WaterfallSpan;
+  span: Span;
   depth: number;
   /** ms from the start of the whole waterfall */
   offsetMs: number;
@@ -37,8 +22,6 @@ export interface WaterfallRow {
 // moved to lib/otlp/destination.ts, where ingest stores it as the span's messaging destination
 export { spanDestination };
 
-export const spanKinds = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"] as const;
-
 const attr = firstAttribute;
 
 /** A URL or HTTP target without its query string or fragment (which can carry tokens), or its path for a full URL. */
@@ -48,15 +31,16 @@ function pathOf(target: string): string {
   return full ? full[1] || "/" : bare;
 }
 
-type Labelled = Pick<WaterfallSpan, "kind" | "name" | "service" | "attributes">;
+type Labelled = Pick<Span, "kind" | "name" | "service" | "attributes">;
+type Timed = Pick<Span, "startUnixNano" | "durationMs">;
 
 /** "publish to orders", "process from orders by inventory", "POST /orders", or the span's own name. */
 export function spanLabel(s: Labelled): string {
   const system = attr(s, "messaging.system");
   const dest = spanDestination(s);
   if (system && dest) {
-    if (s.kind === 4) return `publish to ${dest}`;
-    if (s.kind === 5) {
+    if (s.kind === "PRODUCER") return `publish to ${dest}`;
+    if (s.kind === "CONSUMER") {
       const group = attr(s, "messaging.consumer.group.name", "messaging.kafka.consumer.group", "messaging.kafka.consumer_group");
       return `process from ${dest} by ${group ?? s.service}`;
     }
@@ -69,14 +53,14 @@ export function spanLabel(s: Labelled): string {
   return s.name;
 }
 
-const startMs = (s: WaterfallSpan) => Number(BigInt(s.startUnixNano) / 1000n) / 1000;
+const startMs = (s: Timed) => Number(BigInt(s.startUnixNano) / 1000n) / 1000;
 
 /**
  * When a message waited in the broker, from its producer span to its consumer span (ms since the epoch). Usually from
  * the producer's end. A publish on a RabbitMQ confirm channel (or a Kafka send awaiting acks) ends only when the broker
  * confirms, which can be after the consumer has started: then the message was in the broker from the producer's start.
  */
-export function brokerWaitOf(producer: WaterfallSpan, consumer: WaterfallSpan): { fromMs: number; durationMs: number } | null {
+export function brokerWaitOf(producer: Timed, consumer: Timed): { fromMs: number; durationMs: number } | null {
   const consumedAt = startMs(consumer);
   const endedAt = startMs(producer) + producer.durationMs;
   const from = endedAt <= consumedAt ? endedAt : startMs(producer);
@@ -88,13 +72,13 @@ export function brokerWaitOf(producer: WaterfallSpan, consumer: WaterfallSpan): 
  * Rows in display order (depth-first, children by start time). `stitch`: nest a span under the span it links to
  * when it has no parent in view, so linked traces read as one request.
  */
-export function buildWaterfall(spans: readonly WaterfallSpan[], opts: { stitch?: boolean } = {}): WaterfallRow[] {
+export function buildWaterfall(spans: readonly Span[], opts: { stitch?: boolean } = {}): WaterfallRow[] {
   if (spans.length === 0) return [];
   const key = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
   const byKey = new Map(spans.map((s) => [key(s.traceId, s.spanId), s]));
   const t0 = Math.min(...spans.map(startMs));
-  const children = new Map<string, { span: WaterfallSpan; via: WaterfallRow["via"] }[]>();
-  const tops: { span: WaterfallSpan; via: WaterfallRow["via"] }[] = [];
+  const children = new Map<string, { span: Span; via: WaterfallRow["via"] }[]>();
+  const tops: { span: Span; via: WaterfallRow["via"] }[] = [];
   for (const s of spans) {
     const parent = s.parentSpanId ? byKey.get(key(s.traceId, s.parentSpanId)) : undefined;
     const linked = opts.stitch && !parent ? s.links.map((l) => byKey.get(key(l.traceId, l.spanId))).find((x) => x !== undefined) : undefined;
@@ -106,17 +90,17 @@ export function buildWaterfall(spans: readonly WaterfallSpan[], opts: { stitch?:
       children.set(k, list);
     } else tops.push({ span: s, via: s.parentSpanId ? "orphan" : "root" });
   }
-  const byStart = (a: { span: WaterfallSpan }, b: { span: WaterfallSpan }) => startMs(a.span) - startMs(b.span);
+  const byStart = (a: { span: Span }, b: { span: Span }) => startMs(a.span) - startMs(b.span);
   const rows: WaterfallRow[] = [];
   const seen = new Set<string>();
-  const visit = (n: { span: WaterfallSpan; via: WaterfallRow["via"] }, depth: number, up: WaterfallSpan | null) => {
+  const visit = (n: { span: Span; via: WaterfallRow["via"] }, depth: number, up: Span | null) => {
     const k = key(n.span.traceId, n.span.spanId);
     if (seen.has(k)) return; // a link cycle
     seen.add(k);
     const s = n.span;
     // a consumer hanging under a producer (or a producer's child): the gap is the time in the broker
     let brokerWait: WaterfallRow["brokerWait"] = null;
-    if (s.kind === 5 && up && up.kind === 4) {
+    if (s.kind === "CONSUMER" && up && up.kind === "PRODUCER") {
       const wait = brokerWaitOf(up, s);
       if (wait) brokerWait = { fromMs: wait.fromMs - t0, durationMs: wait.durationMs, destination: spanDestination(s) };
     }

@@ -8,6 +8,7 @@ import { NextRequest } from "next/server";
 import { createDb, type DbHandle } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
 import { storeSpans } from "../../db/queries/spans";
+import { traceDetail, traceSearchResponse } from "../../lib/api/contracts/traces";
 import { freshDatabase } from "./helpers";
 import { spanRecord } from "./span-record";
 
@@ -119,8 +120,49 @@ describe("traces API route handlers", () => {
     expect(withDead.items).toEqual([]);
   });
 
+  it("answers a search as its contract says", async () => {
+    const r = await get("service=api-test&limit=2");
+    expect(traceSearchResponse.strict().safeParse(await r.json()).error).toBeUndefined();
+  });
+
+  const byId = (id: string, qs = "") => one(new NextRequest(`http://localhost/api/v1/traces/${encodeURIComponent(id)}${qs}`), { params: Promise.resolve({ traceId: id }) });
+
+  it("one trace, and with stitch=linked the linked traces' spans in the same answer, bounded", async () => {
+    const now = Date.now() - 30_000;
+    const hub = "1".repeat(32);
+    const tid = (i: number) => `2${i.toString(16).padStart(31, "0")}`;
+    const sid = (i: number) => i.toString(16).padStart(16, "0");
+    // the hub's producer; 25 traces whose consumers link to it; the first of them holds 5,001 spans
+    await storeSpans(h, [spanRecord(hub, sid(1), new Date(now), { service: "stitch", kind: 4, statusCode: 2 })]);
+    await storeSpans(h, Array.from({ length: 25 }, (_, i) => spanRecord(tid(i), sid(100 + i), new Date(now + 1000 + i), { service: "stitch", kind: 5, links: [{ traceId: hub, spanId: sid(1), attributes: {} }] })));
+    await storeSpans(h, Array.from({ length: 5000 }, (_, i) => spanRecord(tid(0), sid(10_000 + i), new Date(now + 2000 + i), { service: "stitch", parentSpanId: sid(100) })));
+
+    const plain = await byId(hub);
+    expect(plain.status).toBe(200);
+    const body = traceDetail.strict().parse(await plain.json());
+    expect(body.spans).toEqual([expect.objectContaining({ spanId: sid(1), kind: "PRODUCER", status: "ERROR", startUnixNano: (BigInt(now) * 1_000_000n).toString() })]);
+    expect(body.linkedTraceIds).toEqual(Array.from({ length: 25 }, (_, i) => tid(i)));
+    expect(body.stitched).toBeNull();
+
+    const stitched = traceDetail.strict().parse(await (await byId(hub, "?stitch=linked")).json());
+    expect(stitched.spans).toEqual(body.spans);
+    expect(stitched.stitched!.traceIds).toEqual(body.linkedTraceIds.slice(0, 20));
+    expect(stitched.stitched!.spans).toHaveLength(5000);
+    expect(stitched.stitched!.truncated).toBe(true);
+    // the earliest spans, in start order: every linked consumer (they start first), then trace 0's children
+    const starts = stitched.stitched!.spans.map((x) => BigInt(x.startUnixNano));
+    expect(starts).toEqual([...starts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(stitched.stitched!.spans.filter((x) => x.kind === "CONSUMER").map((x) => x.traceId)).toEqual(body.linkedTraceIds.slice(0, 20));
+    expect(stitched.stitched!.spans[0]).toMatchObject({ links: [{ traceId: hub, spanId: sid(1), attributes: {} }] });
+
+    // a small stitch is whole: a consumer's trace links back to the hub alone
+    const back = traceDetail.strict().parse(await (await byId(tid(5), "?stitch=linked")).json());
+    expect(back.stitched).toEqual({ traceIds: [hub], spans: body.spans, truncated: false });
+    // anything but `linked` is refused
+    expect((await byId(hub, "?stitch=all")).status).toBe(400);
+  });
+
   it("one trace: 400 for a malformed id (NUL too), 404 for an unknown one", async () => {
-    const byId = (id: string) => one(new NextRequest(`http://localhost/api/v1/traces/${encodeURIComponent(id)}`), { params: Promise.resolve({ traceId: id }) });
     expect((await byId(traceId)).status).toBe(200);
     expect((await byId(`${traceId.slice(0, 31)}\u0000`)).status).toBe(400);
     expect((await byId("abc")).status).toBe(400);

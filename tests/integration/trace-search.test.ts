@@ -110,7 +110,7 @@ describe("trace search on the real Postgres", () => {
   it("labels the root with its HTTP route (no query string) and tells a root that has not arrived", async () => {
     const page = await searchTraces(h.db, { ...window, limit: 50, attrs: [{ key: "http.method", value: "POST" }] });
     const t41 = page.rows.find((r) => r.traceId === hex(41, 32))!;
-    expect(t41).toMatchObject({ rootService: "order-service", rootName: "POST", rootKind: 2, rootIsTrueRoot: true });
+    expect(t41).toMatchObject({ rootService: "order-service", rootName: "POST", rootKind: "SERVER", rootIsTrueRoot: true });
     expect(spanLabel({ kind: t41.rootKind, name: t41.rootName, service: t41.rootService, attributes: t41.rootAttributes })).toBe("POST /orders");
     const t42 = (await searchTraces(h.db, { ...window, service: "inventory-service", limit: 50 })).rows;
     expect(t42.map((r) => [parseInt(r.traceId, 16), r.rootIsTrueRoot, r.rootName])).toEqual([[42, false, "shop.orders process"]]);

@@ -1,14 +1,18 @@
 "use client";
 
-import { useQueries, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useRef } from "react";
+import { ApiError, fetchEndpoint } from "@/app/_components/fetch-json";
 import { AppLink, Time } from "@/app/_components/time";
 import { useUrlState } from "@/app/_components/use-url-state";
-import type { SpanView, TraceDetail } from "@/app/_server/traces";
+import type * as api from "@/lib/api/contracts/traces";
+import type { ResponseOf } from "@/lib/api/endpoint";
+import type { Span } from "@/lib/traces/span";
 import { buildWaterfall, formatDuration, timeAxis, timeRuler, waterfallExtentMs, type TimeAxis, type WaterfallRow } from "@/lib/traces/waterfall";
-import { ApiError, getJson, retryUnlessRefused } from "../api";
 import styles from "../traces.module.css";
 import { NameColumnHandle, useNameColumnWidth, useRowKeys } from "./waterfall-controls";
+
+type TraceDetail = ResponseOf<typeof api.getTrace>;
 
 const clampPct = (x: number) => `${Math.min(100, Math.max(0, x))}%`;
 
@@ -19,27 +23,20 @@ export function TraceView({ traceId }: { traceId: string }) {
   const url = useUrlState();
   const stitch = url.get("stitch") === "1";
   const selected = url.get("span");
+  // one request either way: stitched, the answer carries the linked traces' spans too
   const { data, error } = useQuery({
-    queryKey: ["trace", traceId],
-    queryFn: () => getJson<TraceDetail>(`/api/v1/traces/${traceId}`),
+    queryKey: ["trace", traceId, stitch],
+    queryFn: ({ signal }) =>
+      fetchEndpoint<typeof api.getTrace>("/api/v1/traces/{traceId}", { params: { traceId }, query: { stitch: stitch ? "linked" : null }, signal }),
     refetchInterval: (q) => (q.state.error ? false : refreshMs(q.state.data)),
-    retry: retryUnlessRefused,
-  });
-  const linked = useQueries({
-    queries: (stitch ? (data?.linkedTraceIds ?? []).slice(0, 20) : []).map((id) => ({
-      queryKey: ["trace", id],
-      queryFn: () => getJson<TraceDetail>(`/api/v1/traces/${id}`),
-      retry: retryUnlessRefused,
-    })),
+    // switching the stitched view keeps the timeline drawn until the other answer comes
+    placeholderData: keepPreviousData,
   });
   const [nameWidth, setNameWidth] = useNameColumnWidth();
   const waterfallRef = useRef<HTMLDivElement>(null);
 
-  const spans: SpanView[] = data ? [...data.spans, ...linked.flatMap((q) => q.data?.spans ?? [])] : [];
-  const rows = buildWaterfall(
-    spans.map((s) => ({ ...s, kind: s.kindCode, statusCode: s.status === "ERROR" ? 2 : s.status === "OK" ? 1 : 0, links: s.links as { traceId: string; spanId: string }[] })),
-    { stitch },
-  );
+  const spans: Span[] = data ? [...data.spans, ...(stitch ? (data.stitched?.spans ?? []) : [])] : [];
+  const rows = buildWaterfall(spans, { stitch });
   const keys = rows.map((r) => `${r.span.traceId}:${r.span.spanId}`);
   const rowKeys = useRowKeys(keys, selected, waterfallRef, (k) => url.set({ span: k }));
 
@@ -113,6 +110,12 @@ export function TraceView({ traceId }: { traceId: string }) {
               <input type="checkbox" checked={stitch} onChange={(e) => url.set({ stitch: e.target.checked ? "1" : null })} /> show them in one timeline
             </label>
           </p>
+          {stitch && data.stitched?.truncated ? (
+            <p className={styles.notice} role="status" data-testid="stitch-truncated">
+              The timeline shows part of the linked traces: at most {data.stitched.traceIds.length} traces and their earliest {data.stitched.spans.length}{" "}
+              spans. Open a linked trace for all of its spans.
+            </p>
+          ) : null}
           <ul>
             {data.linkedTraceIds.map((id) => (
               <li key={id}>
@@ -238,12 +241,12 @@ function SpanRowView({
       aria-selected={selected}
       aria-level={row.depth + 1}
       aria-rowindex={index + 2}
-      aria-label={`${row.label}, ${s.service}, ${formatDuration(s.durationMs)}${s.statusCode === 2 ? ", error" : ""}`}
+      aria-label={`${row.label}, ${s.service}, ${formatDuration(s.durationMs)}${s.status === "ERROR" ? ", error" : ""}`}
       onClick={onSelect}
       onKeyDown={onKeyDown}
     >
       <div role="gridcell" className="wf-label" style={{ paddingLeft: `${row.depth * 1}rem` }} title={s.name}>
-        <span className={s.statusCode === 2 ? "bad-text" : ""}>{row.label}</span> <span className="muted">{s.service}</span>
+        <span className={s.status === "ERROR" ? "bad-text" : ""}>{row.label}</span> <span className="muted">{s.service}</span>
         {row.via === "link" ? <span className="muted"> (linked)</span> : null}
         {foreign ? <span className="muted"> · other trace</span> : null}
       </div>
@@ -256,7 +259,7 @@ function SpanRowView({
             data-testid="broker-wait"
           />
         ) : null}
-        <div className={`wf-bar kind-${s.kind}${s.statusCode === 2 ? " error" : ""}`} style={{ left: clampPct(axis.toPct(row.offsetMs)), width: `max(2px, ${clampPct(axis.toPct(row.offsetMs + s.durationMs) - axis.toPct(row.offsetMs))})` }} />
+        <div className={`wf-bar kind-${s.kind}${s.status === "ERROR" ? " error" : ""}`} style={{ left: clampPct(axis.toPct(row.offsetMs)), width: `max(2px, ${clampPct(axis.toPct(row.offsetMs + s.durationMs) - axis.toPct(row.offsetMs))})` }} />
       </div>
       <div role="gridcell" className="wf-dur num">
         {formatDuration(s.durationMs)}
@@ -266,9 +269,9 @@ function SpanRowView({
   );
 }
 
-function SpanDetails({ span }: { span: SpanView }) {
+function SpanDetails({ span }: { span: Span }) {
   // attributes and events can carry message contents: shown as text, never as HTML
-  const events = span.events as { name: string; timeUnixNano: string; attributes: Record<string, unknown> }[];
+  const events = span.events;
   return (
     <section data-testid="span-details">
       <h2>
@@ -306,11 +309,11 @@ function SpanDetails({ span }: { span: SpanView }) {
           </ul>
         </>
       ) : null}
-      {(span.links as { traceId: string; spanId: string }[]).length ? (
+      {span.links.length ? (
         <>
           <h2>Links</h2>
           <ul>
-            {(span.links as { traceId: string; spanId: string }[]).map((l) => (
+            {span.links.map((l) => (
               <li key={`${l.traceId}:${l.spanId}`}>
                 <AppLink href={`/traces/${l.traceId}?span=${l.traceId}:${l.spanId}`}>
                   {l.traceId} / {l.spanId}

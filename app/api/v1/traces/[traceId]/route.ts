@@ -4,4 +4,4 @@ import * as api from "@/lib/api/contracts/traces";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route(api.getTrace, async ({ params }) => getTrace(params.traceId));
+export const GET = route(api.getTrace, async ({ params, query }) => getTrace(params.traceId, { stitch: query.stitch === "linked" }));
