@@ -1,9 +1,9 @@
-import type { HealthResponse } from "@/lib/health";
-import { fetchJson } from "./fetch-json";
+import type * as api from "@/lib/api/contracts/health";
+import { fetchEndpoint } from "./fetch-json";
 
 /** Query options shared by the server prefetch and the client components. */
 export const healthQuery = {
   queryKey: ["health"] as const,
-  queryFn: () => fetchJson<HealthResponse>("/api/v1/health"),
+  queryFn: () => fetchEndpoint<typeof api.getHealth>("/api/v1/health"),
   refetchInterval: 5_000,
 };
