@@ -4,6 +4,7 @@ import { redactUrls } from "@/lib/config/env";
 import { errorMessage } from "@/lib/errors";
 import type { z } from "zod";
 import { summarizeHealth, type HealthReport, type healthResponseSchema } from "@/lib/health";
+import { staleAfterMs } from "@/lib/staleness";
 import { serverContext } from "./context";
 
 export async function getHealth(): Promise<z.input<typeof healthResponseSchema>> {
@@ -25,6 +26,6 @@ export async function getHealth(): Promise<z.input<typeof healthResponseSchema>>
     reports,
     postgres,
     now: new Date(),
-    staleAfterMs: Math.max(30_000, config.HEALTH_INTERVAL_MS * 4),
+    staleAfterMs: staleAfterMs(config.HEALTH_INTERVAL_MS),
   });
 }

@@ -6,6 +6,7 @@ import { timeRanges, type TimeRange } from "@/lib/charts/lag-series";
 import { NotFoundError } from "@/lib/errors";
 import type { GroupStatus } from "@/lib/kafka/group-health";
 import type { LagMethod } from "@/lib/kafka/group-summary";
+import { isStale } from "@/lib/staleness";
 import { filterGroups, ownerOf, sortGroups, type GroupSummary } from "@/lib/kafka/view";
 import { serverContext } from "./context";
 
@@ -23,7 +24,7 @@ function summary(row: Awaited<ReturnType<typeof listGroupStatuses>>[number], pol
     members: row.members,
     evaluatedAt: row.evaluatedAt.toISOString(),
     error: row.error,
-    stale: now - row.evaluatedAt.getTime() > Math.max(3 * pollMs, 30_000),
+    stale: isStale(row.evaluatedAt, pollMs, now),
   };
 }
 

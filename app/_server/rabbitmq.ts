@@ -5,10 +5,12 @@ import { listSourceHealth } from "@/db/queries/health";
 import { getQueue, listQueues, queueSeries, recentDepths } from "@/db/queries/rabbitmq";
 import { timeRanges } from "@/lib/charts/lag-series";
 import { NotFoundError } from "@/lib/errors";
+import { brokerQueueKey } from "@/lib/rabbitmq/queue-key";
 import { drainEtaSeconds, growthRate } from "@/lib/rabbitmq/queue-stats";
 import type { CaptureMode } from "@/lib/rabbitmq/capture-modes";
 import { brokerTotalsSchema } from "@/lib/rabbitmq/queue-summary";
 import { filterQueues, sortQueues } from "@/lib/rabbitmq/view";
+import { isStale } from "@/lib/staleness";
 import { serverContext } from "./context";
 
 /** The broker totals the collectors stored in their health report (details.totals), or null when there are none. */
@@ -23,11 +25,11 @@ export async function listQueueItems(query: z.infer<typeof queueListQuery>): Pro
   const [rows, depths, health] = await Promise.all([listQueues(db.db), recentDepths(db.db, new Date(now - 15 * 60_000)), listSourceHealth(db.db)]);
   const spark = new Map<string, { ready: number; t: number }[]>();
   for (const d of depths) {
-    const k = `${d.broker}\u0000${d.vhost}\u0000${d.queue}`;
+    const k = brokerQueueKey(d.broker, d.vhost, d.queue);
     spark.set(k, [...(spark.get(k) ?? []), { ready: d.ready, t: d.t.getTime() }]);
   }
   const items = rows.map(({ q, s }) => {
-    const series = spark.get(`${q.broker}\u0000${q.vhost}\u0000${q.name}`) ?? [];
+    const series = spark.get(brokerQueueKey(q.broker, q.vhost, q.name)) ?? [];
     const first = series[0];
     const last = series[series.length - 1];
     const ready = s?.ready ?? null;
@@ -61,7 +63,7 @@ export async function listQueueItems(query: z.infer<typeof queueListQuery>): Pro
       growthRate: first && last && last.t > first.t ? growthRate({ ready: first.ready, timeMs: first.t }, { ready: last.ready, timeMs: last.t }) : null,
       sparkline: series.map((p) => p.ready),
       sampledAt: s?.sampledAt.toISOString() ?? null,
-      stale: !s || now - s.sampledAt.getTime() > Math.max(3 * config.RABBITMQ_POLL_INTERVAL_MS, 30_000),
+      stale: isStale(s?.sampledAt, config.RABBITMQ_POLL_INTERVAL_MS, now),
     };
   });
   return {

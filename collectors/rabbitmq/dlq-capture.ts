@@ -4,6 +4,7 @@ import { backoffDelay } from "../../lib/backoff";
 import { errorMessage } from "../../lib/errors";
 import { amqpUrlForVhost } from "../../lib/rabbitmq/amqp-url";
 import { rabbitDeadLetterRow, unreadableRabbitDeadLetter, type RabbitCaptured, type RabbitDeadMessage } from "../../lib/rabbitmq/dead-letter-record";
+import { queueKey, queueKeyPrefix } from "../../lib/rabbitmq/queue-key";
 import type { Db } from "../../db/client";
 import { claimPendingDeadLetters, clearPendingDeadLetters, confirmCaptured, storeDeadLetters, type RabbitQueueScope } from "../../db/queries/dead-letter-store";
 import { deadLettersCaptured } from "../metrics";
@@ -44,8 +45,6 @@ interface Delivery {
   cap: RabbitCaptured;
 }
 
-const key = (vhost: string, name: string) => `${vhost}\u0000${name}`;
-
 /** amqplib reports a refused connection.open only as the frame it got instead of open-ok */
 function describeVhostError(e: unknown): string {
   const msg = describeAmqpError(e);
@@ -57,7 +56,7 @@ const problems = new Map<string, Map<string, string>>();
 
 /** Why `vhost`/`name` of `broker` is not being captured although it should be, or null. */
 export function captureProblem(broker: string, vhost: string, name: string): string | null {
-  return problems.get(broker)?.get(key(vhost, name)) ?? null;
+  return problems.get(broker)?.get(queueKey(vhost, name)) ?? null;
 }
 
 export class DlqCapture {
@@ -106,7 +105,7 @@ export class DlqCapture {
           c.on("error", () => undefined);
           c.on("close", () => {
             if (this.conns.get(vhost) === c) this.conns.delete(vhost);
-            for (const k of [...this.consumers.keys()]) if (k.startsWith(`${vhost}\u0000`)) this.consumers.delete(k);
+            for (const k of [...this.consumers.keys()]) if (k.startsWith(queueKeyPrefix(vhost))) this.consumers.delete(k);
             if (!this.stopped) this.log(`${this.tag(vhost)} connection closed; consumers restart on the next poll`);
           });
           this.conns.set(vhost, c);
@@ -151,7 +150,7 @@ export class DlqCapture {
 
   private async syncOnce(queues: DeadLetterQueueRef[]): Promise<void> {
     const wanted = queues.filter((q) => this.opts.mode === "capture" || q.type === "stream");
-    const names = new Set(wanted.map((q) => key(q.vhost, q.name)));
+    const names = new Set(wanted.map((q) => queueKey(q.vhost, q.name)));
     for (const [k, c] of this.consumers) {
       if (!names.has(k)) {
         this.consumers.delete(k);
@@ -160,7 +159,7 @@ export class DlqCapture {
     }
     for (const k of [...this.problems.keys()]) if (!names.has(k)) this.problems.delete(k);
     for (const q of wanted) {
-      const k = key(q.vhost, q.name);
+      const k = queueKey(q.vhost, q.name);
       if (this.consumers.has(k)) continue;
       try {
         await this.consume(q);
@@ -218,7 +217,7 @@ export class DlqCapture {
   private async consume(q: DeadLetterQueueRef): Promise<void> {
     const conn = await this.connection(q.vhost);
     const ch = await conn.createChannel();
-    const k = key(q.vhost, q.name);
+    const k = queueKey(q.vhost, q.name);
     const scope: RabbitQueueScope = { broker: this.broker.name, vhost: q.vhost, queue: q.name };
     let closed = false;
     ch.on("error", () => undefined);

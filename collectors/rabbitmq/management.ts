@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { RabbitBrokerConfig } from "../../lib/config/env";
+import { queueKey } from "../../lib/rabbitmq/queue-key";
 
 /**
  * The RabbitMQ management HTTP API, read cheaply: queues page by page (`pagination=true`, `page_size` ≤ 500) with
@@ -122,8 +123,8 @@ export class ManagementApi {
     const seen = new Set<string>();
     let next = exchanges;
     for (let hop = 0; hop <= depth && next.length > 0; hop++) {
-      const todo = next.filter((e) => !seen.has(`${e.vhost}\u0000${e.name}`));
-      for (const e of todo) seen.add(`${e.vhost}\u0000${e.name}`);
+      const todo = next.filter((e) => !seen.has(queueKey(e.vhost, e.name)));
+      for (const e of todo) seen.add(queueKey(e.vhost, e.name));
       const found: z.infer<typeof bindingSchema>[] = [];
       for (let i = 0; i < todo.length; i += 8) {
         const lists = await Promise.all(

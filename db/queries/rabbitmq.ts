@@ -1,4 +1,5 @@
 import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
+import { brokerQueueKey } from "../../lib/rabbitmq/queue-key";
 import type { Db } from "../client";
 import { bulkInsert } from "./bulk";
 import { rabbitmqQueueRollups, rabbitmqQueues, rabbitmqQueueSamples } from "../schema";
@@ -63,8 +64,8 @@ export async function listQueues(db: Db) {
       .where(gte(rabbitmqQueueSamples.sampledAt, new Date(Date.now() - 3600_000)))
       .orderBy(rabbitmqQueueSamples.broker, rabbitmqQueueSamples.vhost, rabbitmqQueueSamples.queue, sql`${rabbitmqQueueSamples.sampledAt} desc`),
   ]);
-  const byKey = new Map(latest.map((s) => [`${s.broker}\u0000${s.vhost}\u0000${s.queue}`, s]));
-  return queues.map((q) => ({ q, s: byKey.get(`${q.broker}\u0000${q.vhost}\u0000${q.name}`) ?? null }));
+  const byKey = new Map(latest.map((s) => [brokerQueueKey(s.broker, s.vhost, s.queue), s]));
+  return queues.map((q) => ({ q, s: byKey.get(brokerQueueKey(q.broker, q.vhost, q.name)) ?? null }));
 }
 
 export async function recentDepths(db: Db, since: Date) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { drainEtaSeconds, growthRate } from "./queue-stats";
-import { deadLetterExchanges, deadLetterTopology, queueKey, topicMatches } from "./topology";
+import { queueKey } from "./queue-key";
+import { deadLetterExchanges, deadLetterTopology, topicMatches } from "./topology";
 
 const ex = (name: string, type = "direct") => ({ vhost: "/", name, type });
 const bind = (source: string, destination: string, routingKey: string, destinationType: "queue" | "exchange" = "queue") => ({ vhost: "/", source, destination, destinationType, routingKey });

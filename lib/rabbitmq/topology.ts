@@ -1,4 +1,5 @@
 import { matchesAny } from "../patterns";
+import { queueKey } from "./queue-key";
 
 /**
  * Which queues are dead-letter queues, and for whom. A queue is one when a queue's dead-letter exchange (its
@@ -41,8 +42,6 @@ export interface QueueDeadLetterInfo {
   deadLetterSources: string[];
 }
 
-const key = (vhost: string, name: string) => `${vhost}\u0000${name}`;
-
 /** AMQP topic matching: `*` one word, `#` zero or more words. */
 export function topicMatches(pattern: string, routingKey: string): boolean {
   const p = pattern.split(".");
@@ -75,18 +74,18 @@ export function deadLetterTopology(
   bindings: readonly TopologyBinding[],
   namePatterns: readonly string[],
 ): Map<string, QueueDeadLetterInfo> {
-  const exByKey = new Map(exchanges.map((e) => [key(e.vhost, e.name), e]));
-  const queueNames = new Set(queues.map((q) => key(q.vhost, q.name)));
+  const exByKey = new Map(exchanges.map((e) => [queueKey(e.vhost, e.name), e]));
+  const queueNames = new Set(queues.map((q) => queueKey(q.vhost, q.name)));
   const bySource = new Map<string, TopologyBinding[]>();
   for (const b of bindings) {
-    const list = bySource.get(key(b.vhost, b.source));
+    const list = bySource.get(queueKey(b.vhost, b.source));
     if (list) list.push(b);
-    else bySource.set(key(b.vhost, b.source), [b]);
+    else bySource.set(queueKey(b.vhost, b.source), [b]);
   }
 
   const route = (vhost: string, exchange: string, routingKey: string | null, depth = 0, seen = new Set<string>()): string[] => {
-    if (exchange === "") return routingKey !== null && queueNames.has(key(vhost, routingKey)) ? [routingKey] : [];
-    const k = key(vhost, exchange);
+    if (exchange === "") return routingKey !== null && queueNames.has(queueKey(vhost, routingKey)) ? [routingKey] : [];
+    const k = queueKey(vhost, exchange);
     if (depth > 5 || seen.has(k)) return [];
     seen.add(k);
     const out: string[] = [];
@@ -100,7 +99,7 @@ export function deadLetterTopology(
 
   const result = new Map<string, QueueDeadLetterInfo>();
   const info = (vhost: string, name: string) => {
-    const k = key(vhost, name);
+    const k = queueKey(vhost, name);
     let i = result.get(k);
     if (!i) result.set(k, (i = { route: null, isDeadLetterQueue: false, deadLetterSources: [] }));
     return i;
@@ -114,7 +113,7 @@ export function deadLetterTopology(
     if (typeof dlxRaw === "string") {
       const rk = typeof rkRaw === "string" ? rkRaw : null;
       // without a dead-letter routing key the message keeps its own; through the default exchange that is the queue's name
-      const missing = dlxRaw !== "" && !exByKey.has(key(q.vhost, dlxRaw));
+      const missing = dlxRaw !== "" && !exByKey.has(queueKey(q.vhost, dlxRaw));
       const targets = missing ? [] : [...new Set(route(q.vhost, dlxRaw, rk ?? (dlxRaw === "" ? q.name : null)))].filter((t) => t !== q.name);
       i.route = { deadLetterExchange: dlxRaw, deadLetterRoutingKey: rk, dlxMissing: missing, targets };
       for (const t of targets) {
@@ -137,11 +136,8 @@ export function deadLetterExchanges(queues: readonly TopologyQueue[]): { vhost: 
   const out = new Map<string, { vhost: string; name: string }>();
   for (const q of queues) {
     const dlx = q.arguments?.["x-dead-letter-exchange"] ?? q.effectivePolicy?.["dead-letter-exchange"];
-    if (typeof dlx === "string" && dlx !== "") out.set(key(q.vhost, dlx), { vhost: q.vhost, name: dlx });
+    if (typeof dlx === "string" && dlx !== "") out.set(queueKey(q.vhost, dlx), { vhost: q.vhost, name: dlx });
   }
   return [...out.values()];
 }
 
-export function queueKey(vhost: string, name: string): string {
-  return key(vhost, name);
-}
