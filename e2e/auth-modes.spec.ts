@@ -158,6 +158,21 @@ test("token mode: cookie sign-in and sign-out; a cross-site mutation with a vali
   expect((deniedSignIn.json as { items: unknown[] }).items.length).toBeGreaterThan(0);
 });
 
+test("token mode: an address that keeps failing to authenticate is answered 429 for a minute; others are not", async () => {
+  const from = { localAddress: "127.0.0.9" };
+  const statuses: number[] = [];
+  for (let i = 0; i < 32; i++) statuses.push((await call(token.url, "/api/v1/me", { ...from, headers: bearer(`guess-${i}-${run}`) })).status);
+  expect(statuses.slice(0, 30).every((x) => x === 401)).toBe(true);
+  expect(statuses.slice(30)).toEqual([429, 429]);
+  const right = await call(token.url, "/api/v1/me", { ...from, headers: bearer(tokens.viewer) });
+  expect(right.status).toBe(429);
+  expect(Number(right.headers["retry-after"])).toBeGreaterThan(0);
+  expect((right.json as { error: { code: string } }).error.code).toBe("rate_limited");
+  const signIn = await call(token.url, "/api/v1/session", { ...from, method: "POST", body: { token: tokens.viewer } });
+  expect(signIn.status).toBe(429);
+  expect((await call(token.url, "/api/v1/me", { headers: bearer(tokens.viewer) })).status).toBe(200);
+});
+
 test("proxy mode: the mapped role from a trusted address; the same headers from another address, or no user header, are 401", async () => {
   const h = { "x-forwarded-user": `pat-${run}`, "x-forwarded-groups": "dev,sre" };
   const trusted = await call(proxy.url, "/api/v1/me", { headers: h, localAddress: "127.0.0.1" });

@@ -43,6 +43,15 @@ export class PayloadTooLargeError extends AppError {
   readonly code = "payload_too_large";
 }
 
+/** Too many failed attempts (tokens, sign-ins) from one address: wait `retryAfterSeconds`. */
+export class TooManyRequestsError extends AppError {
+  readonly status = 429;
+  readonly code = "rate_limited";
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message, { retryAfterSeconds });
+  }
+}
+
 export class UnavailableError extends AppError {
   readonly status = 503;
   readonly code = "unavailable";

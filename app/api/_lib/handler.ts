@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import { ZodError, type z } from "zod";
 import { actorOf, identify } from "@/app/_server/auth";
+import { authBlockedFor, countAuthFailure } from "@/app/_server/auth-failures";
 import { serverContext } from "@/app/_server/context";
 import { recordAudit } from "@/db/queries/audit";
 import type { Endpoint } from "@/lib/api/endpoint";
@@ -9,7 +10,7 @@ import type { Actor } from "@/lib/audit";
 import { isCrossSiteMutation, type Identity } from "@/lib/auth/identity";
 import { hasRole } from "@/lib/auth/roles";
 import { redactUrls, type Config } from "@/lib/config/env";
-import { AppError, ForbiddenError, PayloadTooLargeError, UnauthenticatedError, ValidationError, errorMessage } from "@/lib/errors";
+import { AppError, ForbiddenError, PayloadTooLargeError, TooManyRequestsError, UnauthenticatedError, ValidationError, errorMessage } from "@/lib/errors";
 import { checkRequestTexts, queryEntries } from "./params";
 
 export interface ApiErrorBody {
@@ -28,7 +29,8 @@ function sqlState(e: unknown): string | null {
 /** The one place typed errors become HTTP statuses; every /api/v1 handler is wrapped by `route`. */
 export function toErrorResponse(e: unknown): NextResponse<ApiErrorBody> {
   if (e instanceof AppError) {
-    return NextResponse.json({ error: { code: e.code, message: e.message, details: e.details } }, { status: e.status });
+    const headers = e instanceof TooManyRequestsError ? { "retry-after": String(e.retryAfterSeconds) } : undefined;
+    return NextResponse.json({ error: { code: e.code, message: e.message, details: e.details } }, { status: e.status, headers });
   }
   if (e instanceof ZodError) {
     const message = e.issues.map((i) => `${i.path.join(".") || "request"}: ${i.message}`).join("; ");
@@ -127,6 +129,12 @@ export function route<E extends Endpoint>(ep: E, fn: (input: HandlerInput<E>) =>
         origin: req.headers.get("origin"),
         host: req.headers.get("host"),
       });
+      const address = actor.clientAddress ?? "unknown";
+      const wait = await authBlockedFor(address);
+      if (wait > 0) {
+        decided = true;
+        throw new TooManyRequestsError(`too many failed authentications from this address; try again in ${wait} s`, wait);
+      }
       const who = await identify(config, { headers: req.headers, cookie: (n) => req.cookies.get(n)?.value });
       actor = actorOf(config, who.identity, req.headers, requestId);
       if (crossSite) {
@@ -136,6 +144,7 @@ export function route<E extends Endpoint>(ep: E, fn: (input: HandlerInput<E>) =>
       }
       if (!who.identity && ep.authenticated !== false) {
         decided = true;
+        await countAuthFailure(address);
         await auditAttempt(actor, ep, req, "denied", who.reason);
         throw new UnauthenticatedError(who.reason);
       }
@@ -157,6 +166,8 @@ export function route<E extends Endpoint>(ep: E, fn: (input: HandlerInput<E>) =>
       res.headers.set("x-request-id", requestId);
       return res;
     } catch (e) {
+      // a refused sign-in counts against the address like a refused token
+      if (e instanceof UnauthenticatedError && !decided) await countAuthFailure(actor.clientAddress ?? "unknown");
       if (ep.audit && !decided && !(e instanceof AppError && e.audited)) await auditAttempt(actor, ep, req, "failed", e instanceof AppError || e instanceof ZodError ? errorMessage(e) : "internal error");
       const res = toErrorResponse(e);
       res.headers.set("x-request-id", requestId);
