@@ -3,6 +3,7 @@ import type { RabbitBrokerConfig } from "../../lib/config/env";
 import { backoffDelay } from "../../lib/backoff";
 import { errorMessage } from "../../lib/errors";
 import { amqpUrlForVhost } from "../../lib/rabbitmq/amqp-url";
+import type { DeadLetterQueueRef } from "../../lib/rabbitmq/dead-letter-queue";
 import { rabbitDeadLetterRow, unreadableRabbitDeadLetter, type RabbitCaptured, type RabbitDeadMessage } from "../../lib/rabbitmq/dead-letter-record";
 import { queueKey, queueKeyPrefix } from "../../lib/rabbitmq/queue-key";
 import type { Db } from "../../db/client";
@@ -10,7 +11,6 @@ import { claimPendingDeadLetters, clearPendingDeadLetters, confirmCaptured, stor
 import { deadLettersCaptured } from "../metrics";
 import { describeAmqpError } from "../sources/probes";
 import { guardedAmqplib } from "./amqp-decode-guard";
-import type { DeadLetterQueueRef } from "./queue-collector";
 
 /**
  * Captures RabbitMQ dead-letter queues into Postgres without loss or duplicates.

@@ -2,6 +2,7 @@ import amqp from "amqplib";
 import type { RabbitBrokerConfig } from "../../lib/config/env";
 import { errorMessage } from "../../lib/errors";
 import { amqpUrlForVhost, vhostOfAmqpUrl } from "../../lib/rabbitmq/amqp-url";
+import type { DeadLetterQueueRef } from "../../lib/rabbitmq/dead-letter-queue";
 import { queueKey } from "../../lib/rabbitmq/queue-key";
 import { deadLetterExchanges, deadLetterTopology } from "../../lib/rabbitmq/topology";
 import type { Db } from "../../db/client";
@@ -24,12 +25,7 @@ export interface QueueCollectorOptions {
   captureProblem?: (vhost: string, name: string) => string | null;
 }
 
-export interface DeadLetterQueueRef {
-  vhost: string;
-  name: string;
-  type: string;
-  sources: string[];
-}
+export type { DeadLetterQueueRef };
 
 export class QueueCollector {
   private readonly api: ManagementApi;
