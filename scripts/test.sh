@@ -14,6 +14,8 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "typecheck"
 $bin/tsc --noEmit -p .
+step "layering (dependency-cruiser: a violation fails the run, naming its rule)"
+$bin/depcruise --config .dependency-cruiser.cjs app lib db collectors demo scripts bench
 step "unit tests"
 $bin/vitest run --project unit --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 step "infrastructure (Kafka, RabbitMQ, Postgres)"
