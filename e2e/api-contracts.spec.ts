@@ -1,0 +1,234 @@
+import { compileErrors, validate } from "@readme/openapi-parser";
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import { apiErrorBody } from "../lib/api/common";
+import { endpoints } from "../lib/api/contracts";
+import * as audit from "../lib/api/contracts/audit";
+import * as auth from "../lib/api/contracts/auth";
+import * as deadLetters from "../lib/api/contracts/dead-letters";
+import * as health from "../lib/api/contracts/health";
+import * as kafka from "../lib/api/contracts/kafka";
+import * as openapi from "../lib/api/contracts/openapi";
+import * as rabbitmq from "../lib/api/contracts/rabbitmq";
+import * as traces from "../lib/api/contracts/traces";
+import type { Endpoint, ResponseOf } from "../lib/api/endpoint";
+
+/**
+ * Every /api/v1 endpoint against the running stack and the demo shop's real data: each answer is parsed with the
+ * endpoint's own response schema (ids for the detail endpoints are taken from the list answers), and malformed path
+ * and query values answer 400 or 404 with the ApiError body, at a status the served OpenAPI document lists for that
+ * operation. A contract without a case here fails the coverage test.
+ */
+
+const run = process.env.E2E_RUN!;
+const lagging = `e2e-lagging-${run}`;
+
+type Doc = { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+let served: Doc | null = null;
+
+async function servedDocument(request: APIRequestContext): Promise<Doc> {
+  if (!served) {
+    const r = await request.get("/api/v1/openapi.json");
+    expect(r.status()).toBe(200);
+    served = (await r.json()) as Doc;
+  }
+  return served;
+}
+
+/** The answer of a call that must succeed, parsed with the endpoint's response schema (and nothing beyond it). */
+async function call<E extends Endpoint>(request: APIRequestContext, ep: E, path: string, init: { method?: string; data?: unknown } = {}) {
+  const r = await request.fetch(path, { method: init.method ?? ep.method, ...(init.data !== undefined ? { data: init.data } : {}) });
+  const status = ep.status ?? 200;
+  const text = await r.text();
+  expect(r.status(), `${ep.method} ${path}: ${text.slice(0, 300)}`).toBe(status);
+  if (status === 204) {
+    expect(text).toBe("");
+    return null as never;
+  }
+  expect(r.headers()["content-type"]).toMatch(/^application\/json/);
+  const body: unknown = JSON.parse(text);
+  const parsed = ep.response.safeParse(body);
+  expect(parsed.success ? "" : `${path}: ${parsed.error.message}`).toBe("");
+  expect(parsed.data, `${path}: the answer holds no more than its schema`).toEqual(body);
+  return parsed.data as ResponseOf<E>;
+}
+
+/** A call that must be refused with `status`, the ApiError body, and a status the document lists for the operation. */
+async function refused(request: APIRequestContext, ep: Endpoint, path: string, status: number, init: { method?: string; data?: unknown } = {}) {
+  const r = await request.fetch(path, { method: init.method ?? ep.method, ...(init.data !== undefined ? { data: init.data } : {}) });
+  const text = await r.text();
+  expect(r.status(), `${ep.method} ${path}: ${text.slice(0, 300)}`).toBe(status);
+  expect(r.headers()["content-type"], path).toMatch(/^application\/json/);
+  const body = apiErrorBody.safeParse(JSON.parse(text));
+  expect(body.success ? "" : `${path}: ${body.error.message}`).toBe("");
+  const doc = await servedDocument(request);
+  expect(Object.keys(doc.paths[ep.path]?.[ep.method.toLowerCase()]?.responses ?? {}), `${ep.method} ${ep.path}: the document lists ${status}`).toContain(String(status));
+}
+
+/** Polls a list endpoint until `ready` holds for its (schema-checked) answer. */
+async function until<E extends Endpoint>(request: APIRequestContext, ep: E, path: string, ready: (d: ResponseOf<E>) => boolean, what: string) {
+  let last: ResponseOf<E> | null = null;
+  await expect
+    .poll(
+      async () => {
+        last = await call(request, ep, path);
+        return ready(last);
+      },
+      { message: what, timeout: 60_000, intervals: [1000] },
+    )
+    .toBe(true);
+  return last!;
+}
+
+const seg = encodeURIComponent;
+
+/** One case per contract: its real answers, then its refusals. */
+const cases: Record<string, (request: APIRequestContext) => Promise<void>> = {
+  async getHealth(request) {
+    const h = await call(request, health.getHealth, "/api/v1/health");
+    expect(h.sources.map((s) => s.system)).toEqual(expect.arrayContaining(["postgres", "kafka", "rabbitmq", "otlp"]));
+    await refused(request, health.getHealth, "/api/v1/health?x=%00", 400);
+  },
+
+  async listConsumerGroups(request) {
+    const l = await until(request, kafka.listConsumerGroups, "/api/v1/kafka/consumer-groups", (d) => d.items.some((g) => g.groupId === lagging), "the e2e lagging group is listed");
+    expect(l.items.find((g) => g.groupId === lagging)!.totalLag).toBe(600);
+    await call(request, kafka.listConsumerGroups, `/api/v1/kafka/consumer-groups?status=ok,warn&sort=lag&dir=asc&q=${seg(lagging)}`);
+    await refused(request, kafka.listConsumerGroups, "/api/v1/kafka/consumer-groups?status=NOPE", 400);
+    await refused(request, kafka.listConsumerGroups, "/api/v1/kafka/consumer-groups?sort=bogus", 400);
+    await refused(request, kafka.listConsumerGroups, "/api/v1/kafka/consumer-groups?dir=up", 400);
+  },
+
+  async getConsumerGroup(request) {
+    const l = await until(request, kafka.listConsumerGroups, "/api/v1/kafka/consumer-groups", (d) => d.items.some((g) => g.groupId === lagging), "the e2e lagging group is listed");
+    for (const g of l.items.slice(0, 5)) {
+      for (const range of ["15m", "7d"]) {
+        const d = await call(request, kafka.getConsumerGroup, `/api/v1/kafka/consumer-groups/${seg(g.cluster)}/${seg(g.groupId)}?range=${range}`);
+        expect([d.cluster, d.groupId, d.range]).toEqual([g.cluster, g.groupId, range]);
+      }
+    }
+    const d = await call(request, kafka.getConsumerGroup, `/api/v1/kafka/consumer-groups/local/${seg(lagging)}`);
+    expect(d.partitions).toHaveLength(3);
+    await refused(request, kafka.getConsumerGroup, `/api/v1/kafka/consumer-groups/local/${seg(`nope-${run}`)}`, 404);
+    await refused(request, kafka.getConsumerGroup, `/api/v1/kafka/consumer-groups/nope/${seg(lagging)}`, 404);
+    await refused(request, kafka.getConsumerGroup, `/api/v1/kafka/consumer-groups/local/${seg(lagging)}?range=2y`, 400);
+    await refused(request, kafka.getConsumerGroup, `/api/v1/kafka/consumer-groups/local/${"g".repeat(1001)}`, 400);
+  },
+
+  async listQueues(request) {
+    await until(request, rabbitmq.listQueues, "/api/v1/rabbitmq/queues", (d) => d.items.length > 0 && d.overview.every((o) => o.totals !== null), "queues and broker totals are listed");
+    await call(request, rabbitmq.listQueues, "/api/v1/rabbitmq/queues?dlq=true&problems=0&sort=name&dir=asc&broker=local&vhost=%2F");
+    await refused(request, rabbitmq.listQueues, "/api/v1/rabbitmq/queues?dlq=maybe", 400);
+    await refused(request, rabbitmq.listQueues, "/api/v1/rabbitmq/queues?sort=bogus", 400);
+  },
+
+  async getQueue(request) {
+    const l = await until(request, rabbitmq.listQueues, "/api/v1/rabbitmq/queues", (d) => d.items.length > 0, "queues are listed");
+    for (const q of [...l.items.filter((x) => x.isDeadLetterQueue).slice(0, 2), ...l.items.filter((x) => !x.isDeadLetterQueue).slice(0, 3)]) {
+      const d = await call(request, rabbitmq.getQueue, `/api/v1/rabbitmq/queues/${seg(q.broker)}/${seg(q.vhost)}/${seg(q.name)}?range=15m`);
+      expect([d.broker, d.vhost, d.name, d.range]).toEqual([q.broker, q.vhost, q.name, "15m"]);
+    }
+    await refused(request, rabbitmq.getQueue, `/api/v1/rabbitmq/queues/local/%2F/${seg(`nope-${run}`)}`, 404);
+    await refused(request, rabbitmq.getQueue, `/api/v1/rabbitmq/queues/local/%2F/${seg(l.items[0]!.name)}?range=1y`, 400);
+  },
+
+  async listDeadLetters(request) {
+    const l = await until(request, deadLetters.listDeadLetters, "/api/v1/dead-letters?limit=2", (d) => d.items.length === 2 && d.nextCursor !== null, "two pages of dead letters");
+    const next = await call(request, deadLetters.listDeadLetters, `/api/v1/dead-letters?limit=2&cursor=${seg(l.nextCursor!)}`);
+    expect(next.items.map((x) => x.id)).not.toContain(l.items[0]!.id);
+    const hostile = await until(request, deadLetters.listDeadLetters, `/api/v1/dead-letters?source=${seg(`e2e-${run}.DLT`)}&exact=true&system=kafka`, (d) => d.items.length === 1, "the e2e hostile dead letter");
+    expect(hostile.items[0]!.key?.text).toBe("hostile");
+    await refused(request, deadLetters.listDeadLetters, "/api/v1/dead-letters?limit=0", 400);
+    await refused(request, deadLetters.listDeadLetters, "/api/v1/dead-letters?cursor=bm90LWEtY3Vyc29y", 400);
+    await refused(request, deadLetters.listDeadLetters, "/api/v1/dead-letters?traceId=zz", 400);
+    await refused(request, deadLetters.listDeadLetters, "/api/v1/dead-letters?status=lost", 400);
+    await refused(request, deadLetters.listDeadLetters, "/api/v1/dead-letters?system=sqs", 400);
+  },
+
+  async getDeadLetter(request) {
+    const l = await until(request, deadLetters.listDeadLetters, "/api/v1/dead-letters?limit=20", (d) => d.items.length > 0, "dead letters are listed");
+    for (const item of l.items) {
+      const d = await call(request, deadLetters.getDeadLetter, `/api/v1/dead-letters/${item.id}`);
+      expect([d.id, d.source, d.status]).toEqual([item.id, item.source, item.status]);
+    }
+    await refused(request, deadLetters.getDeadLetter, "/api/v1/dead-letters/abc", 400);
+    await refused(request, deadLetters.getDeadLetter, "/api/v1/dead-letters/0", 400);
+    await refused(request, deadLetters.getDeadLetter, "/api/v1/dead-letters/1e3", 400);
+    await refused(request, deadLetters.getDeadLetter, "/api/v1/dead-letters/9007199254740991", 404);
+  },
+
+  async discardDeadLetters(request) {
+    // an empty list of ids changes nothing whatever the role: a viewer is refused first (403), an operator's body then (400)
+    const me = await call(request, auth.getMe, "/api/v1/me");
+    const ep = deadLetters.discardDeadLetters;
+    await refused(request, ep, "/api/v1/dead-letters/discard", me.can.discard ? 400 : 403, { data: { ids: [] } });
+  },
+
+  async searchTraces(request) {
+    const l = await until(request, traces.searchTraces, "/api/v1/traces?limit=2", (d) => d.items.length === 2 && d.nextCursor !== null, "two pages of the demo's traces");
+    await call(request, traces.searchTraces, `/api/v1/traces?limit=2&cursor=${seg(l.nextCursor!)}`);
+    await call(request, traces.searchTraces, `/api/v1/traces?status=error&attr=${seg("http.method=POST")}&attr=${seg("x=y")}&minDurationMs=0`);
+    await refused(request, traces.searchTraces, "/api/v1/traces?limit=0", 400);
+    await refused(request, traces.searchTraces, "/api/v1/traces?minDurationMs=5&maxDurationMs=1", 400);
+    await refused(request, traces.searchTraces, "/api/v1/traces?from=yesterday", 400);
+    await refused(request, traces.searchTraces, "/api/v1/traces?cursor=zz", 400);
+    await refused(request, traces.searchTraces, "/api/v1/traces?attr=novalue", 400);
+  },
+
+  async getTrace(request) {
+    const l = await until(request, traces.searchTraces, "/api/v1/traces?limit=5", (d) => d.items.length > 0, "the demo's traces");
+    for (const t of l.items) {
+      const d = await call(request, traces.getTrace, `/api/v1/traces/${t.traceId}`);
+      expect(d.traceId).toBe(t.traceId);
+      expect(d.stitched).toBeNull();
+      const s = await call(request, traces.getTrace, `/api/v1/traces/${t.traceId}?stitch=linked`);
+      expect(s.stitched).not.toBeNull();
+    }
+    await refused(request, traces.getTrace, "/api/v1/traces/xyz", 400);
+    await refused(request, traces.getTrace, `/api/v1/traces/${"0".repeat(32)}`, 404);
+    await refused(request, traces.getTrace, `/api/v1/traces/${l.items[0]!.traceId}?stitch=all`, 400);
+  },
+
+  async getMe(request) {
+    const me = await call(request, auth.getMe, "/api/v1/me");
+    expect(me.mode).toBe("open");
+  },
+
+  async signIn(request) {
+    // the e2e stack runs in open mode: a sign-in is a conflict, a malformed body a bad request
+    await refused(request, auth.signIn, "/api/v1/session", 409, { data: { token: "not-a-token" } });
+    await refused(request, auth.signIn, "/api/v1/session", 400, { data: { token: "" } });
+    await refused(request, auth.signIn, "/api/v1/session", 400, { data: { token: "x", extra: 1 } });
+  },
+
+  async signOut(request) {
+    await call(request, auth.signOut, "/api/v1/session");
+  },
+
+  async listAudit(request) {
+    const l = await call(request, audit.listAudit, "/api/v1/audit?limit=5");
+    if (l.nextCursor) await call(request, audit.listAudit, `/api/v1/audit?limit=5&cursor=${seg(l.nextCursor)}`);
+    await call(request, audit.listAudit, `/api/v1/audit?outcome=denied&from=${seg("2020-01-01T00:00:00Z")}&to=${seg(new Date().toISOString())}`);
+    await refused(request, audit.listAudit, "/api/v1/audit?from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z", 400);
+    await refused(request, audit.listAudit, "/api/v1/audit?outcome=maybe", 400);
+    await refused(request, audit.listAudit, "/api/v1/audit?cursor=zz", 400);
+  },
+
+  async getOpenApiDocument(request) {
+    const doc = await call(request, openapi.getOpenApiDocument, "/api/v1/openapi.json");
+    const result = await validate(structuredClone(doc) as never);
+    expect(result.valid ? "" : compileErrors(result)).toBe("");
+    for (const { endpoint: ep } of endpoints) expect(Object.keys((doc as Doc).paths[ep.path] ?? {}), ep.path).toContain(ep.method.toLowerCase());
+  },
+};
+
+test("every contract has a case here", () => {
+  expect(Object.keys(cases).sort()).toEqual(endpoints.map((e) => e.name).sort());
+});
+
+for (const { name, endpoint: ep } of endpoints) {
+  test(`${ep.method} ${ep.path} (${name}) answers as its contract says, on real data and on malformed input`, async ({ request }) => {
+    const run = cases[name];
+    expect(run, `no case for ${name}`).toBeDefined();
+    await run!(request);
+  });
+}
