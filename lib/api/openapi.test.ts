@@ -75,7 +75,7 @@ describe("the OpenAPI document", () => {
       expect(["viewer", "operator", "admin"], where).toContain(op["x-switchyard-role"]);
       for (const name of [...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))
         expect(op.parameters?.find((x) => x.in === "path" && x.name === name)?.required, `${where}: path parameter ${name}`).toBe(true);
-      for (const s of ["400", "401", "403", "500"]) expect(op.responses?.[s]?.content?.["application/json"]?.schema, `${where} ${s}`).toEqual({ $ref: "#/components/schemas/ApiError" });
+      for (const s of ["400", "401", "403", "429", "500"]) expect(op.responses?.[s]?.content?.["application/json"]?.schema, `${where} ${s}`).toEqual({ $ref: "#/components/schemas/ApiError" });
       if (p.includes("{")) expect(op.responses?.["404"], `${where}: a path naming nothing answers 404`).toBeDefined();
     }
   });

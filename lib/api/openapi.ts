@@ -21,6 +21,7 @@ const errorStatuses: Record<number, string> = {
   409: "The target's state forbids the change",
   413: "The body is larger than 1 MiB",
   422: "The request is well-formed but cannot be carried out",
+  429: "Too many failed authentications from this client address: wait the Retry-After seconds",
   500: "A defect of the dashboard (logged on the server)",
   503: "A source the endpoint needs is unavailable",
 };
@@ -32,7 +33,8 @@ function errorResponse(status: number, ep: Endpoint): ZodOpenApiResponseObject {
     description = `${description}: it needs the ${ep.role} role`;
     if (ep.method !== "GET") description += "; or a browser sent it from another site (Origin / Sec-Fetch-Site), which is refused in every mode";
   }
-  return { description, content: { "application/json": { schema: apiErrorBody } } };
+  const retryAfter = { "Retry-After": { description: "seconds until the address may try again", schema: { type: "integer" as const, minimum: 1 } } };
+  return { description, ...(status === 429 ? { headers: retryAfter } : {}), content: { "application/json": { schema: apiErrorBody } } };
 }
 
 /** Path and query parameters are documented one by one: their schema must be an object (a refined one is too). */
@@ -50,7 +52,8 @@ function operation({ name, endpoint: ep }: NamedEndpoint): ZodOpenApiOperationOb
         ? { description: ep.summary }
         : { description: ep.summary, content: { "application/json": { schema: ep.response } } },
   };
-  for (const s of [400, 401, 403, ...(ep.errors ?? []), 500].sort((a, b) => a - b)) responses[s] = errorResponse(s, ep);
+  // every request may meet the failed-authentication limit (checked before the identity, app/api/_lib/handler.ts)
+  for (const s of [400, 401, 403, 429, ...(ep.errors ?? []), 500].sort((a, b) => a - b)) responses[s] = errorResponse(s, ep);
   const roleText = `Needs the **${ep.role}** role${ep.authenticated === false ? " when the caller has an identity; answers without one too" : ""}.`;
   return {
     operationId: name,
