@@ -61,7 +61,7 @@ const apiRoutes: { pattern: string; query: string[] }[] = [
     pattern: "/api/v1/traces",
     query: ["service", "operation", "status", "minDurationMs", "maxDurationMs", "attr", "destination", "messageId", "messageKey", "from", "to", "cursor", "limit"],
   },
-  { pattern: "/api/v1/traces/[traceId]", query: [] },
+  { pattern: "/api/v1/traces/[traceId]", query: ["stitch"] },
   { pattern: "/api/[...path]", query: [] },
 ];
 const pageRoutes: { pattern: string; query: string[] }[] = [
