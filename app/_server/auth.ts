@@ -7,7 +7,7 @@ import { resolveIdentity, type AuthSettings, type IdentityResult, type SessionDa
 import type { Config } from "@/lib/config/env";
 import { peerHeader } from "@/lib/http-peer";
 
-export const sessionCookieName = "switchyard_session";
+export { sessionCookieName } from "@/lib/auth/identity";
 
 export function authSettings(c: Config): AuthSettings {
   return {

@@ -9,9 +9,9 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObj
 import { apiErrorBody } from "./common";
 import { endpoints as allEndpoints, type NamedEndpoint } from "./contracts";
 import type { Endpoint } from "./endpoint";
+import { sessionCookieName } from "../auth/identity";
 
 /** The name of the session cookie a browser gets on sign-in (app/_server/auth.ts sessionCookieName). */
-export const sessionCookie = "switchyard_session";
 
 const errorStatuses: Record<number, string> = {
   400: "The path, query or body is malformed (the message names the part)",
@@ -97,7 +97,7 @@ export function buildOpenApiDocument(endpoints: readonly NamedEndpoint[] = allEn
     components: {
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", description: "AUTH_MODE=token: `Authorization: Bearer <token>` with a token of AUTH_TOKENS (scripts)" },
-        session: { type: "apiKey", in: "cookie", name: sessionCookie, description: "AUTH_MODE=token: the sealed session cookie POST /api/v1/session sets (browsers)" },
+        session: { type: "apiKey", in: "cookie", name: sessionCookieName, description: "AUTH_MODE=token: the sealed session cookie POST /api/v1/session sets (browsers)" },
       },
     },
     paths,

@@ -3,6 +3,9 @@ import type { AuthMode } from "./modes";
 import { addressIn, type Cidr } from "./cidr";
 import { hasRole, type Role } from "./roles";
 
+/** The sign-in cookie (token mode): sealed session data, httpOnly, SameSite=Lax. */
+export const sessionCookieName = "switchyard_session";
+
 /** Who is asking, as every server check sees it. */
 export interface Identity {
   user: string;
