@@ -3,11 +3,11 @@ import { sealData, unsealData } from "iron-session";
 import { z } from "zod";
 import type { Actor } from "@/lib/audit";
 import { addressIn } from "@/lib/auth/cidr";
-import { resolveIdentity, type AuthSettings, type IdentityResult, type SessionData } from "@/lib/auth/identity";
+import { resolveIdentity, sessionCookieName, type AuthSettings, type IdentityResult, type SessionData } from "@/lib/auth/identity";
 import type { Config } from "@/lib/config/env";
 import { peerHeader } from "@/lib/http-peer";
 
-export { sessionCookieName } from "@/lib/auth/identity";
+export { sessionCookieName };
 
 export function authSettings(c: Config): AuthSettings {
   return {
