@@ -4,20 +4,8 @@
  * past what a double or a bigint holds).
  */
 import { z } from "zod";
+import { isoTime, safeText as text } from "../api/common";
 import { cursorCodec, cursorMicroTime } from "../cursor";
-
-/** Text Postgres can hold: no U+0000. */
-const text = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine((s) => !s.includes("\u0000"), "must not contain a NUL character");
-
-/** An ISO time with an offset that Postgres and `Date` both hold (years 1970–9999). */
-const isoTime = z.iso.datetime({ offset: true }).refine((s) => {
-  const ms = Date.parse(s);
-  return Number.isFinite(ms) && ms >= 0 && ms < Date.UTC(10000, 0, 1);
-}, "must be a time between 1970 and 9999");
 
 const hexId = (digits: number) =>
   z
