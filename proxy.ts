@@ -1,6 +1,8 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { identify } from "@/app/_server/auth";
 import { badRequestHeader, pathHeader } from "@/app/_server/paths";
+import { endpoints } from "@/lib/api/contracts";
+import { allowedMethods } from "@/lib/api/methods";
 import { loadConfig } from "@/lib/config/env";
 
 /**
@@ -19,7 +21,16 @@ export async function proxy(req: NextRequest) {
   const headers = new Headers(req.headers);
   headers.set(pathHeader, pathname);
   if (!problem) {
-    if (!isApi(pathname) && !publicPages.has(pathname)) {
+    if (isApi(pathname)) {
+      // a method the route does not have: the JSON error body with Allow (Next's own 405 has no body)
+      const allowed = allowedMethods(templates, pathname);
+      if (allowed && !allowed.includes(req.method as (typeof allowed)[number]) && !(req.method === "HEAD" && allowed.includes("GET")) && req.method !== "OPTIONS") {
+        return NextResponse.json(
+          { error: { code: "method_not_allowed", message: `${req.method} is not allowed here; use ${allowed.join(" or ")}` } },
+          { status: 405, headers: { allow: allowed.join(", ") } },
+        );
+      }
+    } else if (!publicPages.has(pathname)) {
       const config = loadConfig();
       const who = await identify(config, { headers: req.headers, cookie: (n) => req.cookies.get(n)?.value });
       if (!who.identity) {
@@ -45,6 +56,8 @@ export async function proxy(req: NextRequest) {
 
 /** Pages anyone may open: where one signs in. */
 const publicPages = new Set(["/sign-in"]);
+
+const templates = endpoints.map((e) => e.endpoint);
 
 const isApi = (pathname: string) => pathname === "/api" || pathname.startsWith("/api/");
 

@@ -62,6 +62,11 @@ const apiRoutes: { pattern: string; query: string[] }[] = [
     query: ["service", "operation", "status", "minDurationMs", "maxDurationMs", "attr", "destination", "messageId", "messageKey", "from", "to", "cursor", "limit"],
   },
   { pattern: "/api/v1/traces/[traceId]", query: ["stitch"] },
+  { pattern: "/api/v1/me", query: [] },
+  { pattern: "/api/v1/session", query: [] },
+  { pattern: "/api/v1/audit", query: ["actor", "action", "targetType", "targetId", "outcome", "from", "to", "cursor", "limit"] },
+  { pattern: "/api/v1/dead-letters/discard", query: [] },
+  { pattern: "/api/v1/openapi.json", query: [] },
   { pattern: "/api/[...path]", query: [] },
 ];
 const pageRoutes: { pattern: string; query: string[] }[] = [
@@ -75,6 +80,8 @@ const pageRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/traces", query: ["service", "operation", "status", "minDurationMs", "maxDurationMs", "attr", "range", "cursor"] },
   { pattern: "/traces/[traceId]", query: ["stitch", "span"] },
   { pattern: "/bad-request", query: [] },
+  { pattern: "/sign-in", query: ["next"] },
+  { pattern: "/audit", query: ["actor", "action", "targetType", "targetId", "outcome"] },
 ];
 
 function routesOnDisk(file: "route.ts" | "page.tsx"): string[] {
