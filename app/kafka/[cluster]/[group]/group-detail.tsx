@@ -6,7 +6,8 @@ import { RefreshControl, useAutoRefresh } from "@/app/_components/refresh-select
 import { AppLink, Time } from "@/app/_components/time";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type * as api from "@/lib/api/contracts/kafka";
-import { prepareLagSeries, timeRanges, type TimeRange } from "@/lib/charts/lag-series";
+import { prepareLagSeries } from "@/lib/charts/lag-series";
+import { timeRangeOf } from "@/lib/time-range";
 import { RangePicker, TimeChart } from "@/app/_components/time-chart";
 import { formatDuration, formatDurationShort } from "@/lib/kafka/view";
 import { StatusBadge } from "@/app/_components/status-badge";
@@ -14,7 +15,7 @@ import { useUrlState } from "@/app/_components/use-url-state";
 
 export function GroupDetail({ cluster, group }: { cluster: string; group: string }) {
   const url = useUrlState();
-  const range = (Object.keys(timeRanges).includes(url.get("range")) ? url.get("range") : "1h") as TimeRange;
+  const range = timeRangeOf(url.get("range"));
   const refresh = useAutoRefresh(5);
   const { data, error, isFetching } = useQuery({
     queryKey: ["consumer-group", cluster, group, range],

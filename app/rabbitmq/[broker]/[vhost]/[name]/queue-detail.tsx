@@ -6,7 +6,8 @@ import { RefreshControl, useAutoRefresh } from "@/app/_components/refresh-select
 import { AppLink, Time } from "@/app/_components/time";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type * as api from "@/lib/api/contracts/rabbitmq";
-import { prepareTimeSeries, timeRanges, type TimeRange } from "@/lib/charts/lag-series";
+import { prepareTimeSeries } from "@/lib/charts/lag-series";
+import { timeRangeOf } from "@/lib/time-range";
 import { formatDuration } from "@/lib/kafka/view";
 import { RangePicker, TimeChart } from "@/app/_components/time-chart";
 import { useUrlState } from "@/app/_components/use-url-state";
@@ -16,7 +17,7 @@ import { rabbitQueueDeadLettersHref } from "@/lib/dead-letter-links";
 
 export function QueueDetailView({ broker, vhost, name }: { broker: string; vhost: string; name: string }) {
   const url = useUrlState();
-  const range = (Object.keys(timeRanges).includes(url.get("range")) ? url.get("range") : "1h") as TimeRange;
+  const range = timeRangeOf(url.get("range"));
   const refresh = useAutoRefresh(5);
   const { data, error, isFetching } = useQuery({
     queryKey: ["queue", broker, vhost, name, range],
