@@ -54,6 +54,9 @@ describe("resolveIdentity", () => {
     expect(resolveIdentity(settings({ mode: "proxy" }), creds({ peer: null, headers: h })).identity).toBeNull();
     expect(resolveIdentity(settings({ mode: "proxy" }), creds({ peer: "10.1.2.3", headers: { "x-forwarded-groups": "sre" } })).identity).toBeNull();
     expect(resolveIdentity(settings({ mode: "proxy" }), creds({ peer: "10.1.2.3", headers: { "x-forwarded-user": "bob" } })).identity?.role).toBe("viewer");
+    // a group whose name holds a mapped one is not that group
+    expect(resolveIdentity(settings({ mode: "proxy" }), creds({ peer: "10.1.2.3", headers: { "x-forwarded-user": "eve", "x-forwarded-groups": "not sre, dev" } })).identity?.role).toBe("viewer");
+    expect(resolveIdentity(settings({ mode: "proxy" }), creds({ peer: "10.1.2.3", headers: { "x-forwarded-user": "x".repeat(201) } })).identity).toBeNull();
     // a group named like a prefix of a mapped one is not that group
     expect(resolveIdentity(settings({ mode: "proxy" }), creds({ peer: "10.1.2.3", headers: { "x-forwarded-user": "bob", "x-forwarded-groups": "sres" } })).identity?.role).toBe("viewer");
   });

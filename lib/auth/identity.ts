@@ -90,7 +90,9 @@ export function resolveIdentity(s: AuthSettings, c: RequestCredentials): Identit
   if (!addressIn(c.peer, s.proxy.trusted)) return { identity: null, reason: "the request did not come through the trusted proxy" };
   const user = c.header(s.proxy.userHeader)?.trim();
   if (!user) return { identity: null, reason: `the proxy sent no ${s.proxy.userHeader} header` };
-  const groups = (c.header(s.proxy.groupsHeader) ?? "").split(/[,\s]+/).filter(Boolean);
+  if (user.length > 200) return { identity: null, reason: `the proxy's ${s.proxy.userHeader} is longer than 200 characters` };
+  // groups are comma-separated; a group's name may hold spaces ("not sre" is not "sre")
+  const groups = (c.header(s.proxy.groupsHeader) ?? "").split(",").map((g) => g.trim()).filter(Boolean);
   let role: Role = s.proxy.defaultRole;
   for (const { group, role: r } of s.proxy.roles) if (groups.includes(group) && hasRole(r, role)) role = r;
   return { identity: { user, role, via: "proxy" } };
