@@ -2,10 +2,11 @@
 import { sealData, unsealData } from "iron-session";
 import { z } from "zod";
 import type { Actor } from "@/lib/audit";
+import ipaddr from "ipaddr.js";
 import { addressIn } from "@/lib/auth/cidr";
 import { resolveIdentity, sessionCookieName, type AuthSettings, type IdentityResult, type SessionData } from "@/lib/auth/identity";
 import type { Config } from "@/lib/config/env";
-import { peerHeader } from "@/lib/http-peer";
+import { peerAddress } from "@/lib/http-peer";
 
 export { sessionCookieName };
 
@@ -59,26 +60,41 @@ export async function identify(c: Config, req: RequestLike): Promise<IdentityRes
   return resolveIdentity(authSettings(c), {
     authorization: req.headers.get("authorization"),
     session,
-    peer: req.headers.get(peerHeader),
+    peer: peerAddress(req.headers),
     header: (n) => req.headers.get(n),
   });
 }
 
-/** Where a request came from, for the audit log: the peer, or in proxy mode the client the trusted proxy names. */
+/**
+ * Where a request came from, for the audit log and the failed-authentication limit: the peer; in proxy mode, when the
+ * peer is a trusted proxy, the first address in `X-Forwarded-For` read from the right that is not itself a trusted
+ * proxy (the left end is whatever the client wrote). Only a well-formed address is taken.
+ */
 export function clientAddress(c: Config, headers: Headers): string | null {
-  const peer = headers.get(peerHeader) || null;
-  if (c.AUTH_MODE === "proxy" && addressIn(peer, c.AUTH_PROXY_TRUSTED)) {
-    const fwd = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-    if (fwd) return fwd.slice(0, 100);
+  const peer = peerAddress(headers);
+  if (c.AUTH_MODE !== "proxy" || !addressIn(peer, c.AUTH_PROXY_TRUSTED)) return peer;
+  const hops = (headers.get("x-forwarded-for") ?? "").split(",").map((s) => s.trim()).filter(Boolean).reverse();
+  for (const hop of hops) {
+    if (!ipaddr.isValid(hop)) return peer;
+    if (!addressIn(hop, c.AUTH_PROXY_TRUSTED)) return hop;
   }
   return peer;
+}
+
+/** Whether a request came from a trusted proxy (proxy mode), whose X-Request-Id the audit log may take. */
+export function fromTrustedProxy(c: Config, headers: Headers): boolean {
+  return c.AUTH_MODE === "proxy" && addressIn(peerAddress(headers), c.AUTH_PROXY_TRUSTED);
 }
 
 export function actorOf(c: Config, identity: { user: string; role: string } | null, headers: Headers, requestId: string): Actor {
   return { user: identity?.user ?? "anonymous", role: identity?.role ?? "none", requestId, clientAddress: clientAddress(c, headers) };
 }
 
-/** Whether the request reached the dashboard over https (directly, or as a proxy in front of it says). */
-export function isHttps(url: string, headers: Headers): boolean {
+/**
+ * Whether the session cookie is marked Secure: SESSION_COOKIE_SECURE=true or false says so; `auto` (the default) when
+ * the request reached the dashboard over https, directly or as the proxy in front of it says (X-Forwarded-Proto).
+ */
+export function isHttps(c: Config, url: string, headers: Headers): boolean {
+  if (c.SESSION_COOKIE_SECURE !== "auto") return c.SESSION_COOKIE_SECURE === "true";
   return url.startsWith("https:") || headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
 }

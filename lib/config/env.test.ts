@@ -67,7 +67,11 @@ describe("parseConfig", () => {
     expect(problems({ AUTH_MODE: "token", AUTH_TOKENS: "alice:operator:0123456789", SESSION_SECRET: "short-secret" }).join()).not.toContain("short-secret");
     const c = parseConfig({ AUTH_MODE: "token", AUTH_TOKENS: "alice:operator:0123456789,bob:viewer:abcdefghij", SESSION_SECRET: secret });
     expect(c.AUTH_TOKENS.map((t) => `${t.user}/${t.role}`)).toEqual(["alice/operator", "bob/viewer"]);
-    expect(problems({ AUTH_TOKENS: "eve:root:0123456789" })[0]).toMatch(/^AUTH_TOKENS: entry for 'eve'/);
+    expect(problems({ AUTH_TOKENS: "eve:root:0123456789" })[0]).toMatch(/^AUTH_TOKENS: entry 1 \(user 'eve'\)/);
+    // an entry that is only a token (no user:role:) is named by its place, never by its content
+    const leak = problems({ AUTH_TOKENS: "ada:admin:0123456789,s3cr3t-token-value" });
+    expect(leak[0]).toMatch(/^AUTH_TOKENS: entry 2 must be/);
+    expect(leak.join()).not.toContain("s3cr3t");
     expect(parseConfig({ AUTH_TOKENS: "ada:admin:0123456789" }).AUTH_TOKENS[0]?.role).toBe("admin");
   });
 });

@@ -108,15 +108,21 @@ const postgresUrl = z.string().refine((s) => {
 /** `alice:operator:s3cret,bob:viewer:pw` — who may call the API in token mode, with which role (lib/auth/roles.ts). */
 const authTokens = z.string().transform((raw, ctx) => {
   const out: { user: string; role: Role; token: string }[] = [];
-  for (const item of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
-    const [user, role, ...rest] = item.split(":");
-    const token = rest.join(":");
-    if (!user || !role || !isRole(role) || token.length < 8) {
-      ctx.addIssue({ code: "custom", message: `entry for '${user ?? "?"}' must be user:${roles.join("|")}:token (token at least 8 characters)` });
-      continue;
-    }
-    out.push({ user, role, token });
-  }
+  raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .forEach((item, i) => {
+      const [user, role, ...rest] = item.split(":");
+      const token = rest.join(":");
+      if (!user || !role || !isRole(role) || token.length < 8) {
+        // named by its place and, only when the entry has the user:role: shape, its user: never by its content
+        const who = rest.length > 0 && user ? ` (user '${user}')` : "";
+        ctx.addIssue({ code: "custom", message: `entry ${i + 1}${who} must be user:${roles.join("|")}:token (token at least 8 characters)` });
+        return;
+      }
+      out.push({ user, role, token });
+    });
   return out;
 });
 
@@ -191,6 +197,8 @@ export const envSchema = z
     /** the key session cookies are sealed with (token mode); at least 32 characters */
     SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+    /** auto: Secure when the request came over https (or X-Forwarded-Proto says so); true behind a TLS proxy that does not say */
+    SESSION_COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
     AUTH_PROXY_USER_HEADER: headerName.default("x-forwarded-user"),
     AUTH_PROXY_GROUPS_HEADER: headerName.default("x-forwarded-groups"),
     AUTH_PROXY_ROLES: proxyRoles.prefault(""),
