@@ -107,7 +107,8 @@ test("token mode: roles from tokens, /me says what each may do, a viewer's mutat
   expect(bad.status).toBe(400);
 
   const viewerLog = await auditOf(users.viewer);
-  expect(viewerLog).toContainEqual(expect.objectContaining({ action: "dead_letters.discard", outcome: "denied", role: "viewer" }));
+  // a refused mutation records what it was asked to act on
+  expect(viewerLog).toContainEqual(expect.objectContaining({ action: "dead_letters.discard", outcome: "denied", role: "viewer", targetId: String(a), details: expect.objectContaining({ ids: [a] }) }));
   const operatorLog = await auditOf(users.operator);
   const ok = operatorLog.find((e) => e.action === "dead_letters.discard" && e.outcome === "ok");
   expect(ok?.details).toMatchObject({ requested: 3, discarded: 2, missing: 1 });
@@ -158,8 +159,10 @@ test("token mode: cookie sign-in and sign-out; a cross-site mutation with a vali
   expect((deniedSignIn.json as { items: unknown[] }).items.length).toBeGreaterThan(0);
 });
 
-test("token mode: an address that keeps failing to authenticate is answered 429 for a minute; others are not", async () => {
+test("token mode: an address that keeps failing to authenticate is answered 429 for a minute (a bearer token too, a session not); others are not", async () => {
   const from = { localAddress: "127.0.0.9" };
+  const si = await call(token.url, "/api/v1/session", { ...from, method: "POST", body: { token: tokens.viewer } });
+  const cookie = String(si.headers["set-cookie"]).split(";")[0]!;
   const statuses: number[] = [];
   for (let i = 0; i < 32; i++) statuses.push((await call(token.url, "/api/v1/me", { ...from, headers: bearer(`guess-${i}-${run}`) })).status);
   expect(statuses.slice(0, 30).every((x) => x === 401)).toBe(true);
@@ -170,6 +173,8 @@ test("token mode: an address that keeps failing to authenticate is answered 429 
   expect((right.json as { error: { code: string } }).error.code).toBe("rate_limited");
   const signIn = await call(token.url, "/api/v1/session", { ...from, method: "POST", body: { token: tokens.viewer } });
   expect(signIn.status).toBe(429);
+  // a session cannot be guessed: it still works from the blocked address
+  expect((await call(token.url, "/api/v1/me", { ...from, headers: { cookie } })).status).toBe(200);
   expect((await call(token.url, "/api/v1/me", { headers: bearer(tokens.viewer) })).status).toBe(200);
 });
 

@@ -4,7 +4,7 @@ import { z } from "zod";
 export const apiErrorBody = z
   .object({
     error: z.object({
-      code: z.string().meta({ description: "invalid_request, unauthenticated, forbidden, not_found, conflict, payload_too_large, unavailable, internal" }),
+      code: z.string().meta({ description: "invalid_request, unauthenticated, forbidden, not_found, method_not_allowed, conflict, payload_too_large, rate_limited, unavailable, internal" }),
       message: z.string(),
       details: z.unknown().optional(),
     }),

@@ -8,6 +8,12 @@ export type HttpMethod = (typeof httpMethods)[number];
 export interface AuditSpec {
   action: string;
   targetType: string;
+  /**
+   * What a refused or failed call acted on, from its parsed body (the mutation records its own successes): the
+   * target's id and details worth keeping. Never the body whole: a sign-in's holds a token.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each contract reads its own body's shape
+  describe?: (body: any) => { targetId?: string | null; details?: Record<string, unknown> };
 }
 
 /**

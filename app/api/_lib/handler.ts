@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import { ZodError, type z } from "zod";
-import { actorOf, identify } from "@/app/_server/auth";
+import { actorOf, fromTrustedProxy, identify } from "@/app/_server/auth";
 import { authBlockedFor, countAuthFailure } from "@/app/_server/auth-failures";
 import { serverContext } from "@/app/_server/context";
 import { recordAudit } from "@/db/queries/audit";
@@ -89,16 +89,35 @@ async function readJsonBody(req: NextRequest): Promise<unknown> {
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{8,100}$/;
 
+/** What a refused or failed attempt acted on, as its contract describes it (never the body itself: it may hold a token). */
+async function attemptTarget(ep: Endpoint, req: NextRequest, body: unknown): Promise<{ targetId: string | null; details: Record<string, unknown> }> {
+  const path = req.nextUrl.pathname.slice(0, 500);
+  if (!ep.audit?.describe) return { targetId: path, details: {} };
+  let parsed: unknown = body;
+  if (parsed === undefined && ep.body) {
+    try {
+      parsed = await readJsonBody(req);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  const r = ep.body ? ep.body.safeParse(parsed) : { success: true as const, data: undefined };
+  if (!r.success) return { targetId: path, details: {} };
+  const d = ep.audit.describe(r.data);
+  return { targetId: d.targetId ?? path, details: d.details ?? {} };
+}
+
 /** Writes the audit entry of a request that was refused or failed; never lets the log's own failure hide the answer. */
-async function auditAttempt(actor: Actor, ep: Endpoint, req: NextRequest, outcome: "denied" | "failed", reason: string) {
+async function auditAttempt(actor: Actor, ep: Endpoint, req: NextRequest, outcome: "denied" | "failed", reason: string, body?: unknown) {
   try {
     const { db } = serverContext();
+    const target = await attemptTarget(ep, req, body);
     await recordAudit(db.db, {
       actor,
       action: ep.audit?.action ?? (ep.method === "GET" ? "read" : `${ep.method.toLowerCase()}`),
       targetType: ep.audit?.targetType ?? "api",
-      targetId: req.nextUrl.pathname.slice(0, 500),
-      details: { method: req.method, endpoint: ep.path, reason: reason.slice(0, 500) },
+      targetId: target.targetId,
+      details: { ...target.details, method: req.method, endpoint: ep.path, reason: reason.slice(0, 500) },
       outcome,
     });
   } catch (e) {
@@ -107,38 +126,44 @@ async function auditAttempt(actor: Actor, ep: Endpoint, req: NextRequest, outcom
 }
 
 /**
- * Wraps an /api/v1 handler with its contract (lib/api/contracts): the request's texts are checked (no NUL), a
- * browser's cross-site mutation is refused, the identity is established and the endpoint's role checked (401/403,
- * audited), path, query and body are parsed with the contract's schemas, and the handler's answer is checked against
- * the response schema before it is sent. Whatever is thrown becomes the JSON error body with its status.
+ * Wraps an /api/v1 handler with its contract (lib/api/contracts): the identity is established first; an address that
+ * keeps failing to authenticate is answered 429 (a valid session or a trusted proxy's identity is let through: those
+ * cannot be guessed); a browser's cross-site mutation is refused; the endpoint's role is checked (401/403, audited);
+ * the request's texts are checked (no NUL); path, query and body are parsed with the contract's schemas; and the
+ * handler's answer is checked against the response schema before it is sent. Whatever is thrown becomes the JSON
+ * error body with its status. Every refusal of a caller without identity counts against its address.
  */
 export function route<E extends Endpoint>(ep: E, fn: (input: HandlerInput<E>) => Promise<z.input<E["response"]>>) {
   return async (req: NextRequest, ctx: { params?: Promise<Record<string, string | string[]>> }): Promise<NextResponse> => {
     const { config } = serverContext();
     const given = req.headers.get("x-request-id");
-    const requestId = given && requestIdPattern.test(given) ? given : randomUUID();
+    // a request id is taken from a trusted proxy only; anyone else's could be made to collide or mislead
+    const requestId = given && requestIdPattern.test(given) && fromTrustedProxy(config, req.headers) ? given : randomUUID();
     let actor = actorOf(config, null, req.headers, requestId);
+    const address = actor.clientAddress ?? "unknown";
     let decided = false;
+    let identified = false;
+    let body: unknown;
     try {
-      const rawParams = ctx?.params ? await ctx.params : {};
-      checkRequestTexts(req.nextUrl.searchParams, rawParams);
-      const crossSite = isCrossSiteMutation({
-        method: req.method,
-        authorization: req.headers.get("authorization"),
-        secFetchSite: req.headers.get("sec-fetch-site"),
-        origin: req.headers.get("origin"),
-        host: req.headers.get("host"),
-      });
-      const address = actor.clientAddress ?? "unknown";
-      const wait = await authBlockedFor(address);
+      const who = await identify(config, { headers: req.headers, cookie: (n) => req.cookies.get(n)?.value });
+      identified = who.identity !== null;
+      actor = actorOf(config, who.identity, req.headers, requestId);
+      const wait = !who.identity || who.identity.via === "token" ? await authBlockedFor(address) : 0;
       if (wait > 0) {
         decided = true;
         throw new TooManyRequestsError(`too many failed authentications from this address; try again in ${wait} s`, wait);
       }
-      const who = await identify(config, { headers: req.headers, cookie: (n) => req.cookies.get(n)?.value });
-      actor = actorOf(config, who.identity, req.headers, requestId);
+      const crossSite = isCrossSiteMutation({
+        method: req.method,
+        // only a script's valid token exempts a request from the same-origin rule
+        authorization: who.identity?.via === "token" ? req.headers.get("authorization") : null,
+        secFetchSite: req.headers.get("sec-fetch-site"),
+        origin: req.headers.get("origin"),
+        host: req.headers.get("host"),
+      });
       if (crossSite) {
         decided = true;
+        await countAuthFailure(address);
         await auditAttempt(actor, ep, req, "denied", "cross-site request");
         throw new ForbiddenError("a mutation from another site is refused: send it from the dashboard itself, or as a script with a bearer token");
       }
@@ -153,11 +178,14 @@ export function route<E extends Endpoint>(ep: E, fn: (input: HandlerInput<E>) =>
         await auditAttempt(actor, ep, req, "denied", `needs the ${ep.role} role`);
         throw new ForbiddenError(`this needs the ${ep.role} role; ${who.identity.user} has ${who.identity.role}`, { needed: ep.role, role: who.identity.role });
       }
+      const rawParams = ctx?.params ? await ctx.params : {};
+      checkRequestTexts(req.nextUrl.searchParams, rawParams);
       const params = ep.params ? ep.params.parse(rawParams) : undefined;
       const query = ep.query ? ep.query.parse(queryEntries(req.nextUrl.searchParams)) : undefined;
-      const body = ep.body ? ep.body.parse(await readJsonBody(req)) : undefined;
+      if (ep.body) body = await readJsonBody(req);
+      const parsedBody = ep.body ? ep.body.parse(body) : undefined;
       const cookies: CookieOp[] = [];
-      const input = { req, config, params, query, body, identity: who.identity, actor, cookies } as HandlerInput<E>;
+      const input = { req, config, params, query, body: parsedBody, identity: who.identity, actor, cookies } as HandlerInput<E>;
       const result = await fn(input);
       const status = ep.status ?? 200;
       const res =
@@ -166,9 +194,13 @@ export function route<E extends Endpoint>(ep: E, fn: (input: HandlerInput<E>) =>
       res.headers.set("x-request-id", requestId);
       return res;
     } catch (e) {
-      // a refused sign-in counts against the address like a refused token
-      if (e instanceof UnauthenticatedError && !decided) await countAuthFailure(actor.clientAddress ?? "unknown");
-      if (ep.audit && !decided && !(e instanceof AppError && e.audited)) await auditAttempt(actor, ep, req, "failed", e instanceof AppError || e instanceof ZodError ? errorMessage(e) : "internal error");
+      // a caller without identity that is refused (a wrong sign-in, a malformed body or query) counts against its
+      // address like a wrong token, so refusals cannot be sent at speed, nor the audit log flooded with them
+      const refused = (e instanceof AppError && e.status < 500) || e instanceof ZodError;
+      if (!decided && !identified && refused) await countAuthFailure(address);
+      if (ep.audit && !decided && !(e instanceof AppError && e.audited)) {
+        await auditAttempt(actor, ep, req, "failed", refused ? errorMessage(e) : "internal error", body);
+      }
       const res = toErrorResponse(e);
       res.headers.set("x-request-id", requestId);
       return res;

@@ -142,5 +142,12 @@ export const discardDeadLetters = endpoint({
     })
     .meta({ id: "DiscardResult" }),
   errors: [404, 409, 413],
-  audit: { action: "dead_letters.discard", targetType: "dead_letter" },
+  audit: {
+    action: "dead_letters.discard",
+    targetType: "dead_letter",
+    describe: (b: { ids: number[]; note?: string }) => ({
+      targetId: b.ids.length === 1 ? String(b.ids[0]) : null,
+      details: { requested: b.ids.length, ids: b.ids.slice(0, 100), ...(b.note ? { note: b.note } : {}) },
+    }),
+  },
 });
