@@ -1,6 +1,11 @@
+import { roles } from "./auth/roles";
+
 /** How an audited action ended: done, refused for the actor's identity or role, or attempted and failed. */
 export const auditOutcomes = ["ok", "denied", "failed"] as const;
 export type AuditOutcome = (typeof auditOutcomes)[number];
+
+/** The role an audit entry names: a role of lib/auth/roles.ts, or none for a request that had no identity. */
+export const auditActorRoles = [...roles, "none"] as const;
 
 /** Who acts, as a mutation receives it: the identity and where the request came from. */
 export interface Actor {
@@ -29,10 +34,6 @@ export function auditTargetHref(targetType: string, targetId: string | null): st
       return /^\d+$/.test(targetId) ? `/dead-letters/${targetId}` : null;
     case "replay":
       return /^\d+$/.test(targetId) ? `/replays/${targetId}` : null;
-    case "page":
-    case "api":
-      // a path of the dashboard itself (a denied request's target): only same-site, never a scheme or //host
-      return targetId.startsWith("/") && !targetId.startsWith("//") && !targetId.startsWith("/api/") ? targetId : null;
     default:
       return null;
   }

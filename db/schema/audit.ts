@@ -1,6 +1,6 @@
 import { bigserial, check, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { oneOf, tsOpts } from "./types";
-import { auditOutcomes } from "../../lib/audit";
+import { auditActorRoles, auditOutcomes } from "../../lib/audit";
 
 /** Who did what, when: every mutation (replay, discard, purge), sign-in and sign-out, and every denied request writes one row. Append-only: nothing updates or deletes it. */
 export const auditLog = pgTable(
@@ -26,5 +26,6 @@ export const auditLog = pgTable(
     index("audit_log_target").on(t.targetType, t.targetId),
     index("audit_log_actor").on(t.actor, t.at.desc()),
     check("audit_log_outcome_check", oneOf(t.outcome, auditOutcomes)),
+    check("audit_log_role_check", oneOf(t.role, auditActorRoles)),
   ],
 );

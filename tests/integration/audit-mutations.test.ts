@@ -87,9 +87,11 @@ describe("mutations and the audit log", () => {
     expect(JSON.stringify(log)).not.toContain("token-1");
   });
 
-  it("the audit log is append-only: UPDATE and DELETE are refused by Postgres", async () => {
+  it("the audit log is append-only: UPDATE, DELETE and TRUNCATE are refused by Postgres; a role outside the list too", async () => {
     await expect(h.db.update(auditLog).set({ outcome: "ok" })).rejects.toThrow();
     await expect(h.db.delete(auditLog)).rejects.toThrow();
+    await expect(h.pool.query("truncate audit_log")).rejects.toThrow(/append-only/);
+    await expect(recordAudit(h.db, { actor: { ...actor, role: "root" }, action: "x", targetType: "y", outcome: "ok" })).rejects.toThrow();
     expect((await h.db.select().from(auditLog)).length).toBeGreaterThan(0);
   });
 
