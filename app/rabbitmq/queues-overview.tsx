@@ -89,7 +89,7 @@ export function QueuesOverview() {
           </thead>
           <tbody>
             {data.items.map((q) => (
-              <tr key={`${q.broker}/${q.vhost}/${q.name}`} data-anchor={`${q.broker}/${q.vhost}/${q.name}`} data-testid={`queue-${q.name}`} data-dlq={String(q.isDeadLetterQueue)}>
+              <tr key={JSON.stringify([q.broker, q.vhost, q.name])} data-anchor={JSON.stringify([q.broker, q.vhost, q.name])} data-testid={`queue-${q.name}`} data-dlq={String(q.isDeadLetterQueue)}>
                 <td>
                   <AppLink href={queueHref(q)}>{q.name}</AppLink> {q.isDeadLetterQueue ? <span className="badge badge-stall">DLQ</span> : null}{" "}
                   <span className="muted small">
