@@ -187,7 +187,7 @@ test("a refreshing list keeps the reader's place", async ({ page }) => {
   const before = await atTop();
   expect(before?.id).toMatch(/^dead-letter-\d+$/);
   // two refreshes later (new dead letters keep arriving from the demo) the same row is where it was
-  for (let i = 0; i < 2; i++) await page.waitForResponse((r) => r.url().includes("/api/v1/dead-letters?") && r.status() === 200, { timeout: 30_000 });
+  for (let i = 0; i < 2; i++) await page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/dead-letters" && r.status() === 200, { timeout: 30_000 });
   await page.waitForTimeout(500);
   const after = await atTop();
   expect(after?.id).toBe(before?.id);
