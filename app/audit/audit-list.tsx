@@ -2,7 +2,7 @@
 
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { fetchJson } from "@/app/_components/fetch-json";
-import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
+import { PagedList } from "@/app/_components/paged-list";
 import { AppLink, Time } from "@/app/_components/time";
 import { useUrlState } from "@/app/_components/use-url-state";
 import type { listAudit } from "@/lib/api/contracts/audit";
@@ -22,7 +22,7 @@ export function AuditList() {
   const url = useUrlState();
   const api = new URLSearchParams();
   for (const k of filters) if (url.get(k)) api.set(k, url.get(k));
-  const { data, error, fetchNextPage, hasNextPage, isFetchingNextPage } = useInfiniteQuery({
+  const query = useInfiniteQuery({
     queryKey: ["audit", api.toString()],
     initialPageParam: "",
     queryFn: ({ pageParam, signal }) => {
@@ -34,7 +34,7 @@ export function AuditList() {
     refetchInterval: 10_000,
     placeholderData: keepPreviousData,
   });
-  const items = data?.pages.flatMap((p) => p.items) ?? [];
+  const items = query.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <section>
       <div className="toolbar">
@@ -49,65 +49,49 @@ export function AuditList() {
           ))}
         </select>
       </div>
-      {error && !data ? (
-        <QueryError error={error} what="the audit log" />
-      ) : !data ? (
-        <Loading what="the audit log" />
-      ) : (
-        <>
-          <StaleNotice error={error} />
-          {items.length === 0 ? (
-            <p className="muted">No audit entries match.</p>
-          ) : (
-            <div className="table-scroll">
-              <table className="grid-table" data-testid="audit-table">
-                <thead>
-                  <tr>
-                    <th>When</th>
-                    <th>Actor</th>
-                    <th>Action</th>
-                    <th>Target</th>
-                    <th>Outcome</th>
-                    <th>Details</th>
-                    <th>From</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((a) => (
-                    <tr key={a.id} data-testid={`audit-${a.id}`}>
-                      <td className="nowrap">
-                        <Time value={a.at} />
-                      </td>
-                      <td>
-                        <AppLink href={`/audit?actor=${encodeURIComponent(a.actor)}`}>{a.actor}</AppLink> <span className="muted small">{a.role}</span>
-                      </td>
-                      <td>
-                        <AppLink href={`/audit?action=${encodeURIComponent(a.action)}`}>{a.action}</AppLink>
-                      </td>
-                      <td className="dl-name" title={a.targetId ?? ""}>
-                        <span className="tag">{a.targetType}</span>
-                        {a.href ? <AppLink href={a.href}>{a.targetId}</AppLink> : (a.targetId ?? "")}
-                      </td>
-                      <td className={a.outcome === "ok" ? "" : "error"}>{a.outcome}</td>
-                      <td className="small" title={JSON.stringify(a.details)}>
-                        {detailsText(a.details)}
-                      </td>
-                      <td className="small muted" title={a.requestId ?? ""}>
-                        {a.clientAddress ?? ""}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-          {hasNextPage ? (
-            <button type="button" className="chip" onClick={() => void fetchNextPage()} disabled={isFetchingNextPage}>
-              {isFetchingNextPage ? "loading…" : "older"}
-            </button>
-          ) : null}
-        </>
-      )}
+      <PagedList query={query} count={items.length} what="the audit log" empty="No audit entries match.">
+        <div className="table-scroll">
+          <table className="grid-table" data-testid="audit-table">
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Actor</th>
+                <th>Action</th>
+                <th>Target</th>
+                <th>Outcome</th>
+                <th>Details</th>
+                <th>From</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((a) => (
+                <tr key={a.id} data-testid={`audit-${a.id}`}>
+                  <td className="nowrap">
+                    <Time value={a.at} />
+                  </td>
+                  <td>
+                    <AppLink href={`/audit?actor=${encodeURIComponent(a.actor)}`}>{a.actor}</AppLink> <span className="muted small">{a.role}</span>
+                  </td>
+                  <td>
+                    <AppLink href={`/audit?action=${encodeURIComponent(a.action)}`}>{a.action}</AppLink>
+                  </td>
+                  <td className="dl-name" title={a.targetId ?? ""}>
+                    <span className="tag">{a.targetType}</span>
+                    {a.href ? <AppLink href={a.href}>{a.targetId}</AppLink> : (a.targetId ?? "")}
+                  </td>
+                  <td className={a.outcome === "ok" ? "" : "error"}>{a.outcome}</td>
+                  <td className="small" title={JSON.stringify(a.details)}>
+                    {detailsText(a.details)}
+                  </td>
+                  <td className="small muted" title={a.requestId ?? ""}>
+                    {a.clientAddress ?? ""}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </PagedList>
     </section>
   );
 }

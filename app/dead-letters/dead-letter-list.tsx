@@ -2,7 +2,7 @@
 
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { fetchEndpoint } from "@/app/_components/fetch-json";
-import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
+import { PagedList } from "@/app/_components/paged-list";
 import { RefreshControl, useAutoRefresh } from "@/app/_components/refresh-select";
 import { AppLink, Time } from "@/app/_components/time";
 import { useScrollAnchor } from "@/app/_components/scroll-anchor";
@@ -31,13 +31,13 @@ function KeyCell({ k }: { k: Item["key"] }) {
 export function DeadLetterListView() {
   const url = useUrlState();
   const refresh = useAutoRefresh(10);
-  const query = new URLSearchParams();
-  for (const k of ["system", "source", "exact", "broker", "vhost", "reason", "status", "q", "traceId"]) if (url.get(k)) query.set(k, url.get(k));
-  const { data, error, fetchNextPage, hasNextPage, isFetchingNextPage, isFetching } = useInfiniteQuery({
-    queryKey: ["dead-letters", query.toString()],
+  const filter = new URLSearchParams();
+  for (const k of ["system", "source", "exact", "broker", "vhost", "reason", "status", "q", "traceId"]) if (url.get(k)) filter.set(k, url.get(k));
+  const pages = useInfiniteQuery({
+    queryKey: ["dead-letters", filter.toString()],
     initialPageParam: "",
     queryFn: async ({ pageParam, signal }): Promise<DeadLetterList> => {
-      const qs = new URLSearchParams(query);
+      const qs = new URLSearchParams(filter);
       if (pageParam) qs.set("cursor", pageParam);
       return fetchEndpoint<typeof api.listDeadLetters>("/api/v1/dead-letters", { query: qs, signal });
     },
@@ -46,6 +46,7 @@ export function DeadLetterListView() {
     refetchOnWindowFocus: !refresh.paused,
     placeholderData: keepPreviousData,
   });
+  const { data, isFetching, isFetchingNextPage } = pages;
   const items = data?.pages.flatMap((p) => p.items) ?? [];
   const list = useRef<HTMLElement>(null);
   useScrollAnchor(list, data);
@@ -67,87 +68,71 @@ export function DeadLetterListView() {
         <input aria-label="Search" type="search" placeholder="order id, key, header, payload, error…" defaultValue={url.get("q")} onChange={(e) => url.set({ q: e.target.value })} size={30} />
         <RefreshControl state={refresh} busy={isFetching && !isFetchingNextPage} />
       </div>
-      {error && !data ? (
-        <QueryError error={error} what="dead letters" />
-      ) : !data ? (
-        <Loading what="dead letters" />
-      ) : (
-        <>
-          <StaleNotice error={error} />
-          {items.length === 0 ? (
-            <p className="muted">No dead letters match.</p>
-          ) : (
-            <div className="table-scroll">
-              <table className="grid-table dl-table" data-testid="dead-letters-table">
-                <thead>
-                  <tr>
-                    <th>Died</th>
-                    <th>Source</th>
-                    <th>Original destination</th>
-                    <th>Key</th>
-                    <th>Reason · error</th>
-                    <th className="num">Deaths</th>
-                    <th className="num">Size</th>
-                    <th>Status</th>
+      <PagedList query={pages} count={items.length} what="dead letters" empty="No dead letters match.">
+        <div className="table-scroll">
+          <table className="grid-table dl-table" data-testid="dead-letters-table">
+            <thead>
+              <tr>
+                <th>Died</th>
+                <th>Source</th>
+                <th>Original destination</th>
+                <th>Key</th>
+                <th>Reason · error</th>
+                <th className="num">Deaths</th>
+                <th className="num">Size</th>
+                <th>Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((d) => {
+                const links = deadLetterLinks(d);
+                return (
+                  <tr key={d.id} data-testid={`dead-letter-${d.id}`} data-anchor={d.id}>
+                    <td className="nowrap">
+                      <AppLink href={`/dead-letters/${d.id}`} aria-label={`dead letter #${d.id}`}>
+                        <Time value={d.deadAt} />
+                      </AppLink>
+                      <div className="muted small">
+                        <Time value={d.deadAt} relative />
+                      </div>
+                    </td>
+                    <td className="dl-name">
+                      <span className="tag">{d.system === "kafka" ? "Kafka" : "RabbitMQ"}</span>
+                      <AppLink href={links.source} data-testid="dl-source">
+                        {d.source}
+                      </AppLink>
+                      {d.vhost && d.vhost !== "/" ? <div className="muted small">vhost {d.vhost}</div> : null}
+                    </td>
+                    <td className="dl-name">
+                      {d.originalDestination === null ? (
+                        <span className="muted">—</span>
+                      ) : links.destination ? (
+                        <AppLink href={links.destination} data-testid="dl-destination">
+                          {d.originalDestination}
+                        </AppLink>
+                      ) : (
+                        d.originalDestination
+                      )}
+                      {d.consumerGroup ? <div className="muted small">group {d.consumerGroup}</div> : null}
+                    </td>
+                    <td>
+                      <KeyCell k={d.key} />
+                    </td>
+                    <td className="dl-error" title={[d.reason, d.errorType, d.errorMessage].filter(Boolean).join(" · ")}>
+                      {d.reason ? <span className="tag">{d.reason}</span> : null}
+                      {d.errorType ? `${d.errorType.split(".").pop()}: ` : ""}
+                      {d.errorMessage ?? ""}
+                    </td>
+                    <td className="num">{d.deathCount}</td>
+                    <td className="num nowrap">{d.sizeBytes.toLocaleString("en-US")} B</td>
+                    <td>{d.status}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {items.map((d) => {
-                    const links = deadLetterLinks(d);
-                    return (
-                      <tr key={d.id} data-testid={`dead-letter-${d.id}`} data-anchor={d.id}>
-                        <td className="nowrap">
-                          <AppLink href={`/dead-letters/${d.id}`} aria-label={`dead letter #${d.id}`}>
-                            <Time value={d.deadAt} />
-                          </AppLink>
-                          <div className="muted small">
-                            <Time value={d.deadAt} relative />
-                          </div>
-                        </td>
-                        <td className="dl-name">
-                          <span className="tag">{d.system === "kafka" ? "Kafka" : "RabbitMQ"}</span>
-                          <AppLink href={links.source} data-testid="dl-source">
-                            {d.source}
-                          </AppLink>
-                          {d.vhost && d.vhost !== "/" ? <div className="muted small">vhost {d.vhost}</div> : null}
-                        </td>
-                        <td className="dl-name">
-                          {d.originalDestination === null ? (
-                            <span className="muted">—</span>
-                          ) : links.destination ? (
-                            <AppLink href={links.destination} data-testid="dl-destination">
-                              {d.originalDestination}
-                            </AppLink>
-                          ) : (
-                            d.originalDestination
-                          )}
-                          {d.consumerGroup ? <div className="muted small">group {d.consumerGroup}</div> : null}
-                        </td>
-                        <td>
-                          <KeyCell k={d.key} />
-                        </td>
-                        <td className="dl-error" title={[d.reason, d.errorType, d.errorMessage].filter(Boolean).join(" · ")}>
-                          {d.reason ? <span className="tag">{d.reason}</span> : null}
-                          {d.errorType ? `${d.errorType.split(".").pop()}: ` : ""}
-                          {d.errorMessage ?? ""}
-                        </td>
-                        <td className="num">{d.deathCount}</td>
-                        <td className="num nowrap">{d.sizeBytes.toLocaleString("en-US")} B</td>
-                        <td>{d.status}</td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          )}
-          {hasNextPage ? (
-            <button type="button" className="chip" onClick={() => void fetchNextPage()} disabled={isFetchingNextPage}>
-              {isFetchingNextPage ? "loading…" : "older"}
-            </button>
-          ) : null}
-        </>
-      )}
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      </PagedList>
     </section>
   );
 }

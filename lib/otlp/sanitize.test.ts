@@ -4,6 +4,7 @@ import { ExportTraceServiceRequestSchema } from "./gen/opentelemetry/proto/colle
 import { decodeProtobufRequest, INVALID_UTF8 } from "./decode";
 import { flattenRequest, MAX_INDEXED_CHARS, type SpanRecord } from "./spans";
 import { SANITIZED_ATTRIBUTE, sanitizeRecords, storableText } from "./sanitize";
+import { noMessaging } from "../traces/span";
 
 const record = (extra: Partial<SpanRecord> = {}): SpanRecord => ({
   traceId: "1".repeat(32),
@@ -21,14 +22,7 @@ const record = (extra: Partial<SpanRecord> = {}): SpanRecord => ({
   resourceAttributes: {},
   events: [],
   links: [],
-  messagingSystem: null,
-  messagingDestination: null,
-  messagingOperation: null,
-  messagingConsumerGroup: null,
-  messagingMessageId: null,
-  kafkaPartition: null,
-  kafkaOffset: null,
-  rabbitmqRoutingKey: null,
+  ...noMessaging,
   ...extra,
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { traceDetail } from "../api/contracts/traces";
-import { spanKindOf, spanKinds, spanSchema, spanStatusOf, type Span } from "./span";
+import { noMessaging, spanKindOf, spanKinds, spanSchema, spanStatusOf, type Span } from "./span";
 
 const span = (extra: Partial<Span> = {}): Span => ({
   traceId: "ab".repeat(16),
@@ -18,14 +18,7 @@ const span = (extra: Partial<Span> = {}): Span => ({
   resourceAttributes: { "service.name": "svc" },
   events: [{ name: "exception", timeUnixNano: "1795176000123456790", attributes: {} }],
   links: [{ traceId: "ef".repeat(16), spanId: "01".repeat(8), attributes: {} }],
-  messagingSystem: null,
-  messagingDestination: null,
-  messagingOperation: null,
-  messagingConsumerGroup: null,
-  messagingMessageId: null,
-  kafkaPartition: null,
-  kafkaOffset: null,
-  rabbitmqRoutingKey: null,
+  ...noMessaging,
   ...extra,
 });
 

@@ -76,3 +76,15 @@ export const spanSchema = z
   .meta({ id: "Span" });
 
 export type Span = z.infer<typeof spanSchema>;
+
+/** The messaging fields of a span that is no messaging hop (an HTTP call, an internal span). */
+export const noMessaging = {
+  messagingSystem: null,
+  messagingDestination: null,
+  messagingOperation: null,
+  messagingConsumerGroup: null,
+  messagingMessageId: null,
+  kafkaPartition: null,
+  kafkaOffset: null,
+  rabbitmqRoutingKey: null,
+} as const satisfies Partial<Span>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildWaterfall, clampNameColumn, formatDuration, moveSelection, nameColumn, spanDestination, spanLabel, timeAxis, timeRuler, waterfallExtentMs } from "./waterfall";
 import type { Span } from "./span";
+import { noMessaging } from "./span";
 
 const T0 = 1_800_000_000_000n * 1_000_000n; // ns
 /** A span of the model, only what a test sets differing from a plain internal span; `atMs` after T0. */
@@ -18,14 +19,7 @@ const span = (p: Partial<Omit<Span, "links">> & { spanId: string; atMs: number; 
     attributes: {},
     resourceAttributes: {},
     events: [],
-    messagingSystem: null,
-    messagingDestination: null,
-    messagingOperation: null,
-    messagingConsumerGroup: null,
-    messagingMessageId: null,
-    kafkaPartition: null,
-    kafkaOffset: null,
-    rabbitmqRoutingKey: null,
+    ...noMessaging,
     startTime: new Date(Number(T0 / 1_000_000n) + atMs).toISOString(),
     ...rest,
     links: links.map((l) => ({ ...l, attributes: {} })),

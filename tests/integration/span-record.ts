@@ -1,4 +1,5 @@
 import type { SpanRecord } from "../../lib/otlp/spans";
+import { noMessaging } from "../../lib/traces/span";
 
 /** A stored-span record for tests: a plain internal span with no attributes, overridden where a test cares. */
 export function spanRecord(traceId: string, spanId: string, at: Date, extra: Partial<SpanRecord> = {}): SpanRecord {
@@ -18,14 +19,7 @@ export function spanRecord(traceId: string, spanId: string, at: Date, extra: Par
     resourceAttributes: {},
     events: [],
     links: [],
-    messagingSystem: null,
-    messagingDestination: null,
-    messagingOperation: null,
-    messagingConsumerGroup: null,
-    messagingMessageId: null,
-    kafkaPartition: null,
-    kafkaOffset: null,
-    rabbitmqRoutingKey: null,
+    ...noMessaging,
     ...extra,
   };
 }
