@@ -16,6 +16,7 @@ import { applyKafkaRetention } from "../db/queries/kafka";
 import { applyRabbitRetention } from "../db/queries/rabbitmq";
 import { storeSpanCopy } from "../db/queries/spans";
 import { maintainSpanPartitions } from "../db/queries/span-partitions";
+import { backfillFailureGroups } from "../db/queries/dead-letter-store";
 import { HealthRegistry } from "./health-registry";
 import { startOpsServer } from "./http";
 import { defaultBodyBudget, startOtlpHttpReceiver } from "./otlp/receiver";
@@ -120,6 +121,14 @@ async function main(): Promise<void> {
       .catch((e: unknown) => log(`[retention] ${errorMessage(e)}`));
   retention();
   const retentionTimer = setInterval(retention, 10 * 60_000);
+  // dead letters captured before failure groups existed get theirs, a batch at a time, beside capture
+  void ready
+    .then(async () => {
+      let total = 0;
+      for (let n = 1; n > 0 && !stopping; total += n) n = await backfillFailureGroups(dbh.db);
+      if (total) log(`[dead-letters] failure groups given to ${total} earlier dead letters`);
+    })
+    .catch((e: unknown) => log(`[dead-letters] failure-group backfill stopped: ${errorMessage(e)}`));
 
   const servers: http.Server[] = [];
   const decoders = preparePool(config.OTLP_DECODE_THREADS);

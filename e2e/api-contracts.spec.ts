@@ -156,6 +156,21 @@ const cases: Record<string, (request: APIRequestContext) => Promise<void>> = {
     await refused(request, deadLetters.getDeadLetter, "/api/v1/dead-letters/9007199254740991", 404);
   },
 
+  async listFailureGroups(request) {
+    // the demo's poison orders all fail the same way: one group, whatever their order ids and JSON positions
+    const g = await until(request, deadLetters.listFailureGroups, `/api/v1/dead-letters/groups?source=${seg("shop.orders.DLT")}&exact=true`, (d) => d.items.length > 0 && d.items[0]!.count > 1, "the demo's failure groups");
+    const top = g.items[0]!;
+    expect(top.trend).toHaveLength(24);
+    expect(top.trend.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(top.count);
+    expect(top.message ?? "").not.toMatch(/ord-[0-9a-f]/);
+    const members = await call(request, deadLetters.listDeadLetters, `/api/v1/dead-letters?group=${top.id}&limit=500`);
+    expect(members.items.length).toBe(Math.min(top.count, 500));
+    expect(members.items.every((d) => d.failureGroup === top.id)).toBe(true);
+    await refused(request, deadLetters.listFailureGroups, "/api/v1/dead-letters/groups?limit=0", 400);
+    await refused(request, deadLetters.listFailureGroups, "/api/v1/dead-letters/groups?status=lost", 400);
+    await refused(request, deadLetters.listDeadLetters, "/api/v1/dead-letters?group=zz", 400);
+  },
+
   async discardDeadLetters(request) {
     // an empty list of ids changes nothing whatever the role: a viewer is refused first (403), an operator's body then (400)
     const me = await call(request, auth.getMe, "/api/v1/me");

@@ -66,6 +66,7 @@ const apiRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/api/v1/session", query: [] },
   { pattern: "/api/v1/audit", query: ["actor", "action", "targetType", "targetId", "outcome", "from", "to", "cursor", "limit"] },
   { pattern: "/api/v1/dead-letters/discard", query: [] },
+  { pattern: "/api/v1/dead-letters/groups", query: ["system", "source", "exact", "broker", "vhost", "reason", "status", "q", "traceId", "limit"] },
   { pattern: "/api/v1/openapi.json", query: [] },
   { pattern: "/api/[...path]", query: [] },
 ];
@@ -75,7 +76,7 @@ const pageRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/kafka/[cluster]/[group]", query: ["range"] },
   { pattern: "/rabbitmq", query: ["q", "broker", "vhost", "dlq", "problems", "sort", "dir"] },
   { pattern: "/rabbitmq/[broker]/[vhost]/[name]", query: ["range"] },
-  { pattern: "/dead-letters", query: ["system", "source", "reason", "status", "traceId", "q", "cursor"] },
+  { pattern: "/dead-letters", query: ["system", "source", "reason", "status", "traceId", "q", "cursor", "group"] },
   { pattern: "/dead-letters/[id]", query: [] },
   { pattern: "/traces", query: ["service", "operation", "status", "minDurationMs", "maxDurationMs", "attr", "range", "cursor"] },
   { pattern: "/traces/[traceId]", query: ["stitch", "span"] },

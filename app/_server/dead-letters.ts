@@ -1,8 +1,10 @@
 import "server-only";
-import { getDeadLetter, listDeadLetterPage } from "@/db/queries/dead-letters";
+import { failureGroupTrends, getDeadLetter, listDeadLetterPage, listFailureGroups } from "@/db/queries/dead-letters";
 import type { z } from "zod";
-import type { DeadLetterListQuery, deadLetterDetailSchema, deadLetterListSchema, deadLetterSystems } from "@/lib/api/contracts/dead-letters";
-import { payloadView, type DeadLetterStatus } from "@/lib/dead-letters";
+import type * as api from "@/lib/api/contracts/dead-letters";
+import type { DeadLetterListQuery, FailureGroupQuery, deadLetterDetailSchema, deadLetterListSchema, deadLetterSystems } from "@/lib/api/contracts/dead-letters";
+import { deadLetterStatuses, payloadView, type DeadLetterStatus } from "@/lib/dead-letters";
+import { trendOf, trendWindow } from "@/lib/failure-groups";
 import { NotFoundError } from "@/lib/errors";
 import { serverContext } from "./context";
 
@@ -51,5 +53,34 @@ export async function getDeadLetterItem(id: number): Promise<z.input<typeof dead
     capturedAt: r.capturedAt.toISOString(),
     key: messageKey ? payloadView(messageKey) : null,
     payload: { ...payloadView(payload), truncated: payloadTruncated, storedBytes: payload.length, sizeBytes: payloadSize },
+  };
+}
+
+/** Failure groups of the dead letters a filter keeps, largest first, each with its 24-hour trend. */
+export async function listFailureGroupItems(q: FailureGroupQuery): Promise<z.input<typeof api.listFailureGroups.response>> {
+  const { db } = serverContext();
+  const { broker, ...filter } = q;
+  const rows = await listFailureGroups(db.db, { ...filter, ...(broker ? { sourceName: broker } : {}) });
+  const now = Date.now();
+  const from = new Date(Math.floor(now / trendWindow.stepMs) * trendWindow.stepMs - (trendWindow.buckets - 1) * trendWindow.stepMs);
+  const trends = await failureGroupTrends(db.db, rows.map((r) => r.id), from, trendWindow.stepMs);
+  return {
+    trendFrom: from.toISOString(),
+    items: rows.map((r) => ({
+      id: r.id,
+      // the column holds only lib's systems (capture writes them)
+      system: r.system as System,
+      originalDestination: r.originalDestination,
+      sources: r.sources ?? [],
+      reason: r.reason,
+      errorType: r.errorType,
+      message: r.message,
+      example: r.example,
+      count: r.count,
+      firstSeen: r.firstSeen,
+      lastSeen: r.lastSeen,
+      statusCounts: Object.fromEntries(deadLetterStatuses.map((s) => [s, r[s]])) as Record<(typeof deadLetterStatuses)[number], number>,
+      trend: trendOf(trends.filter((t) => t.g === r.id)),
+    })),
   };
 }

@@ -12,6 +12,7 @@ import { deadLetterLinks } from "@/lib/dead-letter-links";
 import type * as api from "@/lib/api/contracts/dead-letters";
 import type { ResponseOf } from "@/lib/api/endpoint";
 import { deadLetterStatuses } from "@/lib/dead-letters";
+import { FailureGroups, groupFilterKeys } from "./failure-groups";
 
 type DeadLetterList = ResponseOf<typeof api.listDeadLetters>;
 type Item = DeadLetterList["items"][number];
@@ -32,7 +33,7 @@ export function DeadLetterListView() {
   const url = useUrlState();
   const refresh = useAutoRefresh(10);
   const filter = new URLSearchParams();
-  for (const k of ["system", "source", "exact", "broker", "vhost", "reason", "status", "q", "traceId"]) if (url.get(k)) filter.set(k, url.get(k));
+  for (const k of [...groupFilterKeys, "group"]) if (url.get(k)) filter.set(k, url.get(k));
   const pages = useInfiniteQuery({
     queryKey: ["dead-letters", filter.toString()],
     initialPageParam: "",
@@ -68,6 +69,8 @@ export function DeadLetterListView() {
         <input aria-label="Search" type="search" placeholder="order id, key, header, payload, error…" defaultValue={url.get("q")} onChange={(e) => url.set({ q: e.target.value })} size={30} />
         <RefreshControl state={refresh} busy={isFetching && !isFetchingNextPage} />
       </div>
+      <FailureGroups refetchInterval={refresh.refetchInterval} paused={refresh.paused} />
+      <h2>{url.get("group") ? "Dead letters of the chosen group" : "Dead letters"}</h2>
       <PagedList query={pages} count={items.length} what="dead letters" empty="No dead letters match.">
         <div className="table-scroll">
           <table className="grid-table dl-table" data-testid="dead-letters-table">

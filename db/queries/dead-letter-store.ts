@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { errorMessage } from "../../lib/errors";
+import { failureGroupId, failureSignature } from "../../lib/failure-groups";
 import { pgJson, pgText, pgTextCut } from "../../lib/pg-safe";
 import type { Db } from "../client";
 import { isRowRejected } from "../pg-errors";
@@ -63,6 +64,12 @@ export function quarantinedDeadLetter(row: NewDeadLetter, error: unknown, minima
   };
 }
 
+/** The row with its failure group (lib/failure-groups.ts), computed once here for both brokers' capture. */
+export function withFailureGroup(row: NewDeadLetter): NewDeadLetter {
+  const sig = failureSignature({ ...row, headers: row.headers ?? null });
+  return { ...row, failureGroup: failureGroupId(sig), failureType: sig.errorType, failureMessage: sig.message };
+}
+
 async function insert(db: Db, rows: NewDeadLetter[]): Promise<number> {
   const r = await db.execute(sql`${bulkInsert(deadLetters, rows)} on conflict do nothing returning id`);
   return r.rows.length;
@@ -74,8 +81,9 @@ async function insert(db: Db, rows: NewDeadLetter[]): Promise<number> {
  * data (not for being down), rows are written one by one and each refused row is kept in the quarantine form, so the
  * caller can acknowledge the batch and move on. An outage throws: the caller keeps the batch and retries.
  */
-export async function storeDeadLetters(db: Db, rows: NewDeadLetter[]): Promise<StoreResult> {
-  if (rows.length === 0) return { inserted: 0, quarantined: 0 };
+export async function storeDeadLetters(db: Db, captured: NewDeadLetter[]): Promise<StoreResult> {
+  if (captured.length === 0) return { inserted: 0, quarantined: 0 };
+  const rows = captured.map(withFailureGroup);
   try {
     return { inserted: await insert(db, rows), quarantined: 0 };
   } catch (e) {
@@ -89,10 +97,10 @@ export async function storeDeadLetters(db: Db, rows: NewDeadLetter[]): Promise<S
     } catch (e) {
       if (!isRowRejected(e)) throw e;
       try {
-        inserted += await insert(db, [quarantinedDeadLetter(row, e)]);
+        inserted += await insert(db, [withFailureGroup(quarantinedDeadLetter(row, e))]);
       } catch (again) {
         if (!isRowRejected(again)) throw again;
-        inserted += await insert(db, [quarantinedDeadLetter(row, e, true)]);
+        inserted += await insert(db, [withFailureGroup(quarantinedDeadLetter(row, e, true))]);
       }
       quarantined++;
     }
@@ -158,5 +166,41 @@ export async function clearPendingDeadLetters(db: Db, q: RabbitQueueScope): Prom
     update dead_letters set capture_pending = false
     where system = 'rabbitmq' and source_name = ${pgText(q.broker)} and vhost = ${pgText(q.vhost)} and source = ${pgText(q.queue)} and capture_pending
     returning id`);
+  return r.rows.length;
+}
+
+/**
+ * Gives failure groups to rows captured before they existed (migration 0015), `batch` rows at a time, oldest first.
+ * Returns how many it grouped; 0 when none is left.
+ */
+export async function backfillFailureGroups(db: Db, batch = 1000): Promise<number> {
+  const r = await db.execute<{ id: string; system: string; original_destination: string | null; source: string; reason: string | null; error_type: string | null; error_message: string | null; cause: unknown }>(sql`
+    select id::text as id, system, original_destination, source, reason, error_type, left(error_message, 2000) as error_message,
+      headers -> 'kafka_dlt-exception-cause-fqcn' as cause
+    from dead_letters where failure_group is null order by id limit ${batch}`);
+  if (r.rows.length === 0) return 0;
+  const ids: string[] = [];
+  const groups: string[] = [];
+  const types: (string | null)[] = [];
+  const messages: string[] = [];
+  for (const row of r.rows) {
+    const sig = failureSignature({
+      system: row.system,
+      originalDestination: row.original_destination,
+      source: row.source,
+      reason: row.reason,
+      errorType: row.error_type,
+      errorMessage: row.error_message,
+      headers: row.cause === null || row.cause === undefined ? {} : { "kafka_dlt-exception-cause-fqcn": row.cause },
+    });
+    ids.push(row.id);
+    groups.push(failureGroupId(sig));
+    types.push(sig.errorType === null ? null : pgText(sig.errorType));
+    messages.push(pgText(sig.message));
+  }
+  await db.execute(sql`
+    update dead_letters d set failure_group = u.g, failure_type = u.t, failure_message = u.m
+    from unnest(${sql.param(ids)}::bigint[], ${sql.param(groups)}::text[], ${sql.param(types)}::text[], ${sql.param(messages)}::text[]) as u(id, g, t, m)
+    where d.id = u.id`);
   return r.rows.length;
 }

@@ -2,6 +2,7 @@ import { and, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { cursorCodec, cursorMicroTime } from "../../lib/cursor";
 import { bytesSearch, jsonTextLike } from "../../lib/dead-letter-search";
+import { deadLetterStatuses, type DeadLetterStatus } from "../../lib/dead-letters";
 import { escapeLike, globToLike, isGlob } from "../../lib/patterns";
 import type { Db } from "../client";
 import { deadLetters } from "../schema";
@@ -22,6 +23,8 @@ export interface DeadLetterFilter {
   reason?: string;
   status?: string;
   traceId?: string;
+  /** a failure group's id (lib/failure-groups.ts) */
+  group?: string;
   /** free text over payload, Kafka key, headers (names and values), error, destination, source, trace id */
   q?: string;
   /** continue after this position (newest death first) */
@@ -60,6 +63,7 @@ const listColumns = {
   truncated: deadLetters.payloadTruncated,
   capturedAt: deadLetters.capturedAt,
   messageKey: deadLetters.messageKey,
+  failureGroup: deadLetters.failureGroup,
   /** Kafka: the consumer group that gave up on the record (Spring's kafka_dlt-original-consumer-group) */
   consumerGroup: sql<string | null>`${deadLetters.properties}->>'consumerGroup'`,
   /** the ordering time, exactly, for the cursor */
@@ -80,6 +84,7 @@ function whereOf(f: DeadLetterFilter): SQL | undefined {
   if (f.reason) where.push(eq(deadLetters.reason, f.reason));
   if (f.status) where.push(eq(deadLetters.status, f.status));
   if (f.traceId) where.push(eq(deadLetters.traceId, f.traceId));
+  if (f.group) where.push(eq(deadLetters.failureGroup, f.group));
   if (f.after) where.push(sql`(${deadAt}, ${deadLetters.id}) < (${f.after.at}::timestamptz, ${f.after.id})`);
   if (f.q) {
     const like = `%${escapeLike(f.q)}%`;
@@ -101,6 +106,49 @@ function whereOf(f: DeadLetterFilter): SQL | undefined {
     );
   }
   return where.length ? and(...where) : undefined;
+}
+
+/** The statuses a failure group counts, each a column of the group query. */
+const statusCounts = Object.fromEntries(
+  deadLetterStatuses.map((st) => [st, sql<number>`(count(*) filter (where ${deadLetters.status} = ${st}))::int`]),
+) as Record<DeadLetterStatus, SQL<number>>;
+
+/**
+ * Failure groups of the dead letters the filter keeps, largest first: count, first and last death, status counts,
+ * and one example message. Computed in Postgres over the dead_letters_failure_group index.
+ */
+export async function listFailureGroups(db: Db, f: Omit<DeadLetterFilter, "after" | "group">) {
+  return db
+    .select({
+      id: sql<string>`${deadLetters.failureGroup}`,
+      system: sql<string>`min(${deadLetters.system})`,
+      originalDestination: sql<string | null>`min(${deadLetters.originalDestination})`,
+      sources: sql<string[]>`(array_agg(distinct ${deadLetters.source}))[1:5]`,
+      reason: sql<string | null>`min(${deadLetters.reason})`,
+      errorType: sql<string | null>`min(${deadLetters.failureType})`,
+      message: sql<string | null>`min(${deadLetters.failureMessage})`,
+      example: sql<string | null>`min(left(${deadLetters.errorMessage}, 500))`,
+      count: sql<number>`count(*)::int`,
+      firstSeen: sql<string>`to_char(min(${deadAt}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+      lastSeen: sql<string>`to_char(max(${deadAt}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+      ...statusCounts,
+    })
+    .from(deadLetters)
+    .where(and(sql`${deadLetters.failureGroup} is not null`, whereOf({ ...f })))
+    .groupBy(deadLetters.failureGroup)
+    .orderBy(sql`count(*) desc`, deadLetters.failureGroup)
+    .limit(f.limit);
+}
+
+/** Deaths per bucket of `stepMs` since `from`, for the given groups: the trend charts' data (lib/failure-groups.ts trendOf). */
+export async function failureGroupTrends(db: Db, groups: string[], from: Date, stepMs: number) {
+  if (groups.length === 0) return [];
+  const r = await db.execute<{ g: string; b: number; n: number }>(sql`
+    select ${deadLetters.failureGroup} as g, floor(extract(epoch from (${deadAt} - ${from.toISOString()}::timestamptz)) * 1000 / ${stepMs})::int as b, count(*)::int as n
+    from ${deadLetters}
+    where ${deadLetters.failureGroup} = any(${sql.param(groups)}::text[]) and ${deadAt} >= ${from.toISOString()}::timestamptz
+    group by 1, 2`);
+  return r.rows;
 }
 
 /** Dead letters newest death first (ties by id, highest first), at most `limit`. */

@@ -53,10 +53,15 @@ export const deadLetters = pgTable(
      * after a crash claims one such row instead of being stored twice (see collectors/rabbitmq/dlq-capture.ts).
      */
     capturePending: boolean("capture_pending").notNull().default(false),
+    /** lib/failure-groups.ts: the failure group's id, its root exception type and its masked error message */
+    failureGroup: text("failure_group"),
+    failureType: text("failure_type"),
+    failureMessage: text("failure_message"),
   },
   (t) => [
     // vhost is part of a RabbitMQ queue's identity; Kafka rows have none (nulls equal, so Kafka keys still collide)
     unique("dead_letters_dedup").on(t.system, t.sourceName, t.vhost, t.source, t.dedupKey).nullsNotDistinct(),
+    index("dead_letters_failure_group").on(t.failureGroup, t.status),
     index("dead_letters_pending").on(t.system, t.sourceName, t.vhost, t.source).where(sql`${t.capturePending}`),
     index("dead_letters_list").on(t.status, t.capturedAt.desc()),
     // the list's order: newest death first (db/queries/dead-letters.ts listDeadLetters)

@@ -25,6 +25,8 @@ export const deadLetterListQuery = z.object({
     .optional(),
   /** free text over payload, Kafka key, headers, error, destination, source, trace id */
   q: safeText(500).optional(),
+  /** a failure group's id (GET /api/v1/dead-letters/groups) */
+  group: z.string().regex(/^[0-9a-f]{16}$/, "must be a failure group id (16 hex digits)").optional(),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
@@ -64,6 +66,7 @@ export const deadLetterListItemSchema = z
     truncated: z.boolean().meta({ description: "only the first bytes of the payload were stored" }),
     consumerGroup: z.string().nullable().meta({ description: "Kafka: the consumer group that gave up on the record" }),
     deadAt: utcTime.meta({ description: "the time the list is ordered by: last death, else first, else capture" }),
+    failureGroup: z.string().nullable().meta({ description: "the failure group's id (null until the collectors have grouped an older row)" }),
     key: payloadViewSchema
       .extend({ truncated: z.boolean().meta({ description: "only the first 256 bytes are shown" }), sizeBytes: z.number().int() })
       .nullable()
@@ -119,6 +122,41 @@ export const getDeadLetter = endpoint({
   params: z.object({ id: idSegment("dead letter") }),
   response: deadLetterDetailSchema,
   errors: [404],
+});
+
+export const failureGroupQuery = deadLetterListQuery.omit({ cursor: true, group: true }).extend({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type FailureGroupQuery = z.output<typeof failureGroupQuery>;
+
+export const failureGroupSchema = z
+  .object({
+    id: z.string().meta({ description: "16 hex digits; `group=` on the dead-letter list" }),
+    system: z.enum(deadLetterSystems),
+    originalDestination: z.string().nullable(),
+    sources: z.array(z.string()).meta({ description: "dead-letter topics or queues holding the group (at most 5)" }),
+    reason: z.string().nullable(),
+    errorType: z.string().nullable().meta({ description: "the root exception type (Spring Kafka's cause when the outer type only wraps it)" }),
+    message: z.string().nullable().meta({ description: "the error message with ids, numbers, UUIDs and quoted values masked" }),
+    example: z.string().nullable().meta({ description: "one real error message of the group (its first 500 characters)" }),
+    count: z.number().int(),
+    firstSeen: utcTime,
+    lastSeen: utcTime,
+    statusCounts: z.object(Object.fromEntries(deadLetterStatuses.map((s) => [s, z.number().int()])) as Record<(typeof deadLetterStatuses)[number], z.ZodNumber>),
+    trend: z.array(z.number().int()).meta({ description: "deaths per hour over the last 24 hours, oldest first" }),
+  })
+  .meta({ id: "FailureGroup" });
+
+export const listFailureGroups = endpoint({
+  method: "GET",
+  path: "/api/v1/dead-letters/groups",
+  tag: "dead-letters",
+  summary: "Failure groups: dead letters grouped by original destination, reason, root exception type and masked error message, largest first",
+  role: "viewer",
+  query: failureGroupQuery,
+  response: z
+    .object({ items: z.array(failureGroupSchema), trendFrom: utcTime.meta({ description: "start of the trend's first hour" }) })
+    .meta({ id: "FailureGroups" }),
 });
 
 export const discardDeadLetters = endpoint({

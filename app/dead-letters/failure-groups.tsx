@@ -1,0 +1,94 @@
+"use client";
+
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { fetchEndpoint } from "@/app/_components/fetch-json";
+import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
+import { Sparkline } from "@/app/_components/sparkline";
+import { Time } from "@/app/_components/time";
+import { useUrlState } from "@/app/_components/use-url-state";
+import type * as api from "@/lib/api/contracts/dead-letters";
+import { deadLetterStatuses } from "@/lib/dead-letters";
+
+/** The list filters that also narrow the groups (the group itself, the cursor and the page size do not). */
+export const groupFilterKeys = ["system", "source", "exact", "broker", "vhost", "reason", "status", "q", "traceId"] as const;
+
+/**
+ * Failure groups, largest first: what failed the same way, with count, first and last seen, a 24-hour trend and the
+ * status counts. Choosing one narrows the list below to it (`?group=` in the URL).
+ */
+export function FailureGroups({ refetchInterval, paused }: { refetchInterval: number | false; paused: boolean }) {
+  const url = useUrlState();
+  const filter = new URLSearchParams();
+  for (const k of groupFilterKeys) if (url.get(k)) filter.set(k, url.get(k));
+  const groups = useQuery({
+    queryKey: ["dead-letter-groups", filter.toString()],
+    queryFn: ({ signal }) => fetchEndpoint<typeof api.listFailureGroups>("/api/v1/dead-letters/groups", { query: filter, signal }),
+    refetchInterval,
+    refetchOnWindowFocus: !paused,
+    placeholderData: keepPreviousData,
+  });
+  const chosen = url.get("group");
+  if (groups.error && !groups.data) return <QueryError error={groups.error} what="failure groups" />;
+  if (!groups.data) return <Loading what="failure groups" />;
+  const items = groups.data.items;
+  return (
+    <section aria-label="Failure groups" data-testid="failure-groups">
+      <h2>Failure groups</h2>
+      <StaleNotice error={groups.error} />
+      {items.length === 0 ? (
+        <p className="muted">No dead letters match.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="grid-table dl-table">
+            <thead>
+              <tr>
+                <th className="num">Count</th>
+                <th>Original destination</th>
+                <th>Reason · exception · message</th>
+                <th>First seen</th>
+                <th>Last seen</th>
+                <th>24 h</th>
+                <th>Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((g) => (
+                <tr key={g.id} data-testid={`group-${g.id}`} aria-selected={chosen === g.id}>
+                  <td className="num">
+                    <button type="button" className="link-button" onClick={() => url.set({ group: chosen === g.id ? null : g.id })} aria-pressed={chosen === g.id} title={chosen === g.id ? "show all groups' dead letters" : "show this group's dead letters"}>
+                      {g.count.toLocaleString("en-US")}
+                    </button>
+                  </td>
+                  <td className="dl-name" title={g.sources.join(", ")}>
+                    <span className="tag">{g.system === "kafka" ? "Kafka" : "RabbitMQ"}</span>
+                    {g.originalDestination ?? <span className="muted">unknown</span>}
+                  </td>
+                  <td className="dl-error" title={g.example ?? ""}>
+                    {g.reason ? <span className="tag">{g.reason}</span> : null}
+                    {g.errorType ? `${g.errorType.split(".").pop()}: ` : ""}
+                    {g.message || <span className="muted">no message</span>}
+                  </td>
+                  <td className="nowrap">
+                    <Time value={g.firstSeen} relative />
+                  </td>
+                  <td className="nowrap">
+                    <Time value={g.lastSeen} relative />
+                  </td>
+                  <td>
+                    <Sparkline values={g.trend} label={`deaths per hour over 24 hours: ${g.trend.join(", ")}`} />
+                  </td>
+                  <td className="small nowrap">
+                    {deadLetterStatuses
+                      .filter((s) => g.statusCounts[s] > 0)
+                      .map((s) => `${s} ${g.statusCounts[s]}`)
+                      .join(" · ")}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
