@@ -178,6 +178,11 @@ const cases: Record<string, (request: APIRequestContext) => Promise<void>> = {
     await refused(request, ep, "/api/v1/dead-letters/discard", me.can.discard ? 400 : 403, { data: { ids: [] } });
   },
 
+  async restoreDeadLetters(request) {
+    const me = await call(request, auth.getMe, "/api/v1/me");
+    await refused(request, deadLetters.restoreDeadLetters, "/api/v1/dead-letters/restore", me.can.discard ? 400 : 403, { data: { ids: [1], groupId: "0000000000000000" } });
+  },
+
   async searchTraces(request) {
     const l = await until(request, traces.searchTraces, "/api/v1/traces?limit=2", (d) => d.items.length === 2 && d.nextCursor !== null, "two pages of the demo's traces");
     await call(request, traces.searchTraces, `/api/v1/traces?limit=2&cursor=${seg(l.nextCursor!)}`);

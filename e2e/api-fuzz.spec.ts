@@ -66,6 +66,7 @@ const apiRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/api/v1/session", query: [] },
   { pattern: "/api/v1/audit", query: ["actor", "action", "targetType", "targetId", "outcome", "from", "to", "cursor", "limit"] },
   { pattern: "/api/v1/dead-letters/discard", query: [] },
+  { pattern: "/api/v1/dead-letters/restore", query: [] },
   { pattern: "/api/v1/dead-letters/groups", query: ["system", "source", "exact", "broker", "vhost", "reason", "status", "q", "traceId", "limit"] },
   { pattern: "/api/v1/openapi.json", query: [] },
   { pattern: "/api/[...path]", query: [] },

@@ -92,18 +92,18 @@ test("token mode: roles from tokens, /me says what each may do, a viewer's mutat
   expect((await call(token.url, "/api/v1/health", { headers: bearer(tokens.viewer) })).status).toBe(200);
 
   const [a, b] = await insertDeadLetters(2);
-  const denied = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: bearer(tokens.viewer), body: { ids: [a] } });
+  const denied = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: bearer(tokens.viewer), body: { ids: [a], reason: "e2e" } });
   expect(denied.status).toBe(403);
   expect(denied.json).toMatchObject({ error: { code: "forbidden", details: { needed: "operator", role: "viewer" } } });
   const still = await call(token.url, `/api/v1/dead-letters/${a}`, { headers: bearer(tokens.viewer) });
   expect((still.json as { status: string }).status).toBe("new");
 
-  const done = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: bearer(tokens.operator), body: { ids: [a, b, 999_999_999_999] } });
+  const done = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: bearer(tokens.operator), body: { ids: [a, b, 999_999_999_999], reason: "e2e: known bad" } });
   expect(done.status, done.text).toBe(200);
-  expect(done.json).toEqual({ discarded: [a, b], skipped: [], missing: [999_999_999_999] });
-  const again = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: bearer(tokens.operator), body: { ids: [a] } });
+  expect(done.json).toEqual({ changed: 2, ids: [a, b], skipped: 0, skippedIds: [], missing: [999_999_999_999] });
+  const again = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: bearer(tokens.operator), body: { ids: [a], reason: "again" } });
   expect(again.status).toBe(409);
-  const bad = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: bearer(tokens.operator), body: { ids: ["1 or 1=1"] } });
+  const bad = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: bearer(tokens.operator), body: { ids: ["1 or 1=1"], reason: "x" } });
   expect(bad.status).toBe(400);
 
   const viewerLog = await auditOf(users.viewer);
@@ -111,7 +111,7 @@ test("token mode: roles from tokens, /me says what each may do, a viewer's mutat
   expect(viewerLog).toContainEqual(expect.objectContaining({ action: "dead_letters.discard", outcome: "denied", role: "viewer", targetId: String(a), details: expect.objectContaining({ ids: [a] }) }));
   const operatorLog = await auditOf(users.operator);
   const ok = operatorLog.find((e) => e.action === "dead_letters.discard" && e.outcome === "ok");
-  expect(ok?.details).toMatchObject({ requested: 3, discarded: 2, missing: 1 });
+  expect(ok?.details).toMatchObject({ reason: "e2e: known bad", selection: { count: 3 }, discarded: 2, missing: 1 });
   expect(operatorLog.filter((e) => e.action === "dead_letters.discard" && e.outcome === "failed")).toHaveLength(2);
   const anonymous = await call(token.url, "/api/v1/audit?actor=anonymous&outcome=denied&limit=50", { headers: bearer(tokens.admin) });
   expect((anonymous.json as { items: { targetId: string }[] }).items.some((e) => e.targetId === "/api/v1/health")).toBe(true);
@@ -139,12 +139,12 @@ test("token mode: cookie sign-in and sign-out; a cross-site mutation with a vali
   expect((await call(token.url, "/api/v1/me", { headers: { cookie: `${cookie.slice(0, -4)}AAAA` } })).status).toBe(401);
 
   const [id] = await insertDeadLetters(1);
-  const cross = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: { cookie, origin: "http://evil.example", "sec-fetch-site": "cross-site" }, body: { ids: [id] } });
+  const cross = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: { cookie, origin: "http://evil.example", "sec-fetch-site": "cross-site" }, body: { ids: [id], reason: "x" } });
   expect(cross.status).toBe(403);
-  const crossOrigin = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: { cookie, origin: "http://evil.example" }, body: { ids: [id] } });
+  const crossOrigin = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: { cookie, origin: "http://evil.example" }, body: { ids: [id], reason: "x" } });
   expect(crossOrigin.status).toBe(403);
   expect(((await call(token.url, `/api/v1/dead-letters/${id}`, { headers: { cookie } })).json as { status: string }).status).toBe("new");
-  const same = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: { cookie, origin: token.url, "sec-fetch-site": "same-origin" }, body: { ids: [id] } });
+  const same = await call(token.url, "/api/v1/dead-letters/discard", { method: "POST", headers: { cookie, origin: token.url, "sec-fetch-site": "same-origin" }, body: { ids: [id], reason: "x" } });
   expect(same.status, same.text).toBe(200);
 
   const crossOut = await call(token.url, "/api/v1/session", { method: "DELETE", headers: { cookie, origin: "http://evil.example", "sec-fetch-site": "cross-site" } });
@@ -208,7 +208,7 @@ test("open mode (the e2e dashboard): everyone has the configured role, and a cro
   expect(await me.json()).toMatchObject({ user: "anonymous", role: "viewer", mode: "open", via: "open" });
   const cross = await rawRequest(`${baseURL}/api/v1/session`, { method: "DELETE", headers: { origin: "http://evil.example", "sec-fetch-site": "cross-site" } });
   expect(cross.status).toBe(403);
-  const viewerDiscard = await rawRequest(`${baseURL}/api/v1/dead-letters/discard`, { method: "POST", body: { ids: [1] } });
+  const viewerDiscard = await rawRequest(`${baseURL}/api/v1/dead-letters/discard`, { method: "POST", body: { ids: [1], reason: "x" } });
   expect(viewerDiscard.status).toBe(403);
   const signIn = await rawRequest(`${baseURL}/api/v1/session`, { method: "POST", body: { token: tokens.admin } });
   expect(signIn.status).toBe(409);
@@ -240,10 +240,17 @@ test("browser: a viewer signs in and sees no mutation control; an operator sees 
   await expect(page.locator(".identity")).toContainText(`${users.operator} (operator)`);
   const cookie = (await ctx.cookies()).find((c) => c.name === "switchyard_session");
   expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax" });
-  page.once("dialog", (d) => void d.accept());
+  page.once("dialog", (d) => void d.accept("e2e: <b>known</b> bad"));
   await page.getByTestId("discard").click();
   await expect(page.locator(".fields")).toContainText("discarded");
+  await expect(page.locator(".fields")).toContainText("e2e: <b>known</b> bad");
   await expect(page.getByTestId("discard")).toHaveCount(0);
+  await page.getByTestId("restore").click();
+  await expect(page.locator(".fields")).toContainText("new");
+  await expect(page.getByTestId("discard")).toHaveCount(1);
+  page.once("dialog", (d) => void d.accept("e2e: discarded for good"));
+  await page.getByTestId("discard").click();
+  await expect(page.getByTestId("restore")).toHaveCount(1);
 
   await page.goto(`${token.url}/audit?action=session.sign_in&outcome=ok`);
   const table = page.getByTestId("audit-table");

@@ -2,9 +2,16 @@
 export const deadLetterStatuses = ["new", "replaying", "replayed", "discarded"] as const;
 export type DeadLetterStatus = (typeof deadLetterStatuses)[number];
 
-/** Whether a dead letter in `status` may be discarded: not while a replay is sending it, and not twice. */
+/** The statuses a dead letter may be discarded from: not while a replay is sending it, and not twice. */
+export const discardableStatuses = ["new", "replayed"] as const satisfies readonly DeadLetterStatus[];
+
 export function discardable(status: string): boolean {
-  return status === "new" || status === "replayed";
+  return (discardableStatuses as readonly string[]).includes(status);
+}
+
+/** A discarded dead letter may be restored: it is "new" again, with its reason cleared. */
+export function restorable(status: string): boolean {
+  return status === "discarded";
 }
 
 /** Cuts a payload to the configured maximum, remembering its real size. */

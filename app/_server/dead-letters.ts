@@ -42,9 +42,10 @@ export async function getDeadLetterItem(id: number): Promise<z.input<typeof dead
   const { db } = serverContext();
   const r = await getDeadLetter(db.db, id);
   if (!r) throw new NotFoundError(`no dead letter ${id}`);
-  const { payload, messageKey, dedupKey: _dedup, capturePending: _pending, payloadSize, payloadTruncated, ...rest } = r;
+  const { payload, messageKey, dedupKey: _dedup, capturePending: _pending, payloadSize, payloadTruncated, failureType: _type, failureMessage: _message, ...rest } = r;
   return {
     ...rest,
+    statusChangedAt: r.statusChangedAt?.toISOString() ?? null,
     system: r.system as System,
     status: r.status as DeadLetterStatus,
     sizeBytes: payloadSize,

@@ -70,7 +70,8 @@ const listColumns = {
   positionAt: sql<string>`to_char(${deadAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
 };
 
-function whereOf(f: DeadLetterFilter): SQL | undefined {
+/** The WHERE of a dead-letter filter (the list, the groups, and the mutations that act on a selection). */
+export function deadLetterWhere(f: Omit<DeadLetterFilter, "limit">): SQL | undefined {
   const where: SQL[] = [];
   if (f.system) where.push(eq(deadLetters.system, f.system));
   // a name with `*` or `?` is a glob; a plain one matches every source it starts (`shop.orders` finds
@@ -134,7 +135,7 @@ export async function listFailureGroups(db: Db, f: Omit<DeadLetterFilter, "after
       ...statusCounts,
     })
     .from(deadLetters)
-    .where(and(sql`${deadLetters.failureGroup} is not null`, whereOf({ ...f })))
+    .where(and(sql`${deadLetters.failureGroup} is not null`, deadLetterWhere({ ...f })))
     .groupBy(deadLetters.failureGroup)
     .orderBy(sql`count(*) desc`, deadLetters.failureGroup)
     .limit(f.limit);
@@ -156,7 +157,7 @@ export async function listDeadLetters(db: Db, f: DeadLetterFilter) {
   return db
     .select(listColumns)
     .from(deadLetters)
-    .where(whereOf(f))
+    .where(deadLetterWhere(f))
     .orderBy(desc(deadAt), desc(deadLetters.id))
     .limit(f.limit);
 }

@@ -53,6 +53,10 @@ export const deadLetters = pgTable(
      * after a crash claims one such row instead of being stored twice (see collectors/rabbitmq/dlq-capture.ts).
      */
     capturePending: boolean("capture_pending").notNull().default(false),
+    /** why the status was last set by a person (a discard's reason), by whom, when */
+    statusReason: text("status_reason"),
+    statusChangedBy: text("status_changed_by"),
+    statusChangedAt: timestamp("status_changed_at", tsOpts),
     /** lib/failure-groups.ts: the failure group's id, its root exception type and its masked error message */
     failureGroup: text("failure_group"),
     failureType: text("failure_type"),

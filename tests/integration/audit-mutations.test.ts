@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
 import { discardDeadLetters } from "../../db/mutations/discard-dead-letters";
+import { restoreDeadLetters } from "../../db/mutations/restore-dead-letters";
 import { signIn } from "../../db/mutations/sign-in";
 import { signOut } from "../../db/mutations/sign-out";
 import { listAudit, recordAudit } from "../../db/queries/audit";
@@ -39,20 +40,40 @@ describe("mutations and the audit log", () => {
   it("discard changes only legal transitions and writes one audit entry with the counts, in the same transaction", async () => {
     const ids = await insert(3);
     const [busy] = await insert(1, "replaying");
-    const r = await discardDeadLetters(h.db, { ids: [...ids, ids[0]!, busy!, 987654321], note: "poison <b>x</b>" }, actor);
-    expect(r).toEqual({ discarded: ids, skipped: [{ id: busy, status: "replaying" }], missing: [987654321] });
+    const r = await discardDeadLetters(h.db, { selection: { ids: [...ids, ids[0]!, busy!, 987654321] }, reason: "poison <b>x</b>" }, actor);
+    expect(r).toEqual({ changed: 3, ids, skipped: 1, skippedIds: [{ id: busy, status: "replaying" }], missing: [987654321] });
     const rows = await h.db.select({ id: deadLetters.id, status: deadLetters.status }).from(deadLetters).where(inArray(deadLetters.id, [...ids, busy!]));
     expect(Object.fromEntries(rows.map((x) => [x.id, x.status]))).toEqual({ [ids[0]!]: "discarded", [ids[1]!]: "discarded", [ids[2]!]: "discarded", [busy!]: "replaying" });
     const [entry] = await listAudit(h.db, { action: "dead_letters.discard", limit: 10 });
-    expect(entry).toMatchObject({ actor: "otto", role: "operator", outcome: "ok", requestId: "req-12345678", clientAddress: "10.0.0.7", details: { requested: 5, discarded: 3, skipped: 1, missing: 1, note: "poison <b>x</b>" } });
+    expect(entry).toMatchObject({ actor: "otto", role: "operator", outcome: "ok", requestId: "req-12345678", clientAddress: "10.0.0.7", details: { reason: "poison <b>x</b>", selection: { count: 6 }, discarded: 3, skipped: 1, missing: 1 } });
   });
 
   it("an illegal transition of one id is a ConflictError and changes nothing, audit included", async () => {
     const [id] = await insert(1, "discarded");
     const before = (await h.db.select().from(auditLog)).length;
-    await expect(discardDeadLetters(h.db, { ids: [id!] }, actor)).rejects.toBeInstanceOf(ConflictError);
-    await expect(discardDeadLetters(h.db, { ids: [123456789] }, actor)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(discardDeadLetters(h.db, { selection: { ids: [id!] }, reason: "r" }, actor)).rejects.toBeInstanceOf(ConflictError);
+    await expect(discardDeadLetters(h.db, { selection: { ids: [123456789] }, reason: "r" }, actor)).rejects.toBeInstanceOf(NotFoundError);
     expect((await h.db.select().from(auditLog)).length).toBe(before);
+  });
+
+  it("discards a failure group or a filter in Postgres, and restore brings them back as new", async () => {
+    const ids = await insert(4);
+    await h.db.update(deadLetters).set({ failureGroup: "00000000000000aa" }).where(inArray(deadLetters.id, ids.slice(0, 3)));
+    const g = await discardDeadLetters(h.db, { selection: { groupId: "00000000000000aa" }, reason: "known bad batch" }, actor);
+    expect([g.changed, g.skipped]).toEqual([3, 0]);
+    const again = await discardDeadLetters(h.db, { selection: { groupId: "00000000000000aa" }, reason: "twice" }, actor);
+    expect([again.changed, again.skipped]).toEqual([0, 3]);
+    const [row] = await h.db.select().from(deadLetters).where(eq(deadLetters.id, ids[0]!));
+    expect(row).toMatchObject({ status: "discarded", statusReason: "known bad batch", statusChangedBy: "otto" });
+    const f = await discardDeadLetters(h.db, { selection: { filter: { source: "a.DLT", status: "new" } }, reason: "all new ones" }, actor);
+    expect(f.ids).toContain(ids[3]);
+    const r = await restoreDeadLetters(h.db, { selection: { ids } }, actor);
+    expect([r.changed, r.skipped]).toEqual([4, 0]);
+    await expect(restoreDeadLetters(h.db, { selection: { ids: [ids[0]!] } }, actor)).rejects.toBeInstanceOf(ConflictError);
+    const [back] = await h.db.select().from(deadLetters).where(eq(deadLetters.id, ids[0]!));
+    expect(back).toMatchObject({ status: "new", statusReason: null });
+    const log = await listAudit(h.db, { action: "dead_letters.restore", limit: 5 });
+    expect(log[0]).toMatchObject({ outcome: "ok", details: { restored: 4, selection: { count: 4 } } });
   });
 
   it("a change whose audit entry cannot be written is rolled back with it", async () => {

@@ -59,7 +59,7 @@ export default async function DeadLetterPage({ params }: Props) {
     ["last died", d.lastDeadAt ? <Time value={d.lastDeadAt} /> : null],
     ["captured", <Time value={d.capturedAt} relative />],
     ["trace id", d.traceId],
-    ["status", d.status],
+    ["status", d.statusReason ? `${d.status}: ${d.statusReason}${d.statusChangedBy ? ` (${d.statusChangedBy})` : ""}` : d.status],
     ["size", `${d.sizeBytes} bytes${d.payload.truncated ? ` (stored first ${d.payload.storedBytes})` : ""}`],
   ];
   return (

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { deadLetterStatuses } from "../../dead-letters";
+import { selectionBody, type DeadLetterSelection } from "../../dead-letter-selection";
 import { endpoint } from "../endpoint";
 import { idSegment, safeText, utcTime } from "../common";
 
@@ -91,6 +92,10 @@ export const deadLetterDetailSchema = z
     originalExchange: z.string().nullable(),
     originalRoutingKey: z.string().nullable(),
     captureError: z.string().nullable().meta({ description: "set when the row is kept in quarantine form: why Postgres refused it as captured" }),
+    statusReason: z.string().nullable().meta({ description: "why a person last set the status (a discard's reason)" }),
+    statusChangedBy: z.string().nullable(),
+    statusChangedAt: utcTime.nullable(),
+    failureGroup: z.string().nullable().meta({ description: "the failure group's id" }),
     sizeBytes: z.number().int(),
     key: payloadViewSchema.nullable().meta({ description: "the Kafka record key" }),
     payload: payloadViewSchema
@@ -159,33 +164,43 @@ export const listFailureGroups = endpoint({
     .meta({ id: "FailureGroups" }),
 });
 
+const statusChangeSchema = z
+  .object({
+    changed: z.number().int().meta({ description: "how many dead letters changed" }),
+    ids: z.array(z.number().int()).meta({ description: "the first 1,000 ids changed" }),
+    skipped: z.number().int().meta({ description: "how many of the selection have a status that forbids the change" }),
+    skippedIds: z.array(z.object({ id: z.number().int(), status: z.enum(deadLetterStatuses) })).meta({ description: "the first 100 of them" }),
+    missing: z.array(z.number().int()).meta({ description: "ids of the selection that name no dead letter" }),
+  })
+  .meta({ id: "StatusChange" });
+
+const describeSelection = (b: DeadLetterSelection & { reason?: string }) => ({
+  targetId: b.groupId ?? (b.ids?.length === 1 ? String(b.ids[0]) : null),
+  details: { ...(b.ids ? { ids: b.ids.slice(0, 100), requested: b.ids.length } : b.groupId ? { groupId: b.groupId } : { filter: b.filter }), ...(b.reason ? { reason: b.reason } : {}) },
+});
+
 export const discardDeadLetters = endpoint({
   method: "POST",
   path: "/api/v1/dead-letters/discard",
   tag: "dead-letters",
-  summary: "Discard dead letters by id: they stay stored, marked discarded, and are never replayed",
-  description: "Needs the operator role. One id whose status forbids it (replaying, already discarded) answers 409; in a list such ids are skipped and named. Audited.",
+  summary: "Discard dead letters (ids, a failure group, or everything matching a filter) with a reason: they stay stored, marked discarded, and are never replayed; restore brings them back",
+  description: "Needs the operator role. One id whose status forbids it (replaying, already discarded) answers 409; otherwise such dead letters are skipped and counted. Audited.",
   role: "operator",
-  body: z
-    .object({
-      ids: z.array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).min(1).max(1000),
-      note: safeText(500).optional(),
-    })
-    .strict(),
-  response: z
-    .object({
-      discarded: z.array(z.number().int()),
-      skipped: z.array(z.object({ id: z.number().int(), status: z.enum(deadLetterStatuses) })),
-      missing: z.array(z.number().int()),
-    })
-    .meta({ id: "DiscardResult" }),
+  body: selectionBody({ reason: safeText(500).min(1, "say why they are discarded") }),
+  response: statusChangeSchema,
   errors: [404, 409, 413],
-  audit: {
-    action: "dead_letters.discard",
-    targetType: "dead_letter",
-    describe: (b: { ids: number[]; note?: string }) => ({
-      targetId: b.ids.length === 1 ? String(b.ids[0]) : null,
-      details: { requested: b.ids.length, ids: b.ids.slice(0, 100), ...(b.note ? { note: b.note } : {}) },
-    }),
-  },
+  audit: { action: "dead_letters.discard", targetType: "dead_letter", describe: describeSelection },
+});
+
+export const restoreDeadLetters = endpoint({
+  method: "POST",
+  path: "/api/v1/dead-letters/restore",
+  tag: "dead-letters",
+  summary: "Restore discarded dead letters (ids, a failure group, or a filter): they are new again",
+  description: "Needs the operator role. Dead letters that are not discarded are skipped and counted; one id that is not discarded answers 409. Audited.",
+  role: "operator",
+  body: selectionBody({ note: safeText(500).optional() }),
+  response: statusChangeSchema,
+  errors: [404, 409, 413],
+  audit: { action: "dead_letters.restore", targetType: "dead_letter", describe: describeSelection },
 });
