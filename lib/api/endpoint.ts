@@ -36,6 +36,8 @@ export interface Endpoint<
   role: Role;
   /** false only for the endpoints that establish an identity (sign-in) or answer without one */
   authenticated?: boolean;
+  /** the endpoint checks a credential it is sent (sign-in): the failed-authentication limit applies whoever calls */
+  checksCredentials?: true;
   params?: P;
   query?: Q;
   body?: B;

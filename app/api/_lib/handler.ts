@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import { ZodError, type z } from "zod";
 import { actorOf, fromTrustedProxy, identify } from "@/app/_server/auth";
-import { authBlockedFor, countAuthFailure } from "@/app/_server/auth-failures";
+import { authBlockedFor, countAuthFailure, countRefusal, refusalsBlockedFor } from "@/app/_server/auth-failures";
 import { serverContext } from "@/app/_server/context";
 import { recordAudit } from "@/db/queries/audit";
 import type { Endpoint } from "@/lib/api/endpoint";
@@ -32,10 +32,7 @@ export function toErrorResponse(e: unknown): NextResponse<ApiErrorBody> {
     const headers = e instanceof TooManyRequestsError ? { "retry-after": String(e.retryAfterSeconds) } : undefined;
     return NextResponse.json({ error: { code: e.code, message: e.message, details: e.details } }, { status: e.status, headers });
   }
-  if (e instanceof ZodError) {
-    const message = e.issues.map((i) => `${i.path.join(".") || "request"}: ${i.message}`).join("; ");
-    return NextResponse.json({ error: { code: "invalid_request", message } }, { status: 400 });
-  }
+  if (e instanceof ZodError) return NextResponse.json({ error: { code: "invalid_request", message: zodMessage(e) } }, { status: 400 });
   // SQLSTATE class 22, data exception (a value out of range, a malformed date, a NUL in text): every value a read hands
   // Postgres comes from the request, so a value Postgres refuses is a bad request. This is the net under the
   // validation in front of it, so that a check it lacks still answers 400, not 500.
@@ -45,6 +42,11 @@ export function toErrorResponse(e: unknown): NextResponse<ApiErrorBody> {
   }
   console.error(`[api] unexpected error: ${redactUrls(errorMessage(e))}`);
   return NextResponse.json({ error: { code: "internal", message: "internal error" } }, { status: 500 });
+}
+
+/** A validation error as one line: each field and what is wrong with it. */
+export function zodMessage(e: ZodError): string {
+  return e.issues.map((i) => `${i.path.join(".") || "request"}: ${i.message}`).join("; ").slice(0, 1000);
 }
 
 type Part<E, K extends "params" | "query" | "body"> = E extends { [k in K]: infer S extends z.ZodType } ? z.output<S> : undefined;
@@ -107,8 +109,12 @@ async function attemptTarget(ep: Endpoint, req: NextRequest, body: unknown): Pro
   return { targetId: d.targetId ?? path, details: d.details ?? {} };
 }
 
-/** Writes the audit entry of a request that was refused or failed; never lets the log's own failure hide the answer. */
+/**
+ * Writes the audit entry of a request that was refused or failed; never lets the log's own failure hide the answer.
+ * Each such entry counts against the identity at its address, which bounds how fast refusals can grow the log.
+ */
 async function auditAttempt(actor: Actor, ep: Endpoint, req: NextRequest, outcome: "denied" | "failed", reason: string, body?: unknown) {
+  await countRefusal(actor.user, actor.clientAddress);
   try {
     const { db } = serverContext();
     const target = await attemptTarget(ep, req, body);
@@ -140,7 +146,7 @@ export function route<E extends Endpoint>(ep: E, fn: (input: HandlerInput<E>) =>
     // a request id is taken from a trusted proxy only; anyone else's could be made to collide or mislead
     const requestId = given && requestIdPattern.test(given) && fromTrustedProxy(config, req.headers) ? given : randomUUID();
     let actor = actorOf(config, null, req.headers, requestId);
-    const address = actor.clientAddress ?? "unknown";
+    const address = actor.clientAddress;
     let decided = false;
     let identified = false;
     let body: unknown;
@@ -148,10 +154,18 @@ export function route<E extends Endpoint>(ep: E, fn: (input: HandlerInput<E>) =>
       const who = await identify(config, { headers: req.headers, cookie: (n) => req.cookies.get(n)?.value });
       identified = who.identity !== null;
       actor = actorOf(config, who.identity, req.headers, requestId);
-      const wait = !who.identity || who.identity.via === "token" ? await authBlockedFor(address) : 0;
+      // anything that could authenticate is held back while its address keeps failing to: no identity, a bearer
+      // token, a sign-in (whoever sends it: a viewer must not guess an admin's token through the sign-in)
+      const canGuess = !who.identity || who.identity.via === "token" || ep.checksCredentials === true;
+      const wait = canGuess ? await authBlockedFor(address) : 0;
       if (wait > 0) {
         decided = true;
         throw new TooManyRequestsError(`too many failed authentications from this address; try again in ${wait} s`, wait);
+      }
+      const refusalWait = await refusalsBlockedFor(actor.user, address);
+      if (refusalWait > 0) {
+        decided = true;
+        throw new TooManyRequestsError(`too many refused requests; try again in ${refusalWait} s`, refusalWait);
       }
       const crossSite = isCrossSiteMutation({
         method: req.method,
@@ -169,7 +183,6 @@ export function route<E extends Endpoint>(ep: E, fn: (input: HandlerInput<E>) =>
       }
       if (!who.identity && ep.authenticated !== false) {
         decided = true;
-        await countAuthFailure(address);
         await auditAttempt(actor, ep, req, "denied", who.reason);
         throw new UnauthenticatedError(who.reason);
       }
@@ -194,12 +207,12 @@ export function route<E extends Endpoint>(ep: E, fn: (input: HandlerInput<E>) =>
       res.headers.set("x-request-id", requestId);
       return res;
     } catch (e) {
-      // a caller without identity that is refused (a wrong sign-in, a malformed body or query) counts against its
-      // address like a wrong token, so refusals cannot be sent at speed, nor the audit log flooded with them
-      const refused = (e instanceof AppError && e.status < 500) || e instanceof ZodError;
-      if (!decided && !identified && refused) await countAuthFailure(address);
+      // a wrong credential counts against the address whoever presents it; any other refusal of a caller without
+      // identity (a malformed body or query) counts too, so refusals cannot be sent at speed
+      const refused = (e instanceof AppError && e.status < 500 && !(e instanceof TooManyRequestsError)) || e instanceof ZodError;
+      if (e instanceof UnauthenticatedError || (!decided && !identified && refused)) await countAuthFailure(address);
       if (ep.audit && !decided && !(e instanceof AppError && e.audited)) {
-        await auditAttempt(actor, ep, req, "failed", refused ? errorMessage(e) : "internal error", body);
+        await auditAttempt(actor, ep, req, "failed", e instanceof ZodError ? zodMessage(e) : refused ? errorMessage(e) : "internal error", body);
       }
       const res = toErrorResponse(e);
       res.headers.set("x-request-id", requestId);

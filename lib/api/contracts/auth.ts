@@ -41,7 +41,9 @@ export const signIn = endpoint({
   description: "401 on a token that is not configured; 409 when the dashboard is not in token mode. Audited (sign-in, and every refused attempt).",
   role: "viewer",
   authenticated: false,
-  body: z.object({ token: z.string().min(1).max(1000) }).strict(),
+  checksCredentials: true,
+  // not strict: an unknown key is dropped, never echoed (a token pasted as a key would be)
+  body: z.object({ token: z.string().min(1).max(1000) }),
   response: z.object({ user: z.string(), role: z.enum(roles) }).meta({ id: "SignedIn" }),
   errors: [409],
   audit: { action: "session.sign_in", targetType: "session" },
