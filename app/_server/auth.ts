@@ -61,18 +61,30 @@ export async function identify(c: Config, req: RequestLike): Promise<IdentityRes
     authorization: req.headers.get("authorization"),
     session,
     peer: peerAddress(req.headers),
-    header: (n) => req.headers.get(n),
+    header: (n) => utf8Header(req.headers.get(n)),
   });
 }
 
 /**
- * Where a request came from, for the audit log and the failed-authentication limit: the peer; in proxy mode, when the
- * peer is a trusted proxy, the first address in `X-Forwarded-For` read from the right that is not itself a trusted
- * proxy (the left end is whatever the client wrote). Only a well-formed address is taken.
+ * A header value as the client meant it: Node hands header bytes over as Latin-1, so a proxy's UTF-8 user name
+ * (`jörg`) arrives as `jÃ¶rg`; a value that is valid UTF-8 read so is taken as UTF-8.
+ */
+export function utf8Header(v: string | null): string | null {
+  if (v === null || !/[\u0080-\u00ff]/.test(v)) return v;
+  const bytes = Buffer.from(v, "latin1");
+  const text = bytes.toString("utf8");
+  return Buffer.from(text, "utf8").equals(bytes) ? text : v;
+}
+
+/**
+ * Where a request came from, for the audit log and the limits: the peer; when the peer is one of AUTH_PROXY_TRUSTED
+ * (in any mode: a TLS proxy in front of a token-mode dashboard too), the first address in `X-Forwarded-For` read
+ * from the right that is not itself a trusted proxy (the left end is whatever the client wrote). Only a well-formed
+ * address is taken.
  */
 export function clientAddress(c: Config, headers: Headers): string | null {
   const peer = peerAddress(headers);
-  if (c.AUTH_MODE !== "proxy" || !addressIn(peer, c.AUTH_PROXY_TRUSTED)) return peer;
+  if (!addressIn(peer, c.AUTH_PROXY_TRUSTED)) return peer;
   const hops = (headers.get("x-forwarded-for") ?? "").split(",").map((s) => s.trim()).filter(Boolean).reverse();
   for (const hop of hops) {
     if (!ipaddr.isValid(hop)) return peer;
@@ -81,9 +93,9 @@ export function clientAddress(c: Config, headers: Headers): string | null {
   return peer;
 }
 
-/** Whether a request came from a trusted proxy (proxy mode), whose X-Request-Id the audit log may take. */
+/** Whether a request came through a trusted proxy (AUTH_PROXY_TRUSTED), whose X-Request-Id the audit log may take. */
 export function fromTrustedProxy(c: Config, headers: Headers): boolean {
-  return c.AUTH_MODE === "proxy" && addressIn(peerAddress(headers), c.AUTH_PROXY_TRUSTED);
+  return addressIn(peerAddress(headers), c.AUTH_PROXY_TRUSTED);
 }
 
 export function actorOf(c: Config, identity: { user: string; role: string } | null, headers: Headers, requestId: string): Actor {

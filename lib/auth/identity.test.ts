@@ -57,6 +57,12 @@ describe("resolveIdentity", () => {
     // a group whose name holds a mapped one is not that group
     expect(resolveIdentity(settings({ mode: "proxy" }), creds({ peer: "10.1.2.3", headers: { "x-forwarded-user": "eve", "x-forwarded-groups": "not sre, dev" } })).identity?.role).toBe("viewer");
     expect(resolveIdentity(settings({ mode: "proxy" }), creds({ peer: "10.1.2.3", headers: { "x-forwarded-user": "x".repeat(201) } })).identity).toBeNull();
+    // the proxy's own Authorization (oauth2-proxy passing the user's token on) does not override its identity
+    expect(resolveIdentity(settings({ mode: "proxy" }), creds({ peer: "10.1.2.3", authorization: "Bearer eyJhbGciOi", headers: h })).identity?.user).toBe("ada");
+    // from elsewhere a bearer token is judged alone
+    expect(resolveIdentity(settings({ mode: "proxy" }), creds({ peer: "192.168.1.9", authorization: "Bearer operator-token-1", headers: h })).identity).toMatchObject({ user: "otto", via: "token" });
+    // a user header given twice (joined by the parser) is no user
+    expect(resolveIdentity(settings({ mode: "proxy" }), creds({ peer: "10.1.2.3", headers: { "x-forwarded-user": "alice, admin" } })).identity).toBeNull();
     // a group named like a prefix of a mapped one is not that group
     expect(resolveIdentity(settings({ mode: "proxy" }), creds({ peer: "10.1.2.3", headers: { "x-forwarded-user": "bob", "x-forwarded-groups": "sres" } })).identity?.role).toBe("viewer");
   });

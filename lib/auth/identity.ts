@@ -74,6 +74,9 @@ export type IdentityResult = { identity: Identity } | { identity: null; reason: 
 /** The identity a request has under the settings, or why it has none. Pure: the route wrapper and proxy.ts call it. */
 export function resolveIdentity(s: AuthSettings, c: RequestCredentials): IdentityResult {
   if (s.mode === "open") return { identity: { user: "anonymous", role: s.openRole, via: "open" } };
+  // proxy mode: a trusted proxy that names the user decides, whatever Authorization it passes on (oauth2-proxy can
+  // forward the user's own bearer token, which is not one of ours)
+  if (s.mode === "proxy" && addressIn(c.peer, s.proxy.trusted) && c.header(s.proxy.userHeader)?.trim()) return proxyIdentity(s, c);
   const bearer = bearerToken(c.authorization);
   if (bearer !== null) {
     // a request that presents a token is judged by it alone: a wrong token is not rescued by a cookie
@@ -86,11 +89,16 @@ export function resolveIdentity(s: AuthSettings, c: RequestCredentials): Identit
     if (!t) return { identity: null, reason: "the session's token is no longer configured; sign in again" };
     return { identity: { user: t.user, role: t.role, via: "session" } };
   }
-  // proxy
   if (!addressIn(c.peer, s.proxy.trusted)) return { identity: null, reason: "the request did not come through the trusted proxy" };
-  const user = c.header(s.proxy.userHeader)?.trim();
-  if (!user) return { identity: null, reason: `the proxy sent no ${s.proxy.userHeader} header` };
+  return { identity: null, reason: `the proxy sent no ${s.proxy.userHeader} header` };
+}
+
+/** The identity a trusted proxy's headers give: the user, and the highest role of their mapped groups. */
+function proxyIdentity(s: AuthSettings, c: RequestCredentials): IdentityResult {
+  const user = c.header(s.proxy.userHeader)!.trim();
   if (user.length > 200) return { identity: null, reason: `the proxy's ${s.proxy.userHeader} is longer than 200 characters` };
+  // the header given twice reaches us joined with ", ": two users are no user
+  if (user.includes(",")) return { identity: null, reason: `the proxy sent more than one ${s.proxy.userHeader}` };
   // groups are comma-separated; a group's name may hold spaces ("not sre" is not "sre")
   const groups = (c.header(s.proxy.groupsHeader) ?? "").split(",").map((g) => g.trim()).filter(Boolean);
   let role: Role = s.proxy.defaultRole;
