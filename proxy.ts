@@ -20,6 +20,14 @@ export async function proxy(req: NextRequest) {
   const problem = pathProblem(pathname);
   const headers = new Headers(req.headers);
   headers.set(pathHeader, pathname);
+  const settings = loadConfig();
+  if (!hostAllowed(settings.ALLOWED_HOSTS, req.headers.get("host"))) {
+    // a name the dashboard is not known by: a DNS-rebinding page, or a misrouted request
+    const message = "this dashboard does not answer to that host name (ALLOWED_HOSTS)";
+    return isApi(pathname)
+      ? NextResponse.json({ error: { code: "misdirected", message } }, { status: 421 })
+      : new NextResponse(message, { status: 421, headers: { "content-type": "text/plain; charset=utf-8" } });
+  }
   if (!problem) {
     if (isApi(pathname)) {
       // a method the route does not have: the JSON error body with Allow (Next's own 405 has no body)
@@ -31,8 +39,7 @@ export async function proxy(req: NextRequest) {
         );
       }
     } else if (!publicPages.has(pathname)) {
-      const config = loadConfig();
-      const who = await identify(config, { headers: req.headers, cookie: (n) => req.cookies.get(n)?.value });
+      const who = await identify(settings, { headers: req.headers, cookie: (n) => req.cookies.get(n)?.value });
       if (!who.identity) {
         const to = req.nextUrl.clone();
         to.pathname = "/sign-in";
@@ -58,6 +65,14 @@ export async function proxy(req: NextRequest) {
 const publicPages = new Set(["/sign-in"]);
 
 const templates = endpoints.map((e) => e.endpoint);
+
+/** Whether the Host header names the dashboard: any host when ALLOWED_HOSTS is empty; else host:port or host alone. */
+function hostAllowed(allowed: readonly string[], host: string | null): boolean {
+  if (allowed.length === 0) return true;
+  const h = (host ?? "").toLowerCase();
+  const name = h.replace(/:\d+$/, "");
+  return allowed.includes(h) || allowed.includes(name);
+}
 
 const isApi = (pathname: string) => pathname === "/api" || pathname.startsWith("/api/");
 

@@ -205,6 +205,11 @@ export const envSchema = z
     /** the role of a proxy-authenticated user none of whose groups is in AUTH_PROXY_ROLES */
     AUTH_PROXY_DEFAULT_ROLE: z.enum(roles).default("viewer"),
     AUTH_PROXY_TRUSTED: cidrList.prefault(""),
+    /** host names (host or host:port) the dashboard answers to; empty for any. Set it: it defeats DNS rebinding */
+    ALLOWED_HOSTS: z
+      .string()
+      .transform((raw) => raw.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean))
+      .prefault(""),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_MODE === "token" && env.AUTH_TOKENS.length === 0) {
