@@ -58,11 +58,14 @@ test.beforeAll(async () => {
       AUTH_MODE: "token",
       AUTH_TOKENS: `${users.viewer}:viewer:${tokens.viewer},${users.operator}:operator:${tokens.operator},${users.admin}:admin:${tokens.admin}`,
       SESSION_SECRET: sessionSecret,
+      // a TLS proxy in front at 127.0.0.1 names the client in X-Forwarded-For
+      AUTH_PROXY_TRUSTED: "127.0.0.1/32",
     }),
     startDashboard(3202, {
       AUTH_MODE: "proxy",
       AUTH_PROXY_TRUSTED: "127.0.0.1/32",
       AUTH_PROXY_ROLES: "sre:operator,platform:admin",
+      ALLOWED_HOSTS: "127.0.0.1:3202,localhost",
     }),
   ]);
 });
@@ -178,6 +181,36 @@ test("token mode: an address that keeps failing to authenticate is answered 429 
   expect((await call(token.url, "/api/v1/me", { headers: bearer(tokens.viewer) })).status).toBe(200);
 });
 
+test("token mode: a signed-in viewer cannot guess tokens through the sign-in; behind a proxy each client counts on its own", async () => {
+  const from = { localAddress: "127.0.0.31" };
+  const statuses: number[] = [];
+  for (let i = 0; i < 31; i++) statuses.push((await call(token.url, "/api/v1/session", { ...from, method: "POST", headers: bearer(tokens.viewer), body: { token: `guess-${i}-${run}` } })).status);
+  expect(statuses.slice(0, 30).every((x) => x === 401)).toBe(true);
+  expect(statuses[30]).toBe(429);
+  expect((await call(token.url, "/api/v1/session", { ...from, method: "POST", headers: bearer(tokens.viewer), body: { token: tokens.admin } })).status).toBe(429);
+
+  // through the proxy at 127.0.0.1: the client named in X-Forwarded-For is what counts, and what the audit log says
+  const attacker = { "x-forwarded-for": "198.51.100.7" };
+  for (let i = 0; i < 30; i++) await call(token.url, "/api/v1/me", { headers: { ...attacker, ...bearer(`nope-${i}-${run}`) } });
+  expect((await call(token.url, "/api/v1/me", { headers: { ...attacker, ...bearer(tokens.viewer) } })).status).toBe(429);
+  expect((await call(token.url, "/api/v1/me", { headers: { "x-forwarded-for": "203.0.113.9, 198.51.100.8", ...bearer(tokens.operator) } })).status).toBe(200);
+  const denied = await call(token.url, "/api/v1/audit?actor=anonymous&outcome=denied&limit=200", { headers: bearer(tokens.admin) });
+  expect((denied.json as { items: { clientAddress: string | null }[] }).items.some((e) => e.clientAddress === "198.51.100.7")).toBe(true);
+});
+
+test("an identity's refusals are bounded: past 60 a minute, 429 and no more audit entries", async () => {
+  const from = { localAddress: "127.0.0.41" };
+  const statuses: number[] = [];
+  for (let i = 0; i < 65; i++) statuses.push((await call(token.url, "/api/v1/dead-letters/discard", { ...from, method: "POST", headers: bearer(tokens.viewer), body: { ids: [i + 1], reason: "flood" } })).status);
+  expect(statuses.slice(0, 60).every((x) => x === 403)).toBe(true);
+  expect(statuses.slice(60).every((x) => x === 429)).toBe(true);
+  const log = await call(token.url, `/api/v1/audit?actor=${users.viewer}&action=dead_letters.discard&outcome=denied&limit=500`, { headers: bearer(tokens.admin) });
+  const flood = (log.json as { items: { details: Record<string, unknown>; clientAddress: string | null }[] }).items.filter((e) => e.details.reason === "flood" || e.clientAddress?.endsWith("127.0.0.41"));
+  expect(flood.length).toBeLessThanOrEqual(60);
+  // the same viewer elsewhere is not held back
+  expect((await call(token.url, "/api/v1/me", { headers: bearer(tokens.viewer) })).status).toBe(200);
+});
+
 test("proxy mode: the mapped role from a trusted address; the same headers from another address, or no user header, are 401", async () => {
   const h = { "x-forwarded-user": `pat-${run}`, "x-forwarded-groups": "dev,sre" };
   const trusted = await call(proxy.url, "/api/v1/me", { headers: h, localAddress: "127.0.0.1" });
@@ -187,6 +220,19 @@ test("proxy mode: the mapped role from a trusted address; the same headers from 
   expect(admin.json).toMatchObject({ role: "admin" });
   const plain = await call(proxy.url, "/api/v1/me", { headers: { "x-forwarded-user": `pat-${run}` }, localAddress: "127.0.0.1" });
   expect(plain.json).toMatchObject({ role: "viewer" });
+
+  // the proxy passing the user's own bearer token on does not undo its identity; a UTF-8 name arrives whole
+  const passed = await call(proxy.url, "/api/v1/me", { headers: { ...h, authorization: "Bearer eyJhbGciOiJSUzI1NiJ9.x.y" }, localAddress: "127.0.0.1" });
+  expect(passed.json).toMatchObject({ user: `pat-${run}`, role: "operator" });
+  const utf8 = await call(proxy.url, "/api/v1/me", { headers: { "x-forwarded-user": Buffer.from("jörg😀", "utf8").toString("latin1") }, localAddress: "127.0.0.1" });
+  expect(utf8.json).toMatchObject({ user: "jörg😀" });
+  // a host name the dashboard is not known by (DNS rebinding) is refused
+  const rebound = await call(proxy.url, "/api/v1/me", { headers: { ...h, host: "evil.example:3202" }, localAddress: "127.0.0.1" });
+  expect(rebound.status).toBe(421);
+  // pages cannot be framed by another site
+  const page = await call(proxy.url, "/kafka", { headers: h, localAddress: "127.0.0.1" });
+  expect(page.headers["x-frame-options"]).toBe("DENY");
+  expect(String(page.headers["content-security-policy"])).toContain("frame-ancestors 'none'");
 
   const untrusted = await call(proxy.url, "/api/v1/me", { headers: h, localAddress: "127.0.0.5" });
   expect(untrusted.status).toBe(401);
@@ -257,7 +303,7 @@ test("browser: a viewer signs in and sees no mutation control; an operator sees 
   await expect(table).toContainText(users.viewer);
   await expect(table).toContainText(users.operator);
   await page.goto(`${token.url}/audit?actor=${users.operator}&action=dead_letters.discard`);
-  await expect(page.getByTestId("audit-table").getByRole("link", { name: String(id), exact: true })).toHaveAttribute("href", new RegExp(`/dead-letters/${id}$`));
+  await expect(page.getByTestId("audit-table").getByRole("link", { name: String(id), exact: true }).first()).toHaveAttribute("href", new RegExp(`/dead-letters/${id}$`));
   await ctx.close();
 
   // open mode says so in the header, whatever page
