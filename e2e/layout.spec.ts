@@ -178,7 +178,8 @@ test("a refreshing list keeps the reader's place", async ({ page }) => {
   await page.goto("/dead-letters?refresh=5");
   const rows = page.getByTestId("dead-letters-table").locator("tbody tr");
   await expect.poll(() => rows.count(), { timeout: 60_000 }).toBeGreaterThan(30);
-  await page.evaluate(() => window.scrollTo(0, 700));
+  // into the list, below the failure groups
+  await page.getByTestId("dead-letters-table").evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY + 500));
   const atTop = () =>
     page.evaluate(() => {
       const el = document.elementFromPoint(300, 120)?.closest("tr");

@@ -40,6 +40,9 @@ describe("failure groups", () => {
     const id = failureGroupId(failureSignature(base));
     expect(id).toMatch(/^[0-9a-f]{16}$/);
     expect(failureGroupId(failureSignature({ ...base, errorMessage: "order ord-9 at position 3" }))).toBe(id);
+    // Kafka's capture notes the record's partition and offset with the topic: a group is about the topic
+    expect(failureGroupId(failureSignature({ ...base, originalDestination: "shop.orders[2]@4669" }))).toBe(id);
+    expect(failureSignature({ ...base, originalDestination: "shop.orders[2]@4669" }).originalDestination).toBe("shop.orders");
     expect(failureGroupId(failureSignature({ ...base, originalDestination: "shop.payments" }))).not.toBe(id);
     expect(failureGroupId(failureSignature({ ...base, errorType: "TypeError" }))).not.toBe(id);
     expect(failureGroupId(failureSignature({ ...base, system: "rabbitmq" }))).not.toBe(id);

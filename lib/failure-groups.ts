@@ -59,6 +59,13 @@ function headerText(v: unknown): string | null {
   return null;
 }
 
+/** The destination a group is about: a Kafka topic without the `[partition]@offset` the capture notes the record by. */
+export function destinationOf(d: string | null | undefined): string | null {
+  if (!d) return null;
+  const m = /^(.*)\[\d+\]@\d+$/s.exec(d);
+  return m ? m[1]! : d;
+}
+
 export interface FailureSignature {
   system: string;
   originalDestination: string | null;
@@ -81,8 +88,7 @@ export function failureSignature(d: {
 }): FailureSignature {
   return {
     system: d.system,
-    // a dead letter whose destination is unknown is grouped by where it was captured
-    originalDestination: d.originalDestination ?? null,
+    originalDestination: destinationOf(d.originalDestination),
     reason: d.reason ?? null,
     errorType: rootErrorType(d.errorType, d.headers),
     message: normaliseErrorMessage(d.errorMessage),
