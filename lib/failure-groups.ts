@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { kafkaTopicOf } from "./kafka/record-destination";
 
 /**
  * Failure groups: dead letters that failed the same way, whatever the ids and numbers in their error messages.
@@ -61,9 +62,7 @@ function headerText(v: unknown): string | null {
 
 /** The destination a group is about: a Kafka topic without the `[partition]@offset` the capture notes the record by. */
 export function destinationOf(d: string | null | undefined): string | null {
-  if (!d) return null;
-  const m = /^(.*)\[\d+\]@\d+$/s.exec(d);
-  return m ? m[1]! : d;
+  return kafkaTopicOf(d)?.topic ?? null;
 }
 
 export interface FailureSignature {
