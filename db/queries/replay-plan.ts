@@ -1,0 +1,53 @@
+import { sql } from "drizzle-orm";
+import type { DeadLetterSelection } from "../../lib/dead-letter-selection";
+import { skipReasons, type SkipReason } from "../../lib/replay/plan";
+import { replayCountHeader } from "../../lib/replay/headers";
+import type { Db } from "../client";
+import { deadLetters } from "../schema";
+import { selectionWhere } from "./dead-letter-selection";
+
+export interface ReplayPlan {
+  total: number;
+  /** where the sendable ones go, per system and destination */
+  byDestination: { system: string; destination: string; count: number }[];
+  skipped: { reason: SkipReason; count: number }[];
+}
+
+/**
+ * The plan of a replay, computed in Postgres (a plan over 100,000 dead letters never comes into memory): how many go
+ * where, and how many are skipped for which reason. The CASE is lib/replay/plan.ts skipReasonOf, rule for rule (the
+ * integration test holds them equal). A destination typed by the operator replaces each dead letter's own.
+ */
+export async function planReplay(db: Db, selection: DeadLetterSelection, opts: { destination?: string | null; force: boolean; maxAttempts: number }): Promise<ReplayPlan> {
+  const typed = opts.destination ?? null;
+  const own = sql`case ${deadLetters.system}
+      when 'kafka' then nullif(regexp_replace(${deadLetters.originalDestination}, '\\[\\d+\\]@\\d+$', ''), '')
+      else case when ${deadLetters.originalRoutingKey} is null then null
+        else coalesce(nullif(${deadLetters.originalExchange}, ''), '(default exchange)') || ' / ' || ${deadLetters.originalRoutingKey} end
+    end`;
+  const count = sql`case when (${deadLetters.headers} ->> ${replayCountHeader}) ~ '^[0-9]{1,6}$' then (${deadLetters.headers} ->> ${replayCountHeader})::int else 0 end`;
+  const r = await db.execute<{ reason: string | null; system: string; destination: string | null; n: number }>(sql`
+    with c as (
+      select ${deadLetters.system} as system, ${deadLetters.status} as status, ${deadLetters.payloadTruncated} as truncated,
+        coalesce(${typed}::text, ${own}) as destination, ${count} as replay_count
+      from ${deadLetters} where ${selectionWhere(selection)})
+    select case
+        when status = 'discarded' then 'discarded'
+        when status = 'replaying' then 'in_another_replay'
+        when truncated then 'payload_truncated'
+        when destination is null then 'no_destination'
+        when not ${opts.force} and status = 'replayed' then 'already_replayed'
+        when not ${opts.force} and replay_count >= ${opts.maxAttempts} then 'over_loop_limit'
+      end as reason, system, destination, count(*)::int as n
+    from c group by 1, 2, 3`);
+  const plan: ReplayPlan = { total: 0, byDestination: [], skipped: [] };
+  const skipped = new Map<SkipReason, number>();
+  for (const row of r.rows) {
+    plan.total += row.n;
+    if (row.reason === null) plan.byDestination.push({ system: row.system, destination: row.destination!, count: row.n });
+    else skipped.set(row.reason as SkipReason, (skipped.get(row.reason as SkipReason) ?? 0) + row.n);
+  }
+  plan.byDestination.sort((a, b) => b.count - a.count || a.destination.localeCompare(b.destination));
+  plan.skipped = skipReasons.filter((x) => skipped.has(x)).map((reason) => ({ reason, count: skipped.get(reason)! }));
+  return plan;
+}
