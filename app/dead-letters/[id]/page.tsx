@@ -5,6 +5,7 @@ import { AppLink, Time } from "@/app/_components/time";
 import { getDeadLetterItem } from "@/app/_server/dead-letters";
 import { getDeadLetter } from "@/lib/api/contracts/dead-letters";
 import { deadLetterLinks } from "@/lib/dead-letter-links";
+import { deathHistory, headerRows, presentPayload } from "@/lib/dead-letter-view";
 import { NotFoundError } from "@/lib/errors";
 import { DiscardButton } from "./discard-button";
 
@@ -42,8 +43,9 @@ export default async function DeadLetterPage({ params }: Props) {
   const d = await deadLetterOf(decodeURIComponent((await params).id));
   if (!d) notFound();
   // a page of megabytes takes a browser many seconds to lay out: show the start, the API has it all
-  const full = d.payload.text ?? d.payload.base64;
-  const shown = full.slice(0, PAGE_PAYLOAD_CHARS);
+  const payload = presentPayload(d.payload, PAGE_PAYLOAD_CHARS);
+  const headers = headerRows(d.headers);
+  const deaths = deathHistory(d.headers);
   const consumerGroup = typeof d.properties.consumerGroup === "string" ? d.properties.consumerGroup : null;
   const links = deadLetterLinks({ ...d, consumerGroup });
   const fields: [string, ReactNode][] = [
@@ -90,20 +92,76 @@ export default async function DeadLetterPage({ params }: Props) {
           </AppLink>
         </p>
       ) : null}
-      <h2>Payload ({d.properties.tombstone === true ? "none: a tombstone, the record's value is null" : d.payload.encoding})</h2>
-      {shown.length < full.length ? (
+      <h2>
+        Payload ({d.properties.tombstone === true ? "none: a tombstone, the record's value is null" : payload.kind === "hex" ? "binary, as a hex dump" : payload.kind === "json" ? "JSON, pretty-printed" : "text"})
+      </h2>
+      {payload.cut ? (
         <p className="muted" data-testid="payload-cut">
-          Showing the first {shown.length.toLocaleString("en")} of {full.length.toLocaleString("en")} characters: the whole payload is in{" "}
-          <code>GET /api/v1/dead-letters/{d.id}</code>.
+          Showing the start of {d.payload.storedBytes.toLocaleString("en")} stored bytes: the whole payload is in <code>GET /api/v1/dead-letters/{d.id}</code>.
         </p>
       ) : null}
-      <pre className="payload" data-testid="payload">
-        {shown}
+      <pre className="payload" data-testid="payload" data-kind={payload.kind}>
+        {payload.text}
       </pre>
       <h2>Headers</h2>
-      <pre className="payload" data-testid="headers">
-        {JSON.stringify(d.headers, null, 2)}
-      </pre>
+      {headers.length === 0 ? (
+        <p className="muted">none</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="grid-table" data-testid="headers">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Value</th>
+                <th>Decoded</th>
+              </tr>
+            </thead>
+            <tbody>
+              {headers.map((h, i) => (
+                <tr key={`${h.name}-${i}`}>
+                  <td className="dl-name">{h.name}</td>
+                  <td className="dl-error" title={h.value}>
+                    {h.encoding === "base64" ? <span className="tag">base64</span> : null}
+                    {h.value.length > 500 ? `${h.value.slice(0, 500)}…` : h.value}
+                  </td>
+                  <td>{h.decoded ?? ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {deaths.length > 0 ? (
+        <>
+          <h2>Death history (x-death, most recent first)</h2>
+          <div className="table-scroll">
+            <table className="grid-table" data-testid="death-history">
+              <thead>
+                <tr>
+                  <th>Queue</th>
+                  <th>Reason</th>
+                  <th className="num">Count</th>
+                  <th>Exchange</th>
+                  <th>Routing keys</th>
+                  <th>Time</th>
+                </tr>
+              </thead>
+              <tbody>
+                {deaths.map((x, i) => (
+                  <tr key={i}>
+                    <td className="dl-name">{x.queue}</td>
+                    <td>{x.reason}</td>
+                    <td className="num">{x.count}</td>
+                    <td>{x.exchange ?? ""}</td>
+                    <td>{x.routingKeys}</td>
+                    <td className="nowrap">{x.time ? <Time value={x.time} /> : ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      ) : null}
       <h2>Properties</h2>
       <pre className="payload">{JSON.stringify(d.properties, null, 2)}</pre>
     </>
