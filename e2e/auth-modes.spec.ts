@@ -27,15 +27,15 @@ async function call(base: string, path: string, opts: Parameters<typeof rawReque
 
 /** Dead letters of this run, inserted straight into the dashboard's database, for the discard calls. */
 let inserted = 0;
-async function insertDeadLetters(n: number): Promise<number[]> {
+async function insertDeadLetters(n: number, group: string | null = null): Promise<number[]> {
   const batch = ++inserted;
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
     const r = await c.query<{ id: string }>(
-      `INSERT INTO dead_letters (system, source_name, source, dedup_key, payload, payload_size)
-       SELECT 'kafka', 'local', $1, $1 || ':' || g, convert_to('{"n":' || g || '}', 'UTF8'), 7 FROM generate_series(1, $2) g RETURNING id`,
-      [`auth-e2e-${run}-${batch}.DLT`, n],
+      `INSERT INTO dead_letters (system, source_name, source, dedup_key, payload, payload_size, failure_group, failure_message)
+       SELECT 'kafka', 'local', $1, $1 || ':' || g, convert_to('{"n":' || g || '}', 'UTF8'), 7, $3, 'e2e <b>group</b>' FROM generate_series(1, $2) g RETURNING id`,
+      [`auth-e2e-${run}-${batch}.DLT`, n, group],
     );
     return r.rows.map((x) => Number(x.id));
   } finally {
@@ -276,6 +276,9 @@ test("browser: a viewer signs in and sees no mutation control; an operator sees 
   // the header shows who is signed in once /api/v1/me answered: from then on, the controls are what the role allows
   await expect(page.locator(".identity")).toContainText(`${users.viewer} (viewer)`);
   await expect(page.getByTestId("discard")).toHaveCount(0);
+  await page.goto(`${token.url}/dead-letters`);
+  await expect(page.getByTestId("failure-groups")).toBeVisible();
+  await expect(page.getByTestId("discard-group")).toHaveCount(0);
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/sign-in/);
   expect((await ctx.cookies()).filter((c) => c.name === "switchyard_session" && c.value)).toHaveLength(0);
@@ -298,6 +301,17 @@ test("browser: a viewer signs in and sees no mutation control; an operator sees 
   await page.getByTestId("discard").click();
   await expect(page.getByTestId("restore")).toHaveCount(1);
 
+  // a whole failure group: discarded with a reason, then restored
+  const group = `${run}00000000`.slice(0, 16);
+  await insertDeadLetters(3, group);
+  await page.goto(`${token.url}/dead-letters?q=${encodeURIComponent("auth-e2e-" + run)}`);
+  const row = page.getByTestId(`group-${group}`);
+  await expect(row).toContainText("e2e <b>group</b>");
+  page.once("dialog", (d) => void d.accept("e2e: the whole group"));
+  await row.getByTestId("discard-group").click();
+  await expect(row).toContainText("discarded 3");
+  await row.getByTestId("restore-group").click();
+  await expect(row).toContainText("new 3");
   await page.goto(`${token.url}/audit?action=session.sign_in&outcome=ok`);
   const table = page.getByTestId("audit-table");
   await expect(table).toContainText(users.viewer);

@@ -1,12 +1,14 @@
 "use client";
 
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { ApiError, fetchEndpoint } from "@/app/_components/fetch-json";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { ApiError, fetchEndpoint, sendJson } from "@/app/_components/fetch-json";
+import { useMe } from "@/app/_components/me";
 import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
 import { Sparkline } from "@/app/_components/sparkline";
 import { Time } from "@/app/_components/time";
 import { useUrlState } from "@/app/_components/use-url-state";
 import type * as api from "@/lib/api/contracts/dead-letters";
+import type { ResponseOf } from "@/lib/api/endpoint";
 import { deadLetterStatuses } from "@/lib/dead-letters";
 
 /** The list filters that also narrow the groups (the group itself, the cursor and the page size do not). */
@@ -28,14 +30,27 @@ export function FailureGroups({ refetchInterval, paused }: { refetchInterval: nu
     placeholderData: keepPreviousData,
   });
   const chosen = url.get("group");
+  const me = useMe();
+  const client = useQueryClient();
+  const act = useMutation({
+    mutationFn: (a: { verb: "discard" | "restore"; groupId: string; reason?: string }) =>
+      sendJson<ResponseOf<typeof api.discardDeadLetters>>("POST", `/api/v1/dead-letters/${a.verb}`, a.verb === "discard" ? { groupId: a.groupId, reason: a.reason } : { groupId: a.groupId }),
+    onSettled: () => void client.invalidateQueries(),
+  });
   // a link the API refuses: the list below says why, once
   if (groups.error && !groups.data) return groups.error instanceof ApiError && groups.error.isClientError ? null : <QueryError error={groups.error} what="failure groups" />;
   if (!groups.data) return <Loading what="failure groups" />;
   const items = groups.data.items;
+  const failed = act.isError ? act.error.message : null;
   return (
     <section aria-label="Failure groups" data-testid="failure-groups">
       <h2>Failure groups</h2>
       <StaleNotice error={groups.error} />
+      {failed ? (
+        <p role="alert" className="error">
+          {failed}
+        </p>
+      ) : null}
       {items.length === 0 ? (
         <p className="muted">No dead letters match.</p>
       ) : (
@@ -50,6 +65,7 @@ export function FailureGroups({ refetchInterval, paused }: { refetchInterval: nu
                 <th>Last seen</th>
                 <th>24 h</th>
                 <th>Status</th>
+                {me.data?.can.discard ? <th>Actions</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -84,6 +100,29 @@ export function FailureGroups({ refetchInterval, paused }: { refetchInterval: nu
                       .map((s) => `${s} ${g.statusCounts[s]}`)
                       .join(" · ")}
                   </td>
+                  {me.data?.can.discard ? (
+                    <td className="nowrap">
+                      {g.statusCounts.new + g.statusCounts.replayed > 0 ? (
+                        <button
+                          type="button"
+                          className="chip"
+                          data-testid="discard-group"
+                          disabled={act.isPending}
+                          onClick={() => {
+                            const reason = window.prompt(`Discard the ${g.statusCounts.new + g.statusCounts.replayed} new and replayed dead letters of this group? They stay stored and can be restored. Why?`);
+                            if (reason?.trim()) act.mutate({ verb: "discard", groupId: g.id, reason: reason.trim().slice(0, 500) });
+                          }}
+                        >
+                          discard
+                        </button>
+                      ) : null}
+                      {g.statusCounts.discarded > 0 ? (
+                        <button type="button" className="chip" data-testid="restore-group" disabled={act.isPending} onClick={() => act.mutate({ verb: "restore", groupId: g.id })}>
+                          restore
+                        </button>
+                      ) : null}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
