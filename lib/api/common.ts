@@ -35,6 +35,15 @@ export const isoTime = z.iso.datetime({ offset: true }).refine((s) => {
   return Number.isFinite(ms) && ms >= 0 && ms < Date.UTC(10000, 0, 1);
 }, "must be a time between 1970 and 9999");
 
+/** A page size in a query: decimal digits only (never `0x10`, `1e2` or an empty value), within min..max. */
+export const queryLimit = (max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,6}$/, `must be a whole number from 1 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1, `must be a whole number from 1 to ${max}`).max(max, `must be a whole number from 1 to ${max}`))
+    .default(fallback);
+
 /** A query flag: `true`/`false` (also `1`/`0`). */
 export const queryBool = z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1");
 

@@ -4,7 +4,7 @@
  * past what a double or a bigint holds).
  */
 import { z } from "zod";
-import { isoTime, safeText as text } from "../api/common";
+import { isoTime, queryLimit, safeText as text } from "../api/common";
 import { cursorCodec, cursorMicroTime } from "../cursor";
 
 const hexId = (digits: number) =>
@@ -41,7 +41,7 @@ export const traceSearchQuery = z
     from: isoTime.optional(),
     to: isoTime.optional(),
     cursor: z.string().max(500).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
+    limit: queryLimit(200, 50),
   })
   .refine((q) => q.minDurationMs === undefined || q.maxDurationMs === undefined || q.minDurationMs <= q.maxDurationMs, {
     message: "minDurationMs is above maxDurationMs",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { auditOutcomes } from "../../audit";
 import { endpoint } from "../endpoint";
-import { isoTime, safeText } from "../common";
+import { isoTime, queryLimit, safeText } from "../common";
 
 export const auditListQuery = z
   .object({
@@ -13,7 +13,7 @@ export const auditListQuery = z
     from: isoTime.optional(),
     to: isoTime.optional(),
     cursor: z.string().max(500).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    limit: queryLimit(500, 100),
   })
   .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { message: "from is after to", path: ["from"] });
 export type AuditListQuery = z.output<typeof auditListQuery>;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { deadLetterStatuses } from "../../dead-letters";
 import { selectionBody, type DeadLetterSelection } from "../../dead-letter-selection";
 import { endpoint } from "../endpoint";
-import { idSegment, safeText, utcTime } from "../common";
+import { idSegment, queryLimit, safeText, utcTime } from "../common";
 
 /** The systems dead letters are captured from. */
 export const deadLetterSystems = ["kafka", "rabbitmq"] as const;
@@ -29,7 +29,7 @@ export const deadLetterListQuery = z.object({
   /** a failure group's id (GET /api/v1/dead-letters/groups) */
   group: z.string().regex(/^[0-9a-f]{16}$/, "must be a failure group id (16 hex digits)").optional(),
   cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: queryLimit(500, 100),
 });
 export type DeadLetterListQuery = z.output<typeof deadLetterListQuery>;
 
@@ -130,7 +130,7 @@ export const getDeadLetter = endpoint({
 });
 
 export const failureGroupQuery = deadLetterListQuery.omit({ cursor: true, group: true }).extend({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: queryLimit(200, 50),
 });
 export type FailureGroupQuery = z.output<typeof failureGroupQuery>;
 
