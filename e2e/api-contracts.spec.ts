@@ -163,6 +163,7 @@ const cases: Record<string, (request: APIRequestContext) => Promise<void>> = {
     expect(top.trend).toHaveLength(24);
     expect(top.trend.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(top.count);
     expect(top.message ?? "").not.toMatch(/ord-[0-9a-f]/);
+    expect(top.originalDestination).toBe("shop.orders");
     const members = await call(request, deadLetters.listDeadLetters, `/api/v1/dead-letters?group=${top.id}&limit=500`);
     expect(members.items.length).toBe(Math.min(top.count, 500));
     expect(members.items.every((d) => d.failureGroup === top.id)).toBe(true);

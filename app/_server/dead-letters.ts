@@ -4,7 +4,7 @@ import type { z } from "zod";
 import type * as api from "@/lib/api/contracts/dead-letters";
 import type { DeadLetterListQuery, FailureGroupQuery, deadLetterDetailSchema, deadLetterListSchema, deadLetterSystems } from "@/lib/api/contracts/dead-letters";
 import { deadLetterStatuses, payloadView, type DeadLetterStatus } from "@/lib/dead-letters";
-import { trendOf, trendWindow } from "@/lib/failure-groups";
+import { destinationOf, trendOf, trendWindow } from "@/lib/failure-groups";
 import { NotFoundError } from "@/lib/errors";
 import { serverContext } from "./context";
 
@@ -71,7 +71,8 @@ export async function listFailureGroupItems(q: FailureGroupQuery): Promise<z.inp
       id: r.id,
       // the column holds only lib's systems (capture writes them)
       system: r.system as System,
-      originalDestination: r.originalDestination,
+      // the group's destination is the topic: Kafka's rows note the record's partition and offset with it
+      originalDestination: destinationOf(r.originalDestination),
       sources: r.sources ?? [],
       reason: r.reason,
       errorType: r.errorType,
