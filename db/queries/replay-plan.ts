@@ -18,7 +18,18 @@ export interface ReplayPlan {
  * where, and how many are skipped for which reason. The CASE is lib/replay/plan.ts skipReasonOf, rule for rule (the
  * integration test holds them equal). A destination typed by the operator replaces each dead letter's own.
  */
-export async function planReplay(db: Db, selection: DeadLetterSelection, opts: { destination?: string | null; force: boolean; maxAttempts: number }): Promise<ReplayPlan> {
+export interface PlanOptions {
+  destination?: string | null;
+  force: boolean;
+  maxAttempts: number;
+}
+
+/**
+ * Each dead letter of the selection with where it would go and why it would be skipped (null: it is sent), as a
+ * query to select from. The CASE is lib/replay/plan.ts skipReasonOf, rule for rule (the integration test holds them
+ * equal). A destination typed by the operator replaces each dead letter's own.
+ */
+export function replayCandidates(selection: DeadLetterSelection, opts: PlanOptions) {
   const typed = opts.destination ?? null;
   const own = sql`case ${deadLetters.system}
       when 'kafka' then nullif(regexp_replace(${deadLetters.originalDestination}, '\\[\\d+\\]@\\d+$', ''), '')
@@ -26,20 +37,28 @@ export async function planReplay(db: Db, selection: DeadLetterSelection, opts: {
         else coalesce(nullif(${deadLetters.originalExchange}, ''), '(default exchange)') || ' / ' || ${deadLetters.originalRoutingKey} end
     end`;
   const count = sql`case when (${deadLetters.headers} ->> ${replayCountHeader}) ~ '^[0-9]{1,6}$' then (${deadLetters.headers} ->> ${replayCountHeader})::int else 0 end`;
-  const r = await db.execute<{ reason: string | null; system: string; destination: string | null; n: number }>(sql`
-    with c as (
-      select ${deadLetters.system} as system, ${deadLetters.status} as status, ${deadLetters.payloadTruncated} as truncated,
-        coalesce(${typed}::text, ${own}) as destination, ${count} as replay_count
-      from ${deadLetters} where ${selectionWhere(selection)})
-    select case
+  return sql`
+    select id, system, destination, case
         when status = 'discarded' then 'discarded'
         when status = 'replaying' then 'in_another_replay'
         when truncated then 'payload_truncated'
         when destination is null then 'no_destination'
         when not ${opts.force} and status = 'replayed' then 'already_replayed'
         when not ${opts.force} and replay_count >= ${opts.maxAttempts} then 'over_loop_limit'
-      end as reason, system, destination, count(*)::int as n
-    from c group by 1, 2, 3`);
+      end as reason
+    from (
+      select ${deadLetters.id} as id, ${deadLetters.system} as system, ${deadLetters.status} as status, ${deadLetters.payloadTruncated} as truncated,
+        coalesce(${typed}::text, ${own}) as destination, ${count} as replay_count
+      from ${deadLetters} where ${selectionWhere(selection)}) c`;
+}
+
+/**
+ * The plan of a replay, computed in Postgres (a plan over 100,000 dead letters never comes into memory): how many go
+ * where, and how many are skipped for which reason.
+ */
+export async function planReplay(db: Pick<Db, "execute">, selection: DeadLetterSelection, opts: PlanOptions): Promise<ReplayPlan> {
+  const r = await db.execute<{ reason: string | null; system: string; destination: string | null; n: number }>(sql`
+    select reason, system, destination, count(*)::int as n from (${replayCandidates(selection, opts)}) p group by 1, 2, 3`);
   const plan: ReplayPlan = { total: 0, byDestination: [], skipped: [] };
   const skipped = new Map<SkipReason, number>();
   for (const row of r.rows) {

@@ -1,7 +1,9 @@
 import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { deadLetters } from "./dead-letters";
 import { oneOf, tsOpts } from "./types";
+import { sql } from "drizzle-orm";
 import { replayItemStatuses, replayStatuses } from "../../lib/replay-states";
+import { skipReasons } from "../../lib/replay/plan";
 
 /** A replay job: a set of dead letters sent back to their original (or a chosen) destination. */
 export const replays = pgTable(
@@ -13,12 +15,23 @@ export const replays = pgTable(
     /** lib/replay-states.ts replayStatuses */
     status: text("status").notNull().default("pending"),
     dryRun: boolean("dry_run").notNull().default(false),
+    /** the selection replayed: ids, a failure group, or a filter (lib/dead-letter-selection.ts) */
     filter: jsonb("filter").$type<Record<string, unknown>>().notNull().default({}),
+    /** a destination the operator typed, instead of each dead letter's own */
     target: jsonb("target").$type<Record<string, unknown>>(),
+    /** send again what was replayed already or too often */
+    force: boolean("force").notNull().default(false),
+    ratePerSecond: integer("rate_per_second").notNull().default(50),
+    /** the plan as computed when the replay was made (db/queries/replay-plan.ts) */
+    plan: jsonb("plan").$type<Record<string, unknown>>().notNull().default({}),
     total: integer("total").notNull().default(0),
+    /** items that reached the consumer (processed) and that did not (failed to send); the rest are counted from items */
     succeeded: integer("succeeded").notNull().default(0),
     failed: integer("failed").notNull().default(0),
+    skipped: integer("skipped").notNull().default(0),
+    startedAt: timestamp("started_at", tsOpts),
     finishedAt: timestamp("finished_at", tsOpts),
+    error: text("error"),
   },
   (t) => [index("replays_time").on(t.requestedAt.desc()), check("replays_status_check", oneOf(t.status, replayStatuses))],
 );
@@ -35,8 +48,20 @@ export const replayItems = pgTable(
       .references(() => deadLetters.id),
     /** lib/replay-states.ts replayItemStatuses */
     status: text("status").notNull().default("pending"),
+    /** lib/replay/plan.ts skipReasons, for a skipped item */
+    skipReason: text("skip_reason"),
+    /** where it is sent: a Kafka topic, or a RabbitMQ exchange and routing key */
+    destination: text("destination"),
     error: text("error"),
     sentAt: timestamp("sent_at", tsOpts),
+    confirmedAt: timestamp("confirmed_at", tsOpts),
+    /** when the consumer's span under the replay's span succeeded (processed) or erred (failed again) */
+    settledAt: timestamp("settled_at", tsOpts),
   },
-  (t) => [index("replay_items_replay").on(t.replayId, t.status), index("replay_items_dead_letter").on(t.deadLetterId), check("replay_items_status_check", oneOf(t.status, replayItemStatuses))],
+  (t) => [
+    index("replay_items_replay").on(t.replayId, t.status),
+    index("replay_items_dead_letter").on(t.deadLetterId),
+    check("replay_items_status_check", oneOf(t.status, replayItemStatuses)),
+    check("replay_items_skip_reason_check", sql`${t.skipReason} is null or ${oneOf(t.skipReason, skipReasons)}`),
+  ],
 );
