@@ -1,9 +1,18 @@
+/** The brokers dead letters are captured from. */
+export const deadLetterSystems = ["kafka", "rabbitmq"] as const;
+export type DeadLetterSystem = (typeof deadLetterSystems)[number];
+
 /** Shapes shared by the dead-letter capture (collectors) and the dead-letters API (dashboard). */
-export const deadLetterStatuses = ["new", "replaying", "replayed", "discarded"] as const;
+/**
+ * new: captured, nobody acted; replaying: in a replay that has not sent it yet; replayed: the broker took it back (a
+ * replay confirmed it; processed shows on the replay's item); failed_again: replayed and it failed again (the new
+ * dead letter links to the replay); discarded: put aside by an operator, restorable.
+ */
+export const deadLetterStatuses = ["new", "replaying", "replayed", "failed_again", "discarded"] as const;
 export type DeadLetterStatus = (typeof deadLetterStatuses)[number];
 
 /** The statuses a dead letter may be discarded from: not while a replay is sending it, and not twice. */
-export const discardableStatuses = ["new", "replayed"] as const satisfies readonly DeadLetterStatus[];
+export const discardableStatuses = ["new", "replayed", "failed_again"] as const satisfies readonly DeadLetterStatus[];
 
 export function discardable(status: string): boolean {
   return (discardableStatuses as readonly string[]).includes(status);

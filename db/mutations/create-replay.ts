@@ -1,12 +1,14 @@
 import { sql } from "drizzle-orm";
 import type { Actor } from "../../lib/audit";
 import type { DeadLetterSelection } from "../../lib/dead-letter-selection";
-import { NotFoundError } from "../../lib/errors";
+import { ConflictError, NotFoundError } from "../../lib/errors";
+import { skipReasonText } from "../../lib/replay/plan";
 import type { Db } from "../client";
 import { recordAudit } from "../queries/audit";
 import { auditSelection } from "../queries/dead-letter-status";
 import { planReplay, replayCandidates, type ReplayPlan } from "../queries/replay-plan";
 import { replays } from "../schema";
+import { replayChannel } from "../queries/replay-control";
 
 export interface CreateReplayInput {
   selection: DeadLetterSelection;
@@ -16,10 +18,12 @@ export interface CreateReplayInput {
   dryRun: boolean;
   /** REPLAY_MAX_ATTEMPTS */
   maxAttempts: number;
+  /** Kafka: each record to the partition it was read from */
+  keepPartition?: boolean;
+  /** edit and replay (one dead letter): what is sent instead of its payload and headers, and the diff for the audit entry */
+  edit?: { payload: Buffer | null; headers: Record<string, unknown> | null; diff: Record<string, unknown>; reason: string | null };
 }
 
-/** The channel the collectors LISTEN on: a new replay's id, sent when its transaction commits. */
-export const replayChannel = "switchyard_replays";
 
 /**
  * Plans a replay and, unless it is a dry run, makes it: one transaction writes the replay, an item per dead letter of
@@ -43,7 +47,7 @@ export async function createReplay(db: Db, input: CreateReplayInput, actor: Acto
         status: input.dryRun ? "done" : "pending",
         dryRun: input.dryRun,
         filter: auditSelection(input.selection) as Record<string, unknown>,
-        target: input.destination ? { destination: input.destination } : null,
+        target: input.destination || input.keepPartition ? { ...(input.destination ? { destination: input.destination } : {}), ...(input.keepPartition ? { keepPartition: true } : {}) } : null,
         force: input.force,
         ratePerSecond: input.ratePerSecond,
         plan: plan as unknown as Record<string, unknown>,
@@ -55,15 +59,21 @@ export async function createReplay(db: Db, input: CreateReplayInput, actor: Acto
     const id = row!.id;
     if (!input.dryRun) {
       await tx.execute(sql`
-        insert into replay_items (replay_id, dead_letter_id, status, skip_reason, destination)
-        select ${id}, id, case when reason is null then 'pending' else 'skipped' end, reason, destination
+        insert into replay_items (replay_id, dead_letter_id, status, skip_reason, destination, prior_status)
+        select ${id}, id, case when reason is null then 'pending' else 'skipped' end, reason, destination, status
         from (${replayCandidates(input.selection, opts)}) c`);
+      if (input.edit) {
+        const upd = await tx.execute(sql`
+          update replay_items set edited_payload = ${input.edit.payload}, edited_headers = ${input.edit.headers === null ? null : JSON.stringify(input.edit.headers)}::jsonb
+          where replay_id = ${id} and status = 'pending' returning id`);
+        if (upd.rows.length === 0) throw new ConflictError(`this dead letter cannot be replayed now: ${plan.skipped.map((x) => skipReasonText[x.reason]).join(", ") || "nothing to send"}`, { skipped: plan.skipped });
+      }
       await tx.execute(sql`update dead_letters set status = 'replaying' where id in (select dead_letter_id from replay_items where replay_id = ${id} and status = 'pending')`);
       await tx.execute(sql`select pg_notify(${replayChannel}, ${String(id)})`);
     }
     await recordAudit(tx, {
       actor,
-      action: input.dryRun ? "replays.plan" : "replays.create",
+      action: input.edit ? "replays.edit_and_replay" : input.dryRun ? "replays.plan" : "replays.create",
       targetType: "replay",
       targetId: String(id),
       outcome: "ok",
@@ -75,6 +85,8 @@ export async function createReplay(db: Db, input: CreateReplayInput, actor: Acto
         total: plan.total,
         sendable,
         skipped: plan.skipped,
+        ...(input.keepPartition ? { keepPartition: true } : {}),
+        ...(input.edit ? { edit: input.edit.diff, reason: input.edit.reason } : {}),
       },
     });
     return { id, status: input.dryRun ? ("done" as const) : ("pending" as const), plan };

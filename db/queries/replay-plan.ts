@@ -3,13 +3,14 @@ import type { DeadLetterSelection } from "../../lib/dead-letter-selection";
 import { skipReasons, type SkipReason } from "../../lib/replay/plan";
 import { replayCountHeader } from "../../lib/replay/headers";
 import type { Db } from "../client";
+import type { DeadLetterSystem } from "../../lib/dead-letters";
 import { deadLetters } from "../schema";
 import { selectionWhere } from "./dead-letter-selection";
 
 export interface ReplayPlan {
   total: number;
   /** where the sendable ones go, per system and destination */
-  byDestination: { system: string; destination: string; count: number }[];
+  byDestination: { system: DeadLetterSystem; destination: string; count: number }[];
   skipped: { reason: SkipReason; count: number }[];
 }
 
@@ -38,7 +39,7 @@ export function replayCandidates(selection: DeadLetterSelection, opts: PlanOptio
     end`;
   const count = sql`case when (${deadLetters.headers} ->> ${replayCountHeader}) ~ '^[0-9]{1,6}$' then (${deadLetters.headers} ->> ${replayCountHeader})::int else 0 end`;
   return sql`
-    select id, system, destination, case
+    select id, system, status, destination, case
         when status = 'discarded' then 'discarded'
         when status = 'replaying' then 'in_another_replay'
         when truncated then 'payload_truncated'
@@ -57,7 +58,7 @@ export function replayCandidates(selection: DeadLetterSelection, opts: PlanOptio
  * where, and how many are skipped for which reason.
  */
 export async function planReplay(db: Pick<Db, "execute">, selection: DeadLetterSelection, opts: PlanOptions): Promise<ReplayPlan> {
-  const r = await db.execute<{ reason: string | null; system: string; destination: string | null; n: number }>(sql`
+  const r = await db.execute<{ reason: string | null; system: DeadLetterSystem; destination: string | null; n: number }>(sql`
     select reason, system, destination, count(*)::int as n from (${replayCandidates(selection, opts)}) p group by 1, 2, 3`);
   const plan: ReplayPlan = { total: 0, byDestination: [], skipped: [] };
   const skipped = new Map<SkipReason, number>();

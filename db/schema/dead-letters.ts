@@ -61,6 +61,8 @@ export const deadLetters = pgTable(
     failureGroup: text("failure_group"),
     failureType: text("failure_type"),
     failureMessage: text("failure_message"),
+    /** the replay this message was sent by when it came back dead-lettered (its x-switchyard-replay-id) */
+    replayId: bigint("replay_id", { mode: "number" }),
   },
   (t) => [
     // vhost is part of a RabbitMQ queue's identity; Kafka rows have none (nulls equal, so Kafka keys still collide)
@@ -73,6 +75,7 @@ export const deadLetters = pgTable(
     index("dead_letters_source").on(t.system, t.source, t.capturedAt.desc()),
     index("dead_letters_reason").on(t.reason),
     check("dead_letters_status_check", oneOf(t.status, deadLetterStatuses)),
+    index("dead_letters_replay").on(t.replayId).where(sql`${t.replayId} is not null`),
     index("dead_letters_trace").on(t.traceId).where(sql`${t.traceId} is not null`),
   ],
 );

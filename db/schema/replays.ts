@@ -1,6 +1,6 @@
 import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { deadLetters } from "./dead-letters";
-import { oneOf, tsOpts } from "./types";
+import { bytea, oneOf, tsOpts } from "./types";
 import { sql } from "drizzle-orm";
 import { replayItemStatuses, replayStatuses } from "../../lib/replay-states";
 import { skipReasons } from "../../lib/replay/plan";
@@ -32,6 +32,8 @@ export const replays = pgTable(
     startedAt: timestamp("started_at", tsOpts),
     finishedAt: timestamp("finished_at", tsOpts),
     error: text("error"),
+    /** when the collectors last wrote progress (a replay running with an old heartbeat has lost its process) */
+    heartbeatAt: timestamp("heartbeat_at", tsOpts),
   },
   (t) => [index("replays_time").on(t.requestedAt.desc()), check("replays_status_check", oneOf(t.status, replayStatuses))],
 );
@@ -57,10 +59,25 @@ export const replayItems = pgTable(
     confirmedAt: timestamp("confirmed_at", tsOpts),
     /** when the consumer's span under the replay's span succeeded (processed) or erred (failed again) */
     settledAt: timestamp("settled_at", tsOpts),
+    /** the dead letter's status before the replay took it: what a cancel gives back */
+    priorStatus: text("prior_status"),
+    /** the replay's span for this item (its traceparent): the consumer's span is its child */
+    traceId: text("trace_id"),
+    spanId: text("span_id"),
+    /** Kafka: the partition it is sent to, the partition's end offset noted before the send, and its offset once acked */
+    kafkaPartition: integer("kafka_partition"),
+    offsetBefore: bigint("offset_before", { mode: "number" }),
+    kafkaOffset: bigint("kafka_offset", { mode: "number" }),
+    /** RabbitMQ: caught in sending by a crash and sent again with the same message id (a consumer may see it twice) */
+    resent: boolean("resent").notNull().default(false),
+    /** an edited payload and headers (edit and replay), sent instead of the dead letter's own */
+    editedPayload: bytea("edited_payload"),
+    editedHeaders: jsonb("edited_headers").$type<Record<string, unknown>>(),
   },
   (t) => [
     index("replay_items_replay").on(t.replayId, t.status),
     index("replay_items_dead_letter").on(t.deadLetterId),
+    index("replay_items_span").on(t.spanId).where(sql`${t.spanId} is not null`),
     check("replay_items_status_check", oneOf(t.status, replayItemStatuses)),
     check("replay_items_skip_reason_check", sql`${t.skipReason} is null or ${oneOf(t.skipReason, skipReasons)}`),
   ],

@@ -187,6 +187,12 @@ export const envSchema = z
     RABBITMQ_CAPTURE_PREFETCH: z.coerce.number().int().min(1).max(5000).default(200),
     /** vhost/queue names to check over AMQP when the management API is unavailable */
     RABBITMQ_FALLBACK_QUEUES: globList.prefault(""),
+    /** the highest rate (messages per second) an operator may give a replay */
+    REPLAY_MAX_RATE: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    /** the rate a replay gets when none is given (at most REPLAY_MAX_RATE) */
+    REPLAY_DEFAULT_RATE: z.coerce.number().int().min(1).max(1_000_000).default(50),
+    /** a message replayed this many times already is skipped unless the replay is forced */
+    REPLAY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(3),
     RETENTION_RAW_HOURS: positiveInt.default(48),
     RETENTION_DOWNSAMPLED_DAYS: positiveInt.default(30),
     RETENTION_SPANS_DAYS: positiveInt.default(7),

@@ -1,11 +1,10 @@
 import { z } from "zod";
-import { deadLetterStatuses } from "../../dead-letters";
+import { deadLetterStatuses, deadLetterSystems } from "../../dead-letters";
 import { selectionBody, type DeadLetterSelection } from "../../dead-letter-selection";
 import { endpoint } from "../endpoint";
 import { idSegment, queryLimit, safeText, utcTime } from "../common";
 
-/** The systems dead letters are captured from. */
-export const deadLetterSystems = ["kafka", "rabbitmq"] as const;
+export { deadLetterSystems };
 
 export const deadLetterListQuery = z.object({
   system: z.enum(deadLetterSystems).optional(),

@@ -10,6 +10,7 @@ import * as health from "./health";
 import * as kafka from "./kafka";
 import * as openapi from "./openapi";
 import * as rabbitmq from "./rabbitmq";
+import * as replays from "./replays";
 import * as traces from "./traces";
 
 /** A contract and the name it is exported under (the OpenAPI operationId). */
@@ -34,6 +35,7 @@ export const endpoints: readonly NamedEndpoint[] = [
   ...endpointsOf(kafka),
   ...endpointsOf(rabbitmq),
   ...endpointsOf(deadLetters),
+  ...endpointsOf(replays),
   ...endpointsOf(traces),
   ...endpointsOf(auth),
   ...endpointsOf(audit),
