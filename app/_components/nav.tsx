@@ -9,6 +9,7 @@ const links: [href: string, label: string][] = [
   ["/kafka", "Consumer lag"],
   ["/rabbitmq", "Queues"],
   ["/dead-letters", "Dead letters"],
+  ["/replays", "Replays"],
   ["/traces", "Traces"],
   ["/audit", "Audit"],
 ];
