@@ -7,12 +7,16 @@ import { RefreshControl, useAutoRefresh } from "@/app/_components/refresh-select
 import { AppLink, Time } from "@/app/_components/time";
 import { useScrollAnchor } from "@/app/_components/scroll-anchor";
 import { useUrlState } from "@/app/_components/use-url-state";
-import { useRef } from "react";
+import { useRef, useState } from "react";
+import { useMe } from "@/app/_components/me";
 import { deadLetterLinks } from "@/lib/dead-letter-links";
 import type * as api from "@/lib/api/contracts/dead-letters";
 import type { ResponseOf } from "@/lib/api/endpoint";
 import { deadLetterStatuses } from "@/lib/dead-letters";
-import { FailureGroups, groupFilterKeys } from "./failure-groups";
+import { FailureGroups } from "./failure-groups";
+import { filterBodyOf, groupFilterKeys } from "./filter-body";
+import { ReplayPanel } from "./replay-panel";
+import { SelectionActions, useMatchingCount } from "./selection-bar";
 
 type DeadLetterList = ResponseOf<typeof api.listDeadLetters>;
 type Item = DeadLetterList["items"][number];
@@ -22,7 +26,7 @@ function KeyCell({ k }: { k: Item["key"] }) {
   if (!k) return <span className="muted">—</span>;
   const shown = k.text ?? k.base64;
   return (
-    <span className="key" title={`${k.sizeBytes} byte${k.sizeBytes === 1 ? "" : "s"}${k.text === null ? ", binary, shown as base64" : ""}${k.truncated ? ", first 256 shown" : ""}`} data-testid="dl-key">
+    <span className="key" title={`${shown}\n(${k.sizeBytes} byte${k.sizeBytes === 1 ? "" : "s"}${k.text === null ? ", binary, shown as base64" : ""}${k.truncated ? ", first 256 shown" : ""})`} data-testid="dl-key">
       {k.text === null ? <span className="tag">base64</span> : null}
       {shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}
     </span>
@@ -51,6 +55,29 @@ export function DeadLetterListView() {
   const items = data?.pages.flatMap((p) => p.items) ?? [];
   const list = useRef<HTMLElement>(null);
   useScrollAnchor(list, data);
+  const me = useMe();
+  const canReplay = me.data?.can.replay ?? false;
+  const canDiscard = me.data?.can.discard ?? false;
+  const canAct = canReplay || canDiscard;
+  // the selection belongs to one filter: a new filter starts with none
+  const filterKey = filter.toString();
+  const [picked, setPicked] = useState<{ key: string; ids: Set<number>; allMatching: boolean }>({ key: filterKey, ids: new Set(), allMatching: false });
+  const sel = picked.key === filterKey ? picked : { key: filterKey, ids: new Set<number>(), allMatching: false };
+  const [replayAll, setReplayAll] = useState(false);
+  const filterBody = filterBodyOf(url.get);
+  const pageIds = items.map((d) => d.id);
+  const wholePage = pageIds.length > 0 && pageIds.every((id) => sel.allMatching || sel.ids.has(id));
+  const more = pages.hasNextPage;
+  const matching = useMatchingCount(filterBody, canReplay && wholePage && more);
+  const matchingCount = more ? (matching.data ?? null) : pageIds.length;
+  const toggle = (id: number, on: boolean) => {
+    const ids = new Set(sel.allMatching ? pageIds : sel.ids);
+    if (on) ids.add(id);
+    else ids.delete(id);
+    setPicked({ key: filterKey, ids, allMatching: false });
+  };
+  const selectPage = (on: boolean) => setPicked({ key: filterKey, ids: on ? new Set(pageIds) : new Set(), allMatching: false });
+  const clear = () => setPicked({ key: filterKey, ids: new Set(), allMatching: false });
   return (
     <section ref={list}>
       <div className="toolbar">
@@ -62,7 +89,9 @@ export function DeadLetterListView() {
         <select aria-label="Status" value={url.get("status")} onChange={(e) => url.set({ status: e.target.value })}>
           <option value="">any status</option>
           {deadLetterStatuses.map((s) => (
-            <option key={s}>{s}</option>
+            <option key={s} value={s}>
+              {s.replace("_", " ")}
+            </option>
           ))}
         </select>
         <input aria-label="Source" placeholder="topic or queue (shop.*, *.DLT)" title="the start of a topic or queue name, or a glob: * any run of characters, ? one" defaultValue={url.get("source")} onChange={(e) => url.set({ source: e.target.value })} />
@@ -71,11 +100,38 @@ export function DeadLetterListView() {
       </div>
       <FailureGroups refetchInterval={refresh.refetchInterval} paused={refresh.paused} />
       <h2>{url.get("group") ? "Dead letters of the chosen group" : "Dead letters"}</h2>
+      {canReplay ? (
+        <p className="actions">
+          <button type="button" data-testid="replay-all-matching" aria-expanded={replayAll} onClick={() => setReplayAll(!replayAll)}>
+            Replay everything matching the filter…
+          </button>
+        </p>
+      ) : null}
+      {canReplay && replayAll ? <ReplayPanel key={JSON.stringify(filterBody)} selection={{ filter: filterBody }} onClose={() => setReplayAll(false)} /> : null}
+      {canAct ? (
+        <>
+          {wholePage && more && !sel.allMatching ? (
+            <p className="small" data-testid="select-all-matching-offer">
+              All {pageIds.length.toLocaleString("en-US")} shown are selected.{" "}
+              <button type="button" className="link-button" data-testid="select-all-matching" onClick={() => setPicked({ key: filterKey, ids: new Set(), allMatching: true })}>
+                {matchingCount === null ? (canReplay && matching.isFetching ? "Select all matching (counting…)" : "Select all matching the filter") : `Select all ${matchingCount.toLocaleString("en-US")} matching`}
+              </button>
+              {matching.isError ? <span className="error"> {matching.error.message}</span> : null}
+            </p>
+          ) : null}
+          <SelectionActions selection={{ ids: [...sel.ids], allMatching: sel.allMatching }} filter={filterBody} count={sel.allMatching ? matchingCount : null} canReplay={canReplay} canDiscard={canDiscard} onDone={clear} />
+        </>
+      ) : null}
       <PagedList query={pages} count={items.length} what="dead letters" empty="No dead letters match.">
         <div className="table-scroll">
           <table className="grid-table dl-table" data-testid="dead-letters-table">
             <thead>
               <tr>
+                {canAct ? (
+                  <th>
+                    <input type="checkbox" aria-label="select all on page" data-testid="select-page" checked={wholePage} onChange={(e) => selectPage(e.target.checked)} />
+                  </th>
+                ) : null}
                 <th>Died</th>
                 <th>Source</th>
                 <th>Original destination</th>
@@ -91,6 +147,11 @@ export function DeadLetterListView() {
                 const links = deadLetterLinks(d);
                 return (
                   <tr key={d.id} data-testid={`dead-letter-${d.id}`} data-anchor={d.id}>
+                    {canAct ? (
+                      <td>
+                        <input type="checkbox" aria-label={`select dead letter #${d.id}`} data-testid="select-row" checked={sel.allMatching || sel.ids.has(d.id)} onChange={(e) => toggle(d.id, e.target.checked)} />
+                      </td>
+                    ) : null}
                     <td className="nowrap">
                       <AppLink href={`/dead-letters/${d.id}`} aria-label={`dead letter #${d.id}`}>
                         <Time value={d.deadAt} />
@@ -99,14 +160,14 @@ export function DeadLetterListView() {
                         <Time value={d.deadAt} relative />
                       </div>
                     </td>
-                    <td className="dl-name">
+                    <td className="dl-clip" title={`${d.source}${d.vhost && d.vhost !== "/" ? ` (vhost ${d.vhost})` : ""}`}>
                       <span className="tag">{d.system === "kafka" ? "Kafka" : "RabbitMQ"}</span>
                       <AppLink href={links.source} data-testid="dl-source">
                         {d.source}
                       </AppLink>
                       {d.vhost && d.vhost !== "/" ? <div className="muted small">vhost {d.vhost}</div> : null}
                     </td>
-                    <td className="dl-name">
+                    <td className="dl-clip" title={[d.originalDestination, d.consumerGroup ? `group ${d.consumerGroup}` : null].filter(Boolean).join("\n")}>
                       {d.originalDestination === null ? (
                         <span className="muted">—</span>
                       ) : links.destination ? (
@@ -128,7 +189,9 @@ export function DeadLetterListView() {
                     </td>
                     <td className="num">{d.deathCount}</td>
                     <td className="num nowrap">{d.sizeBytes.toLocaleString("en-US")} B</td>
-                    <td>{d.status}</td>
+                    <td className="nowrap" data-testid="dl-status">
+                      {d.status.replace("_", " ")}
+                    </td>
                   </tr>
                 );
               })}

@@ -1,6 +1,7 @@
 "use client";
 
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Fragment, useState } from "react";
 import { ApiError, fetchEndpoint, sendJson } from "@/app/_components/fetch-json";
 import { useMe } from "@/app/_components/me";
 import { Loading, QueryError, StaleNotice } from "@/app/_components/query-state";
@@ -9,10 +10,9 @@ import { Time } from "@/app/_components/time";
 import { useUrlState } from "@/app/_components/use-url-state";
 import type * as api from "@/lib/api/contracts/dead-letters";
 import type { ResponseOf } from "@/lib/api/endpoint";
-import { deadLetterStatuses } from "@/lib/dead-letters";
-
-/** The list filters that also narrow the groups (the group itself, the cursor and the page size do not). */
-export const groupFilterKeys = ["system", "source", "exact", "broker", "vhost", "reason", "status", "q", "traceId"] as const;
+import { deadLetterStatuses, discardableStatuses } from "@/lib/dead-letters";
+import { groupFilterKeys } from "./filter-body";
+import { ReplayPanel } from "./replay-panel";
 
 /**
  * Failure groups, largest first: what failed the same way, with count, first and last seen, a 24-hour trend and the
@@ -30,6 +30,7 @@ export function FailureGroups({ refetchInterval, paused }: { refetchInterval: nu
     placeholderData: keepPreviousData,
   });
   const chosen = url.get("group");
+  const [replaying, setReplaying] = useState<string | null>(null);
   const me = useMe();
   const client = useQueryClient();
   const act = useMutation({
@@ -42,6 +43,8 @@ export function FailureGroups({ refetchInterval, paused }: { refetchInterval: nu
   if (!groups.data) return <Loading what="failure groups" />;
   const items = groups.data.items;
   const failed = act.isError ? act.error.message : null;
+  const canDiscard = me.data?.can.discard ?? false;
+  const canReplay = me.data?.can.replay ?? false;
   return (
     <section aria-label="Failure groups" data-testid="failure-groups">
       <h2>Failure groups</h2>
@@ -65,66 +68,83 @@ export function FailureGroups({ refetchInterval, paused }: { refetchInterval: nu
                 <th>Last seen</th>
                 <th>24 h</th>
                 <th>Status</th>
-                {me.data?.can.discard ? <th>Actions</th> : null}
+                {canDiscard || canReplay ? <th>Actions</th> : null}
               </tr>
             </thead>
             <tbody>
-              {items.map((g) => (
-                <tr key={g.id} data-testid={`group-${g.id}`} aria-selected={chosen === g.id}>
-                  <td className="num">
-                    <button type="button" className="link-button" onClick={() => url.set({ group: chosen === g.id ? null : g.id })} aria-pressed={chosen === g.id} title={chosen === g.id ? "show all groups' dead letters" : "show this group's dead letters"}>
-                      {g.count.toLocaleString("en-US")}
-                    </button>
-                  </td>
-                  <td className="dl-name" title={g.sources.join(", ")}>
-                    <span className="tag">{g.system === "kafka" ? "Kafka" : "RabbitMQ"}</span>
-                    {g.originalDestination ?? <span className="muted">unknown</span>}
-                  </td>
-                  <td className="dl-error" title={g.example ?? ""}>
-                    {g.reason ? <span className="tag">{g.reason}</span> : null}
-                    {g.errorType ? `${g.errorType.split(".").pop()}: ` : ""}
-                    {g.message || <span className="muted">no message</span>}
-                  </td>
-                  <td className="nowrap">
-                    <Time value={g.firstSeen} relative />
-                  </td>
-                  <td className="nowrap">
-                    <Time value={g.lastSeen} relative />
-                  </td>
-                  <td>
-                    <Sparkline values={g.trend} label={`deaths per hour over 24 hours: ${g.trend.join(", ")}`} />
-                  </td>
-                  <td className="small nowrap">
-                    {deadLetterStatuses
-                      .filter((s) => g.statusCounts[s] > 0)
-                      .map((s) => `${s} ${g.statusCounts[s]}`)
-                      .join(" · ")}
-                  </td>
-                  {me.data?.can.discard ? (
-                    <td className="nowrap">
-                      {g.statusCounts.new + g.statusCounts.replayed > 0 ? (
-                        <button
-                          type="button"
-                          className="chip"
-                          data-testid="discard-group"
-                          disabled={act.isPending}
-                          onClick={() => {
-                            const reason = window.prompt(`Discard the ${g.statusCounts.new + g.statusCounts.replayed} new and replayed dead letters of this group? They stay stored and can be restored. Why?`);
-                            if (reason?.trim()) act.mutate({ verb: "discard", groupId: g.id, reason: reason.trim().slice(0, 500) });
-                          }}
-                        >
-                          discard
+              {items.map((g) => {
+                const discardable = discardableStatuses.reduce((a, s) => a + g.statusCounts[s], 0);
+                return (
+                  <Fragment key={g.id}>
+                    <tr data-testid={`group-${g.id}`} aria-selected={chosen === g.id}>
+                      <td className="num">
+                        <button type="button" className="link-button" onClick={() => url.set({ group: chosen === g.id ? null : g.id })} aria-pressed={chosen === g.id} title={chosen === g.id ? "show all groups' dead letters" : "show this group's dead letters"}>
+                          {g.count.toLocaleString("en-US")}
                         </button>
+                      </td>
+                      <td className="dl-name" title={g.sources.join(", ")}>
+                        <span className="tag">{g.system === "kafka" ? "Kafka" : "RabbitMQ"}</span>
+                        {g.originalDestination ?? <span className="muted">unknown</span>}
+                      </td>
+                      <td className="dl-error" title={g.example ?? ""}>
+                        {g.reason ? <span className="tag">{g.reason}</span> : null}
+                        {g.errorType ? `${g.errorType.split(".").pop()}: ` : ""}
+                        {g.message || <span className="muted">no message</span>}
+                      </td>
+                      <td className="nowrap">
+                        <Time value={g.firstSeen} relative />
+                      </td>
+                      <td className="nowrap">
+                        <Time value={g.lastSeen} relative />
+                      </td>
+                      <td>
+                        <Sparkline values={g.trend} label={`deaths per hour over 24 hours: ${g.trend.join(", ")}`} />
+                      </td>
+                      <td className="small nowrap">
+                        {deadLetterStatuses
+                          .filter((s) => g.statusCounts[s] > 0)
+                          .map((s) => `${s} ${g.statusCounts[s]}`)
+                          .join(" · ")}
+                      </td>
+                      {canDiscard || canReplay ? (
+                        <td className="nowrap">
+                          {canReplay ? (
+                            <button type="button" className="chip" data-testid="replay-group" aria-expanded={replaying === g.id} onClick={() => setReplaying(replaying === g.id ? null : g.id)}>
+                              replay…
+                            </button>
+                          ) : null}
+                          {canDiscard && discardable > 0 ? (
+                            <button
+                              type="button"
+                              className="chip"
+                              data-testid="discard-group"
+                              disabled={act.isPending}
+                              onClick={() => {
+                                const reason = window.prompt(`Discard the ${discardable} new, replayed and failed-again dead letters of this group? They stay stored and can be restored. Why?`);
+                                if (reason?.trim()) act.mutate({ verb: "discard", groupId: g.id, reason: reason.trim().slice(0, 500) });
+                              }}
+                            >
+                              discard
+                            </button>
+                          ) : null}
+                          {canDiscard && g.statusCounts.discarded > 0 ? (
+                            <button type="button" className="chip" data-testid="restore-group" disabled={act.isPending} onClick={() => act.mutate({ verb: "restore", groupId: g.id })}>
+                              restore
+                            </button>
+                          ) : null}
+                        </td>
                       ) : null}
-                      {g.statusCounts.discarded > 0 ? (
-                        <button type="button" className="chip" data-testid="restore-group" disabled={act.isPending} onClick={() => act.mutate({ verb: "restore", groupId: g.id })}>
-                          restore
-                        </button>
-                      ) : null}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
+                    </tr>
+                    {canReplay && replaying === g.id ? (
+                      <tr data-testid={`group-replay-${g.id}`}>
+                        <td colSpan={8}>
+                          <ReplayPanel selection={{ groupId: g.id }} onClose={() => setReplaying(null)} />
+                        </td>
+                      </tr>
+                    ) : null}
+                  </Fragment>
+                );
+              })}
             </tbody>
           </table>
         </div>

@@ -10,7 +10,7 @@ import { isActive, replayProgress } from "@/lib/replay/progress";
 import { ProgressBar, ProgressLegend } from "../progress-bar";
 import { RateText } from "../replay-list";
 import { ReplayStatusBadge } from "../replay-status";
-import { PlanTables } from "./plan-tables";
+import { PlanTables } from "../plan-tables";
 import { ReplayControls } from "./replay-controls";
 import { ReplayItems } from "./replay-items";
 
