@@ -7,7 +7,9 @@ import { getDeadLetter } from "@/lib/api/contracts/dead-letters";
 import { deadLetterLinks } from "@/lib/dead-letter-links";
 import { deathHistory, headerRows, presentPayload } from "@/lib/dead-letter-view";
 import { NotFoundError } from "@/lib/errors";
+import { replayIdHeader } from "@/lib/replay/headers";
 import { DiscardButton } from "./discard-button";
+import { ReplayActions } from "./replay-actions";
 
 export const dynamic = "force-dynamic";
 
@@ -38,6 +40,16 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: { absolute: d ? `Dead letter #${d.id} · Switchyard` : "Not found · Switchyard" } };
 }
 
+/**
+ * The replay a dead letter came back from, read from the x-switchyard-replay-id header the replay sent it with (the
+ * dead-letter API does not give its replay yet); only a whole number makes a link, whatever else a header holds.
+ */
+function replayIdOfHeaders(headers: Record<string, unknown>): number | null {
+  const v = Object.entries(headers).find(([k]) => k.toLowerCase() === replayIdHeader)?.[1];
+  const s = typeof v === "number" ? String(v) : typeof v === "string" ? v.trim() : null;
+  return s !== null && /^[1-9][0-9]{0,15}$/.test(s) && Number.isSafeInteger(Number(s)) ? Number(s) : null;
+}
+
 /** One dead letter. Payload and headers are hostile input: React renders them as text, never as HTML. */
 export default async function DeadLetterPage({ params }: Props) {
   const d = await deadLetterOf(decodeURIComponent((await params).id));
@@ -48,6 +60,8 @@ export default async function DeadLetterPage({ params }: Props) {
   const deaths = deathHistory(d.headers);
   const consumerGroup = typeof d.properties.consumerGroup === "string" ? d.properties.consumerGroup : null;
   const links = deadLetterLinks({ ...d, consumerGroup });
+  const cameBackFrom = replayIdOfHeaders(d.headers);
+  const status = d.status.replace("_", " ");
   const fields: [string, ReactNode][] = [
     ["system", d.system],
     ["source", <AppLink href={links.source}>{`${d.sourceName}${d.vhost ? ` / ${d.vhost}` : ""} / ${d.source}`}</AppLink>],
@@ -61,7 +75,17 @@ export default async function DeadLetterPage({ params }: Props) {
     ["last died", d.lastDeadAt ? <Time value={d.lastDeadAt} /> : null],
     ["captured", <Time value={d.capturedAt} relative />],
     ["trace id", d.traceId],
-    ["status", d.statusReason ? `${d.status}: ${d.statusReason}${d.statusChangedBy ? ` (${d.statusChangedBy})` : ""}` : d.status],
+    ["status", d.statusReason ? `${status}: ${d.statusReason}${d.statusChangedBy ? ` (${d.statusChangedBy})` : ""}` : status],
+    ...(cameBackFrom
+      ? ([
+          [
+            "came back from",
+            <AppLink key="replay" href={`/replays/${cameBackFrom}`} data-testid="came-back-from">
+              {`replay #${cameBackFrom}`}
+            </AppLink>,
+          ],
+        ] as [string, ReactNode][])
+      : []),
     ["size", `${d.sizeBytes} bytes${d.payload.truncated ? ` (stored first ${d.payload.storedBytes})` : ""}`],
   ];
   return (
@@ -71,6 +95,7 @@ export default async function DeadLetterPage({ params }: Props) {
       </p>
       <h1>Dead letter #{d.id}</h1>
       <DiscardButton id={d.id} status={d.status} />
+      <ReplayActions id={d.id} />
       {d.captureError ? (
         <p className="error" role="alert" data-testid="capture-error">
           Kept in quarantine form: {d.captureError}. The payload is stored as it came; headers and properties are kept as
