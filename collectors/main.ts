@@ -27,6 +27,7 @@ import { DltCapture } from "./kafka/dlt-capture";
 import { LagCollector } from "./kafka/lag-collector";
 import { DlqCapture } from "./rabbitmq/dlq-capture";
 import { QueueCollector } from "./rabbitmq/queue-collector";
+import { ReplayEngine } from "./replay/engine";
 import { kafkaDriver } from "./sources/kafka";
 import { postgresDriver } from "./sources/postgres";
 import { rabbitDriver } from "./sources/rabbitmq";
@@ -76,8 +77,10 @@ async function main(): Promise<void> {
   // Collectors that write to Postgres start once the schema is there.
   const lagCollectors: LagCollector[] = [];
   const dltCaptures: DltCapture[] = [];
+  let replays: ReplayEngine | null = null;
   void ready.then(() => {
     if (stopping) return;
+    replays = new ReplayEngine(config, dbh.db, log).start();
     for (const c of config.KAFKA_CLUSTERS) {
       lagCollectors.push(
         new LagCollector(
@@ -202,6 +205,7 @@ async function main(): Promise<void> {
       ...dltCaptures.map((c) => c.stop()),
       ...queueCollectors.map((c) => c.stop()),
       ...[...dlqCaptures.values()].map((c) => c.stop()),
+      replays?.stop(),
     ]);
     await Promise.allSettled([
       ...servers.map((s) => new Promise((r) => s.close(r))),

@@ -46,3 +46,10 @@ export const deadLettersCaptured = new client.Counter({
   labelNames: ["system", "source"] as const,
   registers: [registry],
 });
+
+export const replayItems = new client.Counter({
+  name: "switchyard_replay_items_total",
+  help: "Replay items the collectors sent, by system and outcome (confirmed by the broker, refused by it)",
+  labelNames: ["system", "outcome"] as const,
+  registers: [registry],
+});

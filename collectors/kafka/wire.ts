@@ -16,7 +16,10 @@ interface WireBroker {
     maxBytes: number;
     topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
   }): Promise<{
-    responses: { topicName: string; partitions: { partition: number; errorCode: number; messages: { offset: string; timestamp: string }[] }[] }[];
+    responses: {
+      topicName: string;
+      partitions: { partition: number; errorCode: number; highWatermark?: string; messages: { offset: string; timestamp: string; headers?: Record<string, Buffer | Buffer[] | undefined> }[] }[];
+    }[];
   }>;
 }
 
@@ -204,5 +207,33 @@ export class KafkaWire {
     }
     return out;
   }
-}
 
+  /**
+   * The headers of every record of one partition from `from` up to (not including) `to`, a fetch at a time (records a
+   * fetch returns before `from`, from the start of their batch, are left out). Stops early when a fetch returns nothing.
+   */
+  async headersBetween(topic: string, partition: number, from: number, to: number, maxBytes = 1024 * 1024): Promise<{ offset: number; headers: Record<string, Buffer | Buffer[] | undefined> }[]> {
+    const out: { offset: number; headers: Record<string, Buffer | Buffer[] | undefined> }[] = [];
+    await this.cluster.addMultipleTargetTopics([topic]);
+    for (let at = from; at < to; ) {
+      const nodeId = Object.keys(this.cluster.findLeaderForPartitions(topic, [partition]))[0];
+      if (nodeId === undefined) throw new Error(`no leader for ${topic}[${partition}]`);
+      const broker = await this.cluster.findBroker({ nodeId });
+      const res = await broker.fetch({
+        replicaId: -1,
+        isolationLevel: 0,
+        maxWaitTime: 0,
+        minBytes: 0,
+        maxBytes,
+        topics: [{ topic, partitions: [{ partition, fetchOffset: String(at), maxBytes }] }],
+      });
+      const p = res.responses.find((r) => r.topicName === topic)?.partitions.find((x) => x.partition === partition);
+      if (!p || p.errorCode !== 0) throw new Error(`fetch of ${topic}[${partition}] at ${at} failed (error code ${p?.errorCode ?? "none"})`);
+      const msgs = p.messages.map((m) => ({ offset: Number(m.offset), headers: m.headers ?? {} })).filter((m) => m.offset >= at && m.offset < to);
+      if (msgs.length === 0) break;
+      out.push(...msgs);
+      at = msgs[msgs.length - 1]!.offset + 1;
+    }
+    return out;
+  }
+}

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { errorMessage } from "../../lib/errors";
 import { failureGroupId, failureSignature } from "../../lib/failure-groups";
 import { pgJson, pgText, pgTextCut } from "../../lib/pg-safe";
+import { replayIdOf } from "../../lib/replay/headers";
 import type { Db } from "../client";
 import { isRowRejected } from "../pg-errors";
 import { deadLetters } from "../schema";
@@ -67,7 +68,7 @@ export function quarantinedDeadLetter(row: NewDeadLetter, error: unknown, minima
 /** The row with its failure group (lib/failure-groups.ts), computed once here for both brokers' capture. */
 export function withFailureGroup(row: NewDeadLetter): NewDeadLetter {
   const sig = failureSignature({ ...row, headers: row.headers ?? null });
-  return { ...row, failureGroup: failureGroupId(sig), failureType: sig.errorType, failureMessage: sig.message };
+  return { ...row, failureGroup: failureGroupId(sig), failureType: sig.errorType, failureMessage: sig.message, replayId: replayIdOf(row.headers ?? {}) };
 }
 
 async function insert(db: Db, rows: NewDeadLetter[]): Promise<number> {

@@ -78,6 +78,8 @@ export const replayItems = pgTable(
     index("replay_items_replay").on(t.replayId, t.status),
     index("replay_items_dead_letter").on(t.deadLetterId),
     index("replay_items_span").on(t.spanId).where(sql`${t.spanId} is not null`),
+    // the items the engine settles from spans and returning dead letters, every second
+    index("replay_items_unsettled").on(t.sentAt).where(sql`${t.status} in ('sending', 'confirmed', 'uncertain')`),
     check("replay_items_status_check", oneOf(t.status, replayItemStatuses)),
     check("replay_items_skip_reason_check", sql`${t.skipReason} is null or ${oneOf(t.skipReason, skipReasons)}`),
   ],

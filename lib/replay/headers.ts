@@ -49,3 +49,10 @@ export function replayHeaders(headers: Record<string, unknown>, replayId: string
   if (traceparent) out.traceparent = traceparent;
   return out;
 }
+
+/** The replay a message was sent by (its x-switchyard-replay-id), or null: a dead letter carrying one failed again. */
+export function replayIdOf(headers: Record<string, unknown>): number | null {
+  const v = Object.entries(headers).find(([k]) => k.toLowerCase() === replayIdHeader)?.[1];
+  const s = typeof v === "number" ? String(v) : typeof v === "string" ? v : null;
+  return s !== null && /^[1-9][0-9]{0,15}$/.test(s) && Number.isSafeInteger(Number(s)) ? Number(s) : null;
+}

@@ -1,0 +1,132 @@
+import amqp from "amqplib";
+import type { RabbitBrokerConfig } from "../../lib/config/env";
+import { amqpUrlForVhost } from "../../lib/rabbitmq/amqp-url";
+import { rabbitProperties, rabbitTarget, replayedHeaders, replayItemHeader, wireValue, type RabbitTarget } from "../../lib/replay/message";
+import type { ClaimedItem } from "../../db/queries/replay-run";
+import type { SendOutcome } from "./kafka-sender";
+
+/**
+ * Sends a replay's RabbitMQ items on one broker: one connection and confirm channel per vhost, each message
+ * published `mandatory` (a routing key nothing is bound to comes back, and the item is refused rather than lost)
+ * and counted confirmed only on the broker's publisher confirm. A crash between the send and the confirm leaves the
+ * item in `sending`; it is sent again with the same message id and replay id, and reported uncertain.
+ */
+export class RabbitReplaySender {
+  private readonly vhosts = new Map<string, { conn: amqp.ChannelModel; ch: amqp.ConfirmChannel; returned: Set<number> }>();
+  private readonly exchanges = new Map<string, { at: number; exists: boolean }>();
+
+  constructor(readonly broker: RabbitBrokerConfig) {}
+
+  private async channel(vhost: string) {
+    const have = this.vhosts.get(vhost);
+    if (have) return have;
+    const conn = await amqp.connect(amqpUrlForVhost(this.broker.amqpUrl, vhost), { timeout: 5000, clientProperties: { connection_name: "switchyard-replay" } });
+    conn.on("error", () => undefined);
+    const ch = await conn.createConfirmChannel();
+    ch.on("error", () => undefined);
+    const entry = { conn, ch, returned: new Set<number>() };
+    ch.on("return", (m: amqp.Message) => {
+      const v = m.properties.headers?.[replayItemHeader];
+      const id = Number(Buffer.isBuffer(v) ? v.toString("utf8") : v);
+      if (Number.isSafeInteger(id)) entry.returned.add(id);
+    });
+    const forget = () => {
+      if (this.vhosts.get(vhost) === entry) this.vhosts.delete(vhost);
+    };
+    conn.on("close", forget);
+    ch.on("close", forget);
+    this.vhosts.set(vhost, entry);
+    return entry;
+  }
+
+  async reset(): Promise<void> {
+    const all = [...this.vhosts.values()];
+    this.vhosts.clear();
+    await Promise.all(all.map((e) => e.conn.close().catch(() => undefined)));
+  }
+
+  async close(): Promise<void> {
+    await this.reset();
+  }
+
+  /** Whether the exchange exists in the vhost (the default exchange always does); checked on a channel of its own. */
+  async exchangeExists(vhost: string, exchange: string): Promise<boolean> {
+    if (exchange === "" || exchange.startsWith("amq.")) return true;
+    const k = `${vhost}\u0000${exchange}`;
+    const c = this.exchanges.get(k);
+    if (c && Date.now() - c.at < 10_000) return c.exists;
+    const { conn } = await this.channel(vhost);
+    const probe = await conn.createChannel();
+    probe.on("error", () => undefined);
+    let exists = true;
+    try {
+      await probe.checkExchange(exchange);
+    } catch (e) {
+      if ((e as { code?: number }).code === 404) exists = false;
+      else throw e;
+    } finally {
+      await probe.close().catch(() => undefined);
+    }
+    this.exchanges.set(k, { at: Date.now(), exists });
+    return exists;
+  }
+
+  /** Whether a queue exists in the vhost (a typed queue destination), checked like an exchange. */
+  async queueExists(vhost: string, queue: string): Promise<boolean> {
+    const { conn } = await this.channel(vhost);
+    const probe = await conn.createChannel();
+    probe.on("error", () => undefined);
+    try {
+      await probe.checkQueue(queue);
+      return true;
+    } catch (e) {
+      if ((e as { code?: number }).code === 404) return false;
+      throw e;
+    } finally {
+      await probe.close().catch(() => undefined);
+    }
+  }
+
+  targetOf(it: ClaimedItem, typed: string | null): RabbitTarget | null {
+    return rabbitTarget(typed, { exchange: it.originalExchange, routingKey: it.originalRoutingKey });
+  }
+
+  /**
+   * Publishes the items (`pace` is awaited before each, for the rate limit) and waits for the broker's confirms.
+   * Items whose exchange does not exist or whose routing key reaches no queue are refused.
+   */
+  async send(replayId: number, items: ClaimedItem[], typed: string | null, pace: () => Promise<void>): Promise<SendOutcome> {
+    const out: SendOutcome = { confirmed: [], refused: [] };
+    const byVhost = new Map<string, ClaimedItem[]>();
+    for (const it of items) byVhost.set(it.vhost ?? "/", [...(byVhost.get(it.vhost ?? "/") ?? []), it]);
+    for (const [vhost, list] of byVhost) {
+      const entry = await this.channel(vhost);
+      const sent: ClaimedItem[] = [];
+      for (const it of list) {
+        const t = this.targetOf(it, typed);
+        if (!t) {
+          out.refused.push({ id: it.id, error: "no original exchange and routing key in its death history; give a destination" });
+          continue;
+        }
+        if (!(await this.exchangeExists(vhost, t.exchange))) {
+          out.refused.push({ id: it.id, error: `exchange ${t.exchange} does not exist in vhost ${vhost}` });
+          continue;
+        }
+        await pace();
+        const headers = wireValue(replayedHeaders(it.headers, it.editedHeaders, { replayId, itemId: it.id, traceId: it.traceId, spanId: it.spanId })) as Record<string, unknown>;
+        entry.ch.publish(t.exchange, t.routingKey, it.payload, { ...rabbitProperties(it.properties, it.deadLetterId), headers, mandatory: true });
+        sent.push(it);
+      }
+      if (sent.length === 0) continue;
+      // every publish above is confirmed (or the channel failed, and this throws: the items stay in sending)
+      await entry.ch.waitForConfirms();
+      for (const it of sent) {
+        if (entry.returned.delete(it.id)) {
+          const t = this.targetOf(it, typed)!;
+          out.refused.push({ id: it.id, error: `no queue is bound to ${t.exchange === "" ? "the default exchange" : `exchange ${t.exchange}`} with routing key ${t.routingKey} in vhost ${vhost}` });
+        } else out.confirmed.push({ id: it.id });
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,1 @@
+CREATE INDEX "replay_items_unsettled" ON "replay_items" USING btree ("sent_at") WHERE "replay_items"."status" in ('sending', 'confirmed', 'uncertain');

@@ -1,0 +1,251 @@
+import { sql } from "drizzle-orm";
+import type { ReplayStatus } from "../../lib/replay-states";
+import { replayItemHeader } from "../../lib/replay/message";
+import type { DeadLetterSystem } from "../../lib/dead-letters";
+import type { Db } from "../client";
+
+/**
+ * The collectors' side of a replay (collectors/replay/engine.ts): claiming items, noting each send before and after
+ * it, recovering items a crash left in `sending`, finishing, and settling items from the consumers' spans and from
+ * dead letters that come back with the replay's id.
+ */
+
+export interface RunnableReplay {
+  id: number;
+  status: ReplayStatus;
+  ratePerSecond: number;
+  target: { destination?: string; keepPartition?: boolean } | null;
+}
+
+/** Replays that want a sender: pending or running (a paused one waits for resume). */
+export async function runnableReplays(db: Db): Promise<RunnableReplay[]> {
+  const r = await db.execute<{ id: string; status: ReplayStatus; rate_per_second: number; target: RunnableReplay["target"] }>(sql`
+    select id::text as id, status, rate_per_second, target from replays where status in ('pending', 'running') and not dry_run order by id`);
+  return r.rows.map((x) => ({ id: Number(x.id), status: x.status, ratePerSecond: x.rate_per_second, target: x.target }));
+}
+
+export async function replayState(db: Db, id: number): Promise<RunnableReplay | null> {
+  const r = await db.execute<{ id: string; status: ReplayStatus; rate_per_second: number; target: RunnableReplay["target"] }>(sql`
+    select id::text as id, status, rate_per_second, target from replays where id = ${id}`);
+  const x = r.rows[0];
+  return x ? { id: Number(x.id), status: x.status, ratePerSecond: x.rate_per_second, target: x.target } : null;
+}
+
+/** pending → running, the first time a sender takes it. */
+export async function markRunning(db: Db, id: number): Promise<void> {
+  await db.execute(sql`update replays set status = 'running', started_at = coalesce(started_at, now()), heartbeat_at = now() where id = ${id} and status = 'pending'`);
+}
+
+/** One item as the sender needs it: where it goes and what it carries. */
+export interface ClaimedItem {
+  id: number;
+  deadLetterId: number;
+  system: DeadLetterSystem;
+  sourceName: string;
+  vhost: string | null;
+  destination: string | null;
+  traceId: string;
+  spanId: string;
+  resent: boolean;
+  key: Buffer | null;
+  payload: Buffer;
+  headers: Record<string, unknown>;
+  properties: Record<string, unknown>;
+  kafkaPartition: number | null;
+  originalExchange: string | null;
+  originalRoutingKey: string | null;
+  editedHeaders: Record<string, unknown> | null;
+}
+
+type ItemRow = {
+  id: string;
+  dead_letter_id: string;
+  system: DeadLetterSystem;
+  source_name: string;
+  vhost: string | null;
+  destination: string | null;
+  trace_id: string;
+  span_id: string;
+  resent: boolean;
+  message_key: Buffer | null;
+  payload: Buffer;
+  headers: Record<string, unknown>;
+  properties: Record<string, unknown>;
+  kafka_partition: number | null;
+  original_exchange: string | null;
+  original_routing_key: string | null;
+  edited_headers: Record<string, unknown> | null;
+};
+
+const toItem = (r: ItemRow): ClaimedItem => ({
+  id: Number(r.id),
+  deadLetterId: Number(r.dead_letter_id),
+  system: r.system,
+  sourceName: r.source_name,
+  vhost: r.vhost,
+  destination: r.destination,
+  traceId: r.trace_id,
+  spanId: r.span_id,
+  resent: r.resent,
+  key: r.message_key,
+  payload: r.payload,
+  headers: r.headers ?? {},
+  properties: r.properties ?? {},
+  kafkaPartition: r.kafka_partition,
+  originalExchange: r.original_exchange,
+  originalRoutingKey: r.original_routing_key,
+  editedHeaders: r.edited_headers,
+});
+
+/**
+ * Takes the next `n` pending items of the replay: each is `sending` in Postgres before it is sent, with the span the
+ * replay writes for it (in the dead letter's own trace when it has one) and the message it carries.
+ */
+export async function claimItems(db: Db, replayId: number, n: number): Promise<ClaimedItem[]> {
+  const r = await db.execute<ItemRow>(sql`
+    with c as (
+      select id from replay_items where replay_id = ${replayId} and status = 'pending' order by id limit ${n} for update skip locked)
+    update replay_items i set status = 'sending', sent_at = now(),
+      trace_id = coalesce(i.trace_id, case when d.trace_id ~ '^[0-9a-f]{32}$' and d.trace_id !~ '^0+$' then d.trace_id else md5(random()::text || clock_timestamp()::text || i.id) end),
+      span_id = coalesce(i.span_id, left(md5(random()::text || clock_timestamp()::text || i.id || 's'), 16))
+    from c, dead_letters d
+    where i.id = c.id and d.id = i.dead_letter_id
+    returning i.id::text as id, i.dead_letter_id::text as dead_letter_id, d.system, d.source_name, d.vhost, i.destination, i.trace_id, i.span_id, i.resent,
+      d.message_key, coalesce(i.edited_payload, d.payload) as payload, d.headers, d.properties, d.kafka_partition, d.original_exchange, d.original_routing_key, i.edited_headers`);
+  return r.rows.map(toItem).sort((a, b) => a.id - b.id);
+}
+
+/** Kafka: the partition each item goes to and the partition's end offset before the send (what recovery reads from). */
+export async function noteKafkaTargets(db: Db, rows: { id: number; partition: number; offsetBefore: number }[]): Promise<void> {
+  if (!rows.length) return;
+  await db.execute(sql`
+    update replay_items i set kafka_partition = x.p, offset_before = x.o
+    from unnest(${sql.param(rows.map((r) => r.id))}::bigint[], ${sql.param(rows.map((r) => r.partition))}::int[], ${sql.param(rows.map((r) => r.offsetBefore))}::bigint[]) as x(id, p, o)
+    where i.id = x.id`);
+}
+
+/**
+ * The broker confirmed these items: confirmed (uncertain when it was a resend after a crash), unless a consumer's
+ * span settled one first; their dead letters are replayed.
+ */
+export async function markConfirmed(db: Db, confirmed: { id: number; offset?: number | null }[]): Promise<void> {
+  if (!confirmed.length) return;
+  await db.transaction(async (tx) => {
+    const r = await tx.execute<{ dead_letter_id: string }>(sql`
+      update replay_items i set
+        status = case when i.status = 'sending' then case when i.resent then 'uncertain' else 'confirmed' end else i.status end,
+        confirmed_at = coalesce(i.confirmed_at, now()), kafka_offset = coalesce(x.o, i.kafka_offset)
+      from unnest(${sql.param(confirmed.map((c) => c.id))}::bigint[], ${sql.param(confirmed.map((c) => c.offset ?? null))}::bigint[]) as x(id, o)
+      where i.id = x.id and i.status in ('sending', 'processed', 'failed_again')
+      returning i.dead_letter_id::text as dead_letter_id`);
+    await tx.execute(sql`
+      update dead_letters set status = 'replayed', status_changed_at = now(), status_changed_by = 'replay'
+      where id = any(${sql.param(r.rows.map((x) => x.dead_letter_id))}::bigint[]) and status = 'replaying'`);
+  });
+}
+
+/**
+ * The broker refused these items for good (no such topic or exchange, nothing bound to the routing key, too large):
+ * skipped with why, and their dead letters get back the status they had.
+ */
+export async function markRefused(db: Db, refused: { id: number; error: string }[]): Promise<void> {
+  if (!refused.length) return;
+  await db.transaction(async (tx) => {
+    const r = await tx.execute<{ dead_letter_id: string; prior_status: string | null }>(sql`
+      update replay_items i set status = 'skipped', skip_reason = 'no_destination', error = left(x.e, 2000), settled_at = now()
+      from unnest(${sql.param(refused.map((c) => c.id))}::bigint[], ${sql.param(refused.map((c) => c.error))}::text[]) as x(id, e)
+      where i.id = x.id and i.status = 'sending'
+      returning i.dead_letter_id::text as dead_letter_id, i.prior_status`);
+    await tx.execute(sql`
+      update dead_letters d set status = coalesce(i.prior_status, 'new')
+      from replay_items i where i.id = any(${sql.param(refused.map((c) => c.id))}::bigint[]) and d.id = i.dead_letter_id and d.status = 'replaying'`);
+    void r;
+  });
+}
+
+/** Items a crash (or a lost connection) left in `sending`, with what recovery needs. */
+export async function sendingItems(db: Db, replayId: number): Promise<(ClaimedItem & { partition: number | null; offsetBefore: number | null })[]> {
+  const r = await db.execute<ItemRow & { p: number | null; o: string | null }>(sql`
+    select i.id::text as id, i.dead_letter_id::text as dead_letter_id, d.system, d.source_name, d.vhost, i.destination, i.trace_id, i.span_id, i.resent,
+      d.message_key, coalesce(i.edited_payload, d.payload) as payload, d.headers, d.properties, d.kafka_partition, d.original_exchange, d.original_routing_key,
+      i.edited_headers, i.kafka_partition as p, i.offset_before::text as o
+    from replay_items i join dead_letters d on d.id = i.dead_letter_id
+    where i.replay_id = ${replayId} and i.status = 'sending' order by i.id`);
+  return r.rows.map((x) => ({ ...toItem(x), partition: x.p, offsetBefore: x.o === null ? null : Number(x.o) }));
+}
+
+/** Back to pending, to be sent again (`resent`: RabbitMQ, where a consumer may have had the first copy). */
+export async function requeueItems(db: Db, ids: number[], resent: boolean): Promise<void> {
+  if (!ids.length) return;
+  await db.execute(sql`
+    update replay_items set status = 'pending', resent = resent or ${resent}
+    where id = any(${sql.param(ids)}::bigint[]) and status = 'sending'`);
+}
+
+/** Done when nothing is left to send: every item confirmed, settled, skipped or cancelled. */
+export async function finishIfDone(db: Db, replayId: number): Promise<boolean> {
+  const r = await db.execute(sql`
+    update replays set status = 'done', finished_at = now(), heartbeat_at = now()
+    where id = ${replayId} and status = 'running'
+      and not exists (select 1 from replay_items where replay_id = ${replayId} and status in ('pending', 'sending'))
+    returning id`);
+  return r.rows.length > 0;
+}
+
+export async function heartbeat(db: Db, replayId: number): Promise<void> {
+  await db.execute(sql`update replays set heartbeat_at = now() where id = ${replayId}`);
+}
+
+/**
+ * A replay that cannot be sent (its typed destination does not exist): failed with the reason, its unsent items
+ * cancelled and their dead letters given back their status.
+ */
+export async function failReplay(db: Db, replayId: number, error: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`update replay_items set status = 'cancelled', settled_at = now(), error = ${error} where replay_id = ${replayId} and status in ('pending', 'sending')`);
+    await tx.execute(sql`
+      update dead_letters d set status = coalesce(i.prior_status, 'new')
+      from replay_items i where i.replay_id = ${replayId} and i.status = 'cancelled' and d.id = i.dead_letter_id and d.status = 'replaying'`);
+    await tx.execute(sql`update replays set status = 'failed', error = left(${error}, 2000), finished_at = now() where id = ${replayId} and status in ('pending', 'running')`);
+  });
+}
+
+/**
+ * Settles items from what came back: a span that is a child of an item's span (or links to it) ends it processed,
+ * or failed again when that span erred; a dead letter captured with the item's header ends it failed again (whatever
+ * a span said). The dead letters of items that failed again are marked so; the new dead letter links to the replay.
+ * Looks only at items sent in the last `days`; returns how many items moved.
+ */
+export async function settleItems(db: Db, days = 7): Promise<number> {
+  const bySpan = await db.execute<{ status: string; dead_letter_id: string }>(sql`
+    with cand as (
+      select id, trace_id, span_id, sent_at from replay_items
+      where status in ('sending', 'confirmed', 'uncertain') and span_id is not null and sent_at > now() - make_interval(days => ${days})
+      limit 20000),
+    hit as (
+      select c.id, bool_or(s.status_code = 2) as err from cand c
+      join spans s on s.trace_id = c.trace_id and s.parent_span_id = c.span_id and s.start_time >= c.sent_at - interval '10 minutes'
+      group by c.id
+      union all
+      select c.id, bool_or(s.status_code = 2) as err from cand c
+      join span_links l on l.linked_trace_id = c.trace_id and l.linked_span_id = c.span_id and l.start_time >= c.sent_at - interval '10 minutes'
+      join spans s on s.trace_id = l.trace_id and s.span_id = l.span_id and s.start_time = l.start_time
+      group by c.id),
+    agg as (select id, bool_or(err) as err from hit group by id)
+    update replay_items i set status = case when a.err then 'failed_again' else 'processed' end, settled_at = now()
+    from agg a where i.id = a.id and i.status in ('sending', 'confirmed', 'uncertain')
+    returning i.status, i.dead_letter_id::text as dead_letter_id`);
+  const byDeadLetter = await db.execute<{ status: string; dead_letter_id: string }>(sql`
+    update replay_items i set status = 'failed_again', settled_at = coalesce(i.settled_at, now())
+    from dead_letters d
+    where d.replay_id is not null and d.captured_at > now() - make_interval(days => ${days}) and i.replay_id = d.replay_id
+      and d.headers ->> ${replayItemHeader} = i.id::text and i.status in ('sending', 'confirmed', 'uncertain', 'processed')
+    returning i.status, i.dead_letter_id::text as dead_letter_id`);
+  const again = [...bySpan.rows, ...byDeadLetter.rows].filter((r) => r.status === "failed_again").map((r) => r.dead_letter_id);
+  if (again.length) {
+    await db.execute(sql`
+      update dead_letters set status = 'failed_again', status_changed_at = now(), status_changed_by = 'replay'
+      where id = any(${sql.param(again)}::bigint[]) and status in ('replaying', 'replayed')`);
+  }
+  return bySpan.rows.length + byDeadLetter.rows.length;
+}

@@ -1,0 +1,261 @@
+import amqp from "amqplib";
+import { Kafka, logLevel } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type DbHandle } from "../../db/client";
+import { runMigrations } from "../../db/migrate";
+import { createReplay } from "../../db/mutations/create-replay";
+import { cancelReplay } from "../../db/mutations/cancel-replay";
+import { pauseReplay } from "../../db/mutations/pause-replay";
+import { resumeReplay } from "../../db/mutations/resume-replay";
+import { storeDeadLetters, type NewDeadLetter } from "../../db/queries/dead-letter-store";
+import { getReplay } from "../../db/queries/replays";
+import type { Actor } from "../../lib/audit";
+import { collectorsEnv, config, freshDatabase, runTs, waitUntil, type RunningProcess } from "./helpers";
+
+/**
+ * The replay engine in the real collectors process, on the real brokers: 2,000 dead letters from each system
+ * replayed while the collectors are killed (SIGKILL) twice and restarted; a consumer on the original destination
+ * counts what arrived. Kafka: every one exactly once. RabbitMQ: every one at least once, duplicates only among the
+ * items the replay reported uncertain. Then rate, dry run, pause and cancel, counted on the broker.
+ */
+const actor: Actor = { user: "it-operator", role: "operator", requestId: "it", clientAddress: "127.0.0.1" };
+const run = `${process.pid}-${Date.now().toString(36)}`;
+const cluster = config.KAFKA_CLUSTERS[0]!;
+const broker = config.RABBITMQ_BROKERS[0]!;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("replay engine", () => {
+  let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+  let h: DbHandle;
+  let env: Record<string, string>;
+  let collectors: RunningProcess | null = null;
+  let conn: amqp.ChannelModel;
+  let ch: amqp.Channel;
+  const kafka = new Kafka({ clientId: "it-replay", brokers: cluster.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const topics: string[] = [];
+  const queues: string[] = [];
+  let seq = 0;
+
+  const start = () => {
+    collectors = runTs("collectors/main.ts", env);
+    return collectors;
+  };
+  const kill = async () => {
+    await collectors?.stop("SIGKILL");
+    collectors = null;
+  };
+
+  beforeAll(async () => {
+    fresh = await freshDatabase("switchyard_replay");
+    await runMigrations(fresh.url);
+    h = createDb(fresh.url, { max: 4 });
+    env = await collectorsEnv({ DATABASE_URL: fresh.url, KAFKA_GROUP_INCLUDE: `it-replay-none-${run}` });
+    conn = await amqp.connect(broker.amqpUrl);
+    ch = await conn.createChannel();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await kill();
+    for (const q of queues) await ch.deleteQueue(q).catch(() => undefined);
+    await conn?.close().catch(() => undefined);
+    if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    await h?.close();
+    await fresh?.drop();
+  });
+
+  async function rabbitDeadLetters(queue: string, n: number): Promise<number[]> {
+    const rows: NewDeadLetter[] = Array.from({ length: n }, (_, i) => ({
+      system: "rabbitmq",
+      sourceName: broker.name,
+      vhost: "/",
+      source: `${queue}.dlq`,
+      dedupKey: `it-${run}-${seq++}`,
+      payload: Buffer.from(JSON.stringify({ i, note: "x".repeat(100) })),
+      payloadSize: 120,
+      headers: { "x-app": "keep", "x-death": [{ count: 1, reason: "rejected", queue, exchange: "", "routing-keys": [queue] }] },
+      properties: { messageId: `m-${queue}-${i}`, contentType: "application/json", deliveryMode: 2 },
+      reason: "rejected",
+      originalDestination: queue,
+      originalExchange: "",
+      originalRoutingKey: queue,
+    }));
+    for (let i = 0; i < rows.length; i += 500) await storeDeadLetters(h.db, rows.slice(i, i + 500));
+    const r = await h.pool.query<{ id: string }>("select id from dead_letters where source = $1 order by id", [`${queue}.dlq`]);
+    return r.rows.map((x) => Number(x.id));
+  }
+
+  async function kafkaDeadLetters(topic: string, n: number): Promise<number[]> {
+    const rows: NewDeadLetter[] = Array.from({ length: n }, (_, i) => ({
+      system: "kafka",
+      sourceName: cluster.name,
+      source: `${topic}.DLT`,
+      dedupKey: `${topic}.DLT/0/${i}`,
+      messageKey: Buffer.from(`k-${i}`),
+      payload: Buffer.from(JSON.stringify({ i })),
+      payloadSize: 10,
+      headers: { "x-app": "keep", "kafka_dlt-original-topic": topic, "kafka_dlt-exception-message": "boom" },
+      kafkaPartition: 0,
+      kafkaOffset: i,
+      reason: "exception",
+      originalDestination: `${topic}[${i % 3}]@${i}`,
+    }));
+    for (let i = 0; i < rows.length; i += 500) await storeDeadLetters(h.db, rows.slice(i, i + 500));
+    const r = await h.pool.query<{ id: string }>("select id from dead_letters where source = $1 order by id", [`${topic}.DLT`]);
+    return r.rows.map((x) => Number(x.id));
+  }
+
+  /** Every message on a queue, as the consumer sees it: its message id, replay item header and arrival time. */
+  async function consume(queue: string) {
+    const got: { messageId: string; item: string | null; replayId: string | null; app: unknown; xDeath: boolean; at: number }[] = [];
+    const c = await conn.createChannel();
+    await c.prefetch(500);
+    await c.consume(queue, (m) => {
+      if (!m) return;
+      const hd = m.properties.headers ?? {};
+      got.push({ messageId: m.properties.messageId, item: hd["x-switchyard-replay-item"] ?? null, replayId: hd["x-switchyard-replay-id"] ?? null, app: hd["x-app"], xDeath: "x-death" in hd, at: Date.now() });
+      c.ack(m);
+    });
+    return { got, close: () => c.close().catch(() => undefined) };
+  }
+
+  /** Kills the collectors twice while the replay is sending (after `sent` items each time), then lets it finish. */
+  async function killTwiceDuring(id: number, total: number) {
+    for (const frac of [0.25, 0.6]) {
+      await waitUntil(`replay ${id} past ${frac * 100}%`, async () => ((await getReplay(h.db, id))!.sent >= total * frac ? true : null), 120_000, 50);
+      await kill();
+      await sleep(300);
+      start();
+    }
+    return waitUntil(`replay ${id} done`, async () => {
+      const r = (await getReplay(h.db, id))!;
+      return r.status === "done" ? r : null;
+    }, 180_000, 500);
+  }
+
+  it("Kafka: 2,000 dead letters replayed through two SIGKILLs arrive exactly once each, with the app's headers and not the DLT's", async () => {
+    const topic = `it-replay-k-${run}`;
+    topics.push(topic);
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    const ids = await kafkaDeadLetters(topic, 2000);
+    expect(ids).toHaveLength(2000);
+    start();
+    const { id } = await createReplay(h.db, { selection: { filter: { system: "kafka", source: `${topic}.DLT`, exact: true } }, ratePerSecond: 400, force: false, dryRun: false, maxAttempts: 3 }, actor);
+    const done = await killTwiceDuring(id, 2000);
+    expect(done).toMatchObject({ status: "done", confirmed: 2000, remaining: 0, skipped: 0 });
+
+    const seen = new Map<string, number>();
+    const reader = kafka.consumer({ groupId: `it-replay-reader-${run}` });
+    await reader.connect();
+    await reader.subscribe({ topic, fromBeginning: true });
+    let bad = 0;
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        const item = message.headers?.["x-switchyard-replay-item"]?.toString() ?? "none";
+        seen.set(item, (seen.get(item) ?? 0) + 1);
+        if (message.headers?.["x-app"]?.toString() !== "keep" || Object.keys(message.headers ?? {}).some((k) => k.startsWith("kafka_dlt-"))) bad++;
+        if (message.headers?.["x-switchyard-replay-id"]?.toString() !== String(id)) bad++;
+      },
+    });
+    await waitUntil("2,000 records read", async () => ([...seen.values()].reduce((a, b) => a + b, 0) >= 2000 ? true : null), 60_000);
+    await sleep(1500);
+    await reader.disconnect();
+    expect([...seen.values()].reduce((a, b) => a + b, 0)).toBe(2000);
+    expect(seen.size).toBe(2000);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    expect(bad).toBe(0);
+    const dl = await h.pool.query("select status, count(*)::int n from dead_letters where id = any($1) group by 1", [ids]);
+    expect(dl.rows).toEqual([{ status: "replayed", n: 2000 }]);
+  }, 400_000);
+
+  it("RabbitMQ: 2,000 dead letters replayed through two SIGKILLs arrive at least once each; duplicates only among the uncertain", async () => {
+    const queue = `it-replay-r-${run}`;
+    queues.push(queue);
+    await ch.assertQueue(queue, { durable: true });
+    const ids = await rabbitDeadLetters(queue, 2000);
+    if (!collectors) start();
+    const consumer = await consume(queue);
+    const { id } = await createReplay(h.db, { selection: { filter: { system: "rabbitmq", source: `${queue}.dlq`, exact: true } }, ratePerSecond: 400, force: false, dryRun: false, maxAttempts: 3 }, actor);
+    const done = await killTwiceDuring(id, 2000);
+    expect(done).toMatchObject({ status: "done", confirmed: 2000, remaining: 0 });
+    await waitUntil("every message consumed", async () => (new Set(consumer.got.map((g) => g.messageId)).size >= 2000 ? true : null), 30_000);
+    await sleep(1000);
+    await consumer.close();
+    const counts = new Map<string, number>();
+    for (const g of consumer.got) counts.set(g.messageId, (counts.get(g.messageId) ?? 0) + 1);
+    expect(counts.size).toBe(2000);
+    const uncertain = await h.pool.query<{ id: string }>("select id::text from replay_items where replay_id = $1 and resent", [id]);
+    const uncertainItems = new Set(uncertain.rows.map((r) => r.id));
+    const dupItems = consumer.got.filter((g) => counts.get(g.messageId)! > 1).map((g) => g.item!);
+    expect(dupItems.every((i) => uncertainItems.has(i))).toBe(true);
+    expect(done.uncertain).toBe(uncertainItems.size);
+    expect(consumer.got.every((g) => g.app === "keep" && !g.xDeath && String(g.replayId) === String(id))).toBe(true);
+    const dl = await h.pool.query("select status, count(*)::int n from dead_letters where id = any($1) group by 1", [ids]);
+    expect(dl.rows).toEqual([{ status: "replayed", n: 2000 }]);
+  }, 400_000);
+
+  it("holds the rate within 10% over a 30 s replay, a dry run sends nothing, pause stops within a second, cancel leaves the rest", async () => {
+    if (!collectors) start();
+    // dry run: nothing on the broker
+    const dryQ = `it-replay-dry-${run}`;
+    queues.push(dryQ);
+    await ch.assertQueue(dryQ, { durable: true });
+    await rabbitDeadLetters(dryQ, 50);
+    const dry = await createReplay(h.db, { selection: { filter: { source: `${dryQ}.dlq`, exact: true } }, ratePerSecond: 1000, force: false, dryRun: true, maxAttempts: 3 }, actor);
+    expect(dry).toMatchObject({ status: "done", plan: { total: 50, byDestination: [{ system: "rabbitmq", destination: `(default exchange) / ${dryQ}`, count: 50 }] } });
+
+    // rate: 600 at 20/s
+    const rateQ = `it-replay-rate-${run}`;
+    queues.push(rateQ);
+    await ch.assertQueue(rateQ, { durable: true });
+    await rabbitDeadLetters(rateQ, 600);
+    const consumer = await consume(rateQ);
+    const rated = await createReplay(h.db, { selection: { filter: { source: `${rateQ}.dlq`, exact: true } }, ratePerSecond: 20, force: false, dryRun: false, maxAttempts: 3 }, actor);
+
+    // pause / resume / cancel on a second replay while the first runs
+    const pq = `it-replay-pause-${run}`;
+    queues.push(pq);
+    await ch.assertQueue(pq, { durable: true });
+    const pIds = await rabbitDeadLetters(pq, 400);
+    const pc = await consume(pq);
+    const p = await createReplay(h.db, { selection: { filter: { source: `${pq}.dlq`, exact: true } }, ratePerSecond: 50, force: false, dryRun: false, maxAttempts: 3 }, actor);
+    await waitUntil("pause replay sending", async () => (pc.got.length >= 40 ? true : null), 30_000, 50);
+    const paused = await pauseReplay(h.db, p.id, actor);
+    expect(paused.status).toBe("paused");
+    await sleep(1000);
+    const atOneSecond = pc.got.length;
+    await sleep(3000);
+    expect(pc.got.length).toBe(atOneSecond);
+    expect((await getReplay(h.db, p.id))!.status).toBe("paused");
+    await resumeReplay(h.db, p.id, actor);
+    await waitUntil("resumed", async () => (pc.got.length > atOneSecond + 20 ? true : null), 30_000, 50);
+    const cancelled = await cancelReplay(h.db, p.id, actor);
+    expect(cancelled.status).toBe("cancelled");
+    await sleep(1500);
+    const sentBeforeCancel = pc.got.length;
+    const after = (await getReplay(h.db, p.id))!;
+    expect(after.cancelled).toBeGreaterThan(0);
+    expect(after.confirmed + after.cancelled).toBe(400);
+    expect(sentBeforeCancel).toBe(after.confirmed);
+    const st = await h.pool.query("select status, count(*)::int n from dead_letters where id = any($1) group by 1 order by 1", [pIds]);
+    expect(st.rows).toEqual(
+      [
+        { status: "new", n: after.cancelled },
+        { status: "replayed", n: after.confirmed },
+      ].sort((a, b) => a.status.localeCompare(b.status)),
+    );
+    await pc.close();
+
+    // the dry run's queue is still empty
+    expect((await ch.checkQueue(dryQ)).messageCount).toBe(0);
+
+    await waitUntil("600 at 20/s", async () => (consumer.got.length >= 600 ? true : null), 90_000, 200);
+    await consumer.close();
+    const secs = (consumer.got.at(-1)!.at - consumer.got[0]!.at) / 1000;
+    // 599 gaps of 50 ms: 29.95 s
+    expect(secs).toBeGreaterThan(29.95 * 0.9);
+    expect(secs).toBeLessThan(29.95 * 1.1);
+    expect((await getReplay(h.db, rated.id))!.status).toBe("done");
+  }, 300_000);
+});
