@@ -22,7 +22,8 @@ export function ReplayControls({ replay }: { replay: Replay }) {
   const me = useMe();
   const client = useQueryClient();
   const act = useMutation({
-    mutationFn: (verb: ReplayVerb) => sendJson<ResponseOf<typeof api.pauseReplay>>("POST", `/api/v1/replays/${replay.id}/${verb}`),
+    // an empty JSON object: the API takes a mutation's body only as JSON
+    mutationFn: (verb: ReplayVerb) => sendJson<ResponseOf<typeof api.pauseReplay>>("POST", `/api/v1/replays/${replay.id}/${verb}`, {}),
     onSuccess: (r) => client.setQueryData(["replay", replay.id], r),
     onSettled: () => void client.invalidateQueries({ queryKey: ["replay", replay.id] }),
   });
