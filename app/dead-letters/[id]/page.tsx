@@ -7,7 +7,7 @@ import { getDeadLetter } from "@/lib/api/contracts/dead-letters";
 import { deadLetterLinks } from "@/lib/dead-letter-links";
 import { deathHistory, headerRows, presentPayload } from "@/lib/dead-letter-view";
 import { NotFoundError } from "@/lib/errors";
-import { replayIdHeader } from "@/lib/replay/headers";
+import { replayIdOf } from "@/lib/replay/headers";
 import { DiscardButton } from "./discard-button";
 import { ReplayActions } from "./replay-actions";
 
@@ -40,16 +40,6 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: { absolute: d ? `Dead letter #${d.id} · Switchyard` : "Not found · Switchyard" } };
 }
 
-/**
- * The replay a dead letter came back from, read from the x-switchyard-replay-id header the replay sent it with (the
- * dead-letter API does not give its replay yet); only a whole number makes a link, whatever else a header holds.
- */
-function replayIdOfHeaders(headers: Record<string, unknown>): number | null {
-  const v = Object.entries(headers).find(([k]) => k.toLowerCase() === replayIdHeader)?.[1];
-  const s = typeof v === "number" ? String(v) : typeof v === "string" ? v.trim() : null;
-  return s !== null && /^[1-9][0-9]{0,15}$/.test(s) && Number.isSafeInteger(Number(s)) ? Number(s) : null;
-}
-
 /** One dead letter. Payload and headers are hostile input: React renders them as text, never as HTML. */
 export default async function DeadLetterPage({ params }: Props) {
   const d = await deadLetterOf(decodeURIComponent((await params).id));
@@ -60,7 +50,9 @@ export default async function DeadLetterPage({ params }: Props) {
   const deaths = deathHistory(d.headers);
   const consumerGroup = typeof d.properties.consumerGroup === "string" ? d.properties.consumerGroup : null;
   const links = deadLetterLinks({ ...d, consumerGroup });
-  const cameBackFrom = replayIdOfHeaders(d.headers);
+  // the replay it came back from, by the x-switchyard-replay-id it was sent with (as the capture reads it into
+  // replay_id; the dead-letter API does not give that column yet)
+  const cameBackFrom = replayIdOf(d.headers);
   const status = d.status.replace("_", " ");
   const fields: [string, ReactNode][] = [
     ["system", d.system],
