@@ -11,6 +11,8 @@ const schema = z.object({
   DEMO_KAFKA_POISON_RATE: z.coerce.number().min(0).max(1).default(0.05),
   /** share of orders whose payment is declined (rejected without requeue, end in the RabbitMQ DLQ) */
   DEMO_DECLINE_RATE: z.coerce.number().min(0).max(1).default(0.05),
+  /** on: the payment service declines orders marked declined; off: it accepts them (a replayed declined payment then succeeds) */
+  DEMO_DECLINES: z.enum(["on", "off"]).default("on"),
   /** share of payment attempts that fail transiently and are retried */
   DEMO_FLAKY_RATE: z.coerce.number().min(0).max(1).default(0.15),
   DEMO_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(3),

@@ -16,6 +16,7 @@ import {
   markConfirmed,
   markRefused,
   markRunning,
+  noteError,
   noteKafkaTargets,
   replayState,
   requeueItems,
@@ -189,6 +190,7 @@ export class ReplayEngine {
           continue;
         }
         await this.send(r, items, pacer);
+        if (attempt > 0) await noteError(this.db, id, null);
         attempt = 0;
         if (Date.now() - lastBeat > 2000) {
           lastBeat = Date.now();
@@ -197,6 +199,7 @@ export class ReplayEngine {
       } catch (e) {
         const wait = backoffDelay(attempt++);
         this.log(`[replay ${id}] sending stopped (${errorMessage(e)}); recovering and retrying in ${Math.round(wait / 1000)} s`);
+        await noteError(this.db, id, `sending stopped, retrying: ${errorMessage(e)}`).catch(() => undefined);
         await Promise.allSettled([...this.kafka.values(), ...this.rabbit.values()].map((s) => s.reset()));
         recovered = false;
         pacer = null;

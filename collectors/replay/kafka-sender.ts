@@ -1,6 +1,6 @@
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import type { KafkaClusterConfig } from "../../lib/config/env";
-import { kafkaHeaders, replayedHeaders, replayItemHeader } from "../../lib/replay/message";
+import { isKafkaTopicName, itemOfToken, itemToken, kafkaHeaders, replayedHeaders, replayItemHeader } from "../../lib/replay/message";
 import { replayIdHeader } from "../../lib/replay/headers";
 import type { ClaimedItem } from "../../db/queries/replay-run";
 import { KafkaWire } from "../kafka/wire";
@@ -16,7 +16,8 @@ export interface SendOutcome {
 // (an unknown topic is not among them: kafkajs keeps every topic it was asked about and fails its metadata for all of
 // them once one is deleted; the sender is reset and the send tried again, and the plan refuses a topic that is gone)
 const permanent = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE", "INVALID_RECORD", "TOPIC_AUTHORIZATION_FAILED", "INVALID_TOPIC_EXCEPTION", "CORRUPT_MESSAGE"]);
-const unknownTopic = (e: unknown) => (e as { type?: string }).type === "UNKNOWN_TOPIC_OR_PARTITION" || /does not host this topic-partition/i.test(String((e as Error)?.message));
+const unknownTopic = (e: unknown) =>
+  ["UNKNOWN_TOPIC_OR_PARTITION", "INVALID_TOPIC_EXCEPTION"].includes((e as { type?: string }).type ?? "") || /does not host this topic-partition|invalid topic/i.test(String((e as Error)?.message));
 function permanentError(e: unknown): string | null {
   const err = e as { type?: string; message?: string; originalError?: { type?: string } };
   const type = err?.type ?? err?.originalError?.type;
@@ -61,6 +62,8 @@ export class KafkaReplaySender {
     const w = this.wire;
     this.producer = null;
     this.wire = null;
+    // a new connection has no metadata: what was cached was loaded into the old one
+    this.partitionCache.clear();
     await p?.disconnect().catch(() => undefined);
     await w?.disconnect().catch(() => undefined);
   }
@@ -71,6 +74,7 @@ export class KafkaReplaySender {
 
   /** The topic's partitions, or null when it does not exist. */
   async partitions(topic: string): Promise<number[] | null> {
+    if (!isKafkaTopicName(topic)) return null;
     const cached = this.partitionCache.get(topic);
     if (cached && Date.now() - cached.at < 30_000) return cached.partitions;
     const read = async () => (await (await this.connect()).wire.partitions([topic])).get(topic) ?? [];
@@ -175,11 +179,12 @@ export class KafkaReplaySender {
    * an item whose record is there (its item header, with this replay's id) is confirmed; the others were never
    * written and go back to pending.
    */
-  async recover(replayId: number, items: { id: number; destination: string | null; partition: number | null; offsetBefore: number | null }[]): Promise<{ found: { id: number; offset: number }[]; notFound: number[] }> {
+  async recover(replayId: number, items: { id: number; spanId: string; destination: string | null; partition: number | null; offsetBefore: number | null }[]): Promise<{ found: { id: number; offset: number }[]; notFound: number[] }> {
     const { wire } = await this.connect();
     const found: { id: number; offset: number }[] = [];
     const notFound: number[] = [];
     const byTp = new Map<string, { topic: string; partition: number; from: number; ids: Set<number> }>();
+    const tokens = new Map(items.map((i) => [i.id, itemToken(i.id, i.spanId)]));
     for (const it of items) {
       if (!it.destination || it.partition === null || it.offsetBefore === null) {
         notFound.push(it.id); // never got as far as the send
@@ -192,14 +197,20 @@ export class KafkaReplaySender {
       byTp.set(k, e);
     }
     for (const e of byTp.values()) {
+      // loads the topic's metadata into this connection (a restarted process has none)
+      if (!(await this.partitions(e.topic))) {
+        notFound.push(...e.ids); // the topic is gone: the plan refuses them on the next send
+        continue;
+      }
       const ends = await wire.offsets(new Map([[e.topic, [e.partition]]]));
       const end = [...ends.values()][0]?.high ?? e.from;
       const recs = await wire.headersBetween(e.topic, e.partition, e.from, end);
       const seen = new Map<number, number>();
       for (const r of recs) {
         const rid = one(r.headers[replayIdHeader]);
-        const item = one(r.headers[replayItemHeader]);
-        if (rid === String(replayId) && item && /^\d+$/.test(item)) seen.set(Number(item), r.offset);
+        const token = one(r.headers[replayItemHeader]);
+        const item = itemOfToken(token);
+        if (rid === String(replayId) && item !== null && tokens.get(item) === token) seen.set(item, r.offset);
       }
       for (const id of e.ids) {
         const off = seen.get(id);

@@ -1,7 +1,7 @@
 import amqp from "amqplib";
 import type { RabbitBrokerConfig } from "../../lib/config/env";
 import { amqpUrlForVhost } from "../../lib/rabbitmq/amqp-url";
-import { rabbitProperties, rabbitTarget, replayedHeaders, replayItemHeader, wireValue, type RabbitTarget } from "../../lib/replay/message";
+import { itemOfToken, rabbitProperties, rabbitTarget, replayedHeaders, replayItemHeader, wireValue, type RabbitTarget } from "../../lib/replay/message";
 import type { ClaimedItem } from "../../db/queries/replay-run";
 import type { SendOutcome } from "./kafka-sender";
 
@@ -26,9 +26,8 @@ export class RabbitReplaySender {
     ch.on("error", () => undefined);
     const entry = { conn, ch, returned: new Set<number>() };
     ch.on("return", (m: amqp.Message) => {
-      const v = m.properties.headers?.[replayItemHeader];
-      const id = Number(Buffer.isBuffer(v) ? v.toString("utf8") : v);
-      if (Number.isSafeInteger(id)) entry.returned.add(id);
+      const id = itemOfToken(m.properties.headers?.[replayItemHeader]);
+      if (id !== null) entry.returned.add(id);
     });
     const forget = () => {
       if (this.vhosts.get(vhost) === entry) this.vhosts.delete(vhost);

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Actor } from "../../lib/audit";
 import type { DeadLetterSelection } from "../../lib/dead-letter-selection";
-import { ConflictError, NotFoundError } from "../../lib/errors";
+import { ConflictError, NotFoundError, ValidationError } from "../../lib/errors";
+import { typedDestinationProblem } from "../../lib/replay/message";
 import { skipReasonText } from "../../lib/replay/plan";
 import type { Db } from "../client";
 import { recordAudit } from "../queries/audit";
@@ -40,6 +41,10 @@ export async function createReplay(db: Db, input: CreateReplayInput, actor: Acto
     const plan = await planReplay(tx, input.selection, opts);
     if (plan.total === 0 && input.selection.ids) throw new NotFoundError("none of these ids is a dead letter");
     const sendable = plan.byDestination.reduce((a, d) => a + d.count, 0);
+    if (input.destination) {
+      const problem = typedDestinationProblem(input.destination, new Set(plan.byDestination.map((d) => d.system)));
+      if (problem) throw new ValidationError(`destination: ${problem}`, { field: "destination" });
+    }
     const [row] = await tx
       .insert(replays)
       .values({

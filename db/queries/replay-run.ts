@@ -239,7 +239,7 @@ export async function settleItems(db: Db, days = 7): Promise<number> {
     update replay_items i set status = 'failed_again', settled_at = coalesce(i.settled_at, now())
     from dead_letters d
     where d.replay_id is not null and d.captured_at > now() - make_interval(days => ${days}) and i.replay_id = d.replay_id
-      and d.headers ->> ${replayItemHeader} = i.id::text and i.status in ('sending', 'confirmed', 'uncertain', 'processed')
+      and d.headers ->> ${replayItemHeader} = i.id::text || ':' || i.span_id and i.status in ('sending', 'confirmed', 'uncertain', 'processed')
     returning i.status, i.dead_letter_id::text as dead_letter_id`);
   const again = [...bySpan.rows, ...byDeadLetter.rows].filter((r) => r.status === "failed_again").map((r) => r.dead_letter_id);
   if (again.length) {
@@ -248,4 +248,9 @@ export async function settleItems(db: Db, days = 7): Promise<number> {
       where id = any(${sql.param(again)}::bigint[]) and status in ('replaying', 'replayed')`);
   }
   return bySpan.rows.length + byDeadLetter.rows.length;
+}
+
+/** Why sending is stopped right now (shown on the replay while it retries), or null once it goes on. */
+export async function noteError(db: Db, replayId: number, error: string | null): Promise<void> {
+  await db.execute(sql`update replays set error = ${error === null ? null : error.slice(0, 2000)} where id = ${replayId} and status in ('pending', 'running')`);
 }

@@ -168,7 +168,7 @@ export async function listReplayItems(
   }>(sql`
     select i.id::text as id, i.dead_letter_id::text as dead_letter_id, i.status, i.skip_reason, i.destination, i.sent_at, i.confirmed_at, i.settled_at,
       i.resent, (i.edited_payload is not null or i.edited_headers is not null) as edited, i.trace_id, i.span_id, i.error,
-      (select d.id::text from dead_letters d where d.replay_id = i.replay_id and d.headers ->> 'x-switchyard-replay-item' = i.id::text order by d.id limit 1) as again
+      (select d.id::text from dead_letters d where d.replay_id = i.replay_id and d.headers ->> 'x-switchyard-replay-item' = i.id::text || ':' || i.span_id order by d.id limit 1) as again
     from replay_items i
     where i.replay_id = ${replayId}
       ${q.status ? sql`and i.status = ${q.status}` : sql``}

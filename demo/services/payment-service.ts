@@ -34,7 +34,7 @@ async function main() {
       ch.nack(msg, false, false);
       return;
     }
-    if (order.fail === "payment-declined") {
+    if (order.fail === "payment-declined" && knobs.DEMO_DECLINES === "on") {
       console.log(`payment-service: ${order.orderId} card declined, dead-lettering`);
       ch.nack(msg, false, false);
       return;

@@ -1,7 +1,22 @@
 import { replayHeaders } from "./headers";
 
-/** The header naming the replay item a message was sent for: a dead letter coming back with it failed again. */
+/**
+ * The header naming the replay item a message was sent for: a dead letter coming back with it failed again. Its value
+ * is the item's id and its span id (`12:a3f…`): a replay id and item id alone could be another database's (an old
+ * record on a topic read again after a reinstall), the span id is random.
+ */
 export const replayItemHeader = "x-switchyard-replay-item";
+
+export function itemToken(itemId: number, spanId: string): string {
+  return `${itemId}:${spanId}`;
+}
+
+/** The item id of an item token, or null when it is not one. */
+export function itemOfToken(v: unknown): number | null {
+  const s = Buffer.isBuffer(v) ? v.toString("utf8") : typeof v === "string" ? v : null;
+  const m = s === null ? null : /^([1-9][0-9]{0,15}):[0-9a-f]{16}$/.exec(s);
+  return m && Number.isSafeInteger(Number(m[1])) ? Number(m[1]) : null;
+}
 
 /** A stored header value (lib/kafka/dlt-headers.ts, lib/rabbitmq/x-death.ts): text, `{ base64 }` for bytes, or nested JSON. */
 function isBase64Box(v: unknown): v is { base64: string } {
@@ -59,7 +74,7 @@ export function replayedHeaders(
   // an edit replaces the application's headers; the count still comes from what the message carried
   const base = edited ? { ...edited, ...Object.fromEntries(Object.entries(stored).filter(([k]) => k.toLowerCase() === "x-switchyard-replay-count")) } : stored;
   const out = replayHeaders(base, String(ids.replayId), traceparentOf(ids.traceId, ids.spanId));
-  out[replayItemHeader] = String(ids.itemId);
+  out[replayItemHeader] = itemToken(ids.itemId, ids.spanId);
   return out;
 }
 
@@ -101,4 +116,22 @@ export function rabbitProperties(props: Record<string, unknown>, deadLetterId: n
   if (typeof out.timestamp !== "number") delete out.timestamp;
   out.persistent = props.deliveryMode !== 1;
   return out;
+}
+
+/** Kafka's rule for topic names: 1 to 249 of letters, digits, `.`, `_` and `-`, and not `.` or `..`. */
+export function isKafkaTopicName(s: string): boolean {
+  return /^[A-Za-z0-9._-]{1,249}$/.test(s) && s !== "." && s !== "..";
+}
+
+/**
+ * Why a destination the operator typed cannot take the selection, or null: it must be one system's (a topic is not
+ * a queue), and a legal name there. Whether it exists is checked by the collectors, which hold the connections: a
+ * replay to one that does not fails with nothing sent.
+ */
+export function typedDestinationProblem(destination: string, systems: Set<string>): string | null {
+  if (systems.size > 1) return "the selection holds Kafka and RabbitMQ dead letters: a typed destination can take only one system's";
+  if (systems.has("kafka") && !isKafkaTopicName(destination)) return `${JSON.stringify(destination)} is not a Kafka topic name (letters, digits, '.', '_' and '-', at most 249)`;
+  if (systems.has("rabbitmq") && destination.includes(" / ") && destination.split(" / ").length !== 2) return "give a queue name, or `exchange / routing key`";
+  if (systems.has("rabbitmq") && Buffer.byteLength(destination.split(" / ").at(-1)!, "utf8") > 255) return "a queue name or routing key is at most 255 bytes";
+  return null;
 }

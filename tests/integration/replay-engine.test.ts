@@ -41,8 +41,10 @@ describe("replay engine", () => {
     collectors = runTs("collectors/main.ts", env);
     return collectors;
   };
+  let said = "";
   const kill = async () => {
     await collectors?.stop("SIGKILL");
+    said += collectors?.output() ?? "";
     collectors = null;
   };
 
@@ -123,7 +125,9 @@ describe("replay engine", () => {
   /** Kills the collectors twice while the replay is sending (after `sent` items each time), then lets it finish. */
   async function killTwiceDuring(id: number, total: number) {
     for (const frac of [0.25, 0.6]) {
-      await waitUntil(`replay ${id} past ${frac * 100}%`, async () => ((await getReplay(h.db, id))!.sent >= total * frac ? true : null), 120_000, 50);
+      await waitUntil(`replay ${id} past ${frac * 100}%`, async () => ((await getReplay(h.db, id))!.sent >= total * frac ? true : null), 120_000, 50).catch((e: Error) => {
+        throw new Error(`${e.message}; the collectors said:\n${collectors?.output().slice(-3000)}`);
+      });
       await kill();
       await sleep(300);
       start();
@@ -144,6 +148,9 @@ describe("replay engine", () => {
     const { id } = await createReplay(h.db, { selection: { filter: { system: "kafka", source: `${topic}.DLT`, exact: true } }, ratePerSecond: 400, force: false, dryRun: false, maxAttempts: 3 }, actor);
     const done = await killTwiceDuring(id, 2000);
     expect(done).toMatchObject({ status: "done", confirmed: 2000, remaining: 0, skipped: 0 });
+    // the kills landed mid-send: the restarted process found items caught sending and looked for them
+    await kill();
+    expect(said).toMatch(/recovered \d+ Kafka items caught sending/);
 
     const seen = new Map<string, number>();
     const reader = kafka.consumer({ groupId: `it-replay-reader-${run}` });
@@ -185,11 +192,12 @@ describe("replay engine", () => {
     const counts = new Map<string, number>();
     for (const g of consumer.got) counts.set(g.messageId, (counts.get(g.messageId) ?? 0) + 1);
     expect(counts.size).toBe(2000);
-    const uncertain = await h.pool.query<{ id: string }>("select id::text from replay_items where replay_id = $1 and resent", [id]);
+    const uncertain = await h.pool.query<{ id: string }>("select id::text || ':' || span_id as id from replay_items where replay_id = $1 and resent", [id]);
     const uncertainItems = new Set(uncertain.rows.map((r) => r.id));
     const dupItems = consumer.got.filter((g) => counts.get(g.messageId)! > 1).map((g) => g.item!);
     expect(dupItems.every((i) => uncertainItems.has(i))).toBe(true);
     expect(done.uncertain).toBe(uncertainItems.size);
+    expect(done.uncertain).toBeGreaterThan(0); // the kills landed mid-send
     expect(consumer.got.every((g) => g.app === "keep" && !g.xDeath && String(g.replayId) === String(id))).toBe(true);
     const dl = await h.pool.query("select status, count(*)::int n from dead_letters where id = any($1) group by 1", [ids]);
     expect(dl.rows).toEqual([{ status: "replayed", n: 2000 }]);
@@ -256,6 +264,6 @@ describe("replay engine", () => {
     // 599 gaps of 50 ms: 29.95 s
     expect(secs).toBeGreaterThan(29.95 * 0.9);
     expect(secs).toBeLessThan(29.95 * 1.1);
-    expect((await getReplay(h.db, rated.id))!.status).toBe("done");
+    await waitUntil("the rated replay done", async () => ((await getReplay(h.db, rated.id))!.status === "done" ? true : null), 10_000);
   }, 300_000);
 });

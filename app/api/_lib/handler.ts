@@ -75,12 +75,14 @@ export interface HandlerInput<E extends Endpoint> {
 /** Request bodies are small JSON documents (filters, edits); a larger one is refused before it is parsed. */
 const maxBodyBytes = 1024 * 1024;
 
+/** The request's JSON body; an empty one is `undefined` (the contract's schema says whether that may be). */
 async function readJsonBody(req: NextRequest): Promise<unknown> {
-  const type = req.headers.get("content-type") ?? "";
-  if (!/^application\/(.+\+)?json\b/i.test(type)) throw new ValidationError("body: send it as JSON (Content-Type: application/json)");
   const declared = Number(req.headers.get("content-length") ?? 0);
   if (declared > maxBodyBytes) throw new PayloadTooLargeError(`body: larger than ${maxBodyBytes} bytes`);
   const text = await req.text();
+  if (text === "") return undefined;
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\b/i.test(type)) throw new ValidationError("body: send it as JSON (Content-Type: application/json)");
   if (Buffer.byteLength(text) > maxBodyBytes) throw new PayloadTooLargeError(`body: larger than ${maxBodyBytes} bytes`);
   try {
     return JSON.parse(text);

@@ -95,6 +95,7 @@ export const deadLetterDetailSchema = z
     statusChangedBy: z.string().nullable(),
     statusChangedAt: utcTime.nullable(),
     failureGroup: z.string().nullable().meta({ description: "the failure group's id" }),
+    replayId: z.number().int().nullable().meta({ description: "the replay that sent this message when it came back dead-lettered (it failed again)" }),
     sizeBytes: z.number().int(),
     key: payloadViewSchema.nullable().meta({ description: "the Kafka record key" }),
     payload: payloadViewSchema

@@ -176,8 +176,8 @@ export const cancelReplay = verb("cancel", "Cancel a replay: items not sent yet 
 /** Headers an edit may not set: the broker's, the dead-lettering's, trace context and Switchyard's own. */
 export const editAndReplayBody = z
   .object({
-    /** the new payload as text (UTF-8), or as base64 for bytes */
-    payload: z.union([z.object({ text: safeText(10 * 1024 * 1024) }).strict(), z.object({ base64: z.string().max(14 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64") }).strict()]).optional(),
+    /** the new payload as text (UTF-8), or as base64 for bytes (a request body is at most 1 MiB) */
+    payload: z.union([z.object({ text: z.string().max(1024 * 1024) }).strict(), z.object({ base64: z.string().max(1400 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64") }).strict()]).optional(),
     /** the application headers to send, replacing the dead letter's own (reserved ones are refused) */
     headers: z.record(safeText(200).min(1), z.union([safeText(100_000), z.number(), z.boolean()])).optional(),
     destination: replayDestination.optional(),
