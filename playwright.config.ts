@@ -63,6 +63,9 @@ export default defineConfig({
         DEMO_ORDER_PORT: "14100",
         DEMO_RATE: "6",
         DEMO_SLOW_MS: "1000",
+        // declined payments are the largest failure group (e2e/replay-demo.spec.ts replays it; their replays are accepted)
+        DEMO_DECLINE_RATE: "0.15",
+        DEMO_DECLINES: "first",
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${stackEnv.OTLP_HTTP_PORT}/v1/traces`,
         KAFKAJS_NO_PARTITIONER_WARNING: "1",
       },

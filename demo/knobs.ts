@@ -11,8 +11,12 @@ const schema = z.object({
   DEMO_KAFKA_POISON_RATE: z.coerce.number().min(0).max(1).default(0.05),
   /** share of orders whose payment is declined (rejected without requeue, end in the RabbitMQ DLQ) */
   DEMO_DECLINE_RATE: z.coerce.number().min(0).max(1).default(0.05),
-  /** on: the payment service declines orders marked declined; off: it accepts them (a replayed declined payment then succeeds) */
-  DEMO_DECLINES: z.enum(["on", "off"]).default("on"),
+  /**
+   * How the payment service treats orders marked declined: on, it declines them every time; off, it accepts them;
+   * first, it declines the first delivery and accepts a replay (x-switchyard-replay-id: a card declined for a reason
+   * since fixed), so replaying the demo's declined payments shows them processed
+   */
+  DEMO_DECLINES: z.enum(["on", "off", "first"]).default("first"),
   /** share of payment attempts that fail transiently and are retried */
   DEMO_FLAKY_RATE: z.coerce.number().min(0).max(1).default(0.15),
   DEMO_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(3),

@@ -34,7 +34,8 @@ async function main() {
       ch.nack(msg, false, false);
       return;
     }
-    if (order.fail === "payment-declined" && knobs.DEMO_DECLINES === "on") {
+    const replayed = headers["x-switchyard-replay-id"] !== undefined;
+    if (order.fail === "payment-declined" && (knobs.DEMO_DECLINES === "on" || (knobs.DEMO_DECLINES === "first" && !replayed))) {
       console.log(`payment-service: ${order.orderId} card declined, dead-lettering`);
       ch.nack(msg, false, false);
       return;
