@@ -69,10 +69,14 @@ export class ReplayEngine {
   start(): this {
     void this.connect();
     this.pollTimer = setInterval(() => void this.scan(), this.opts.pollMs);
+    let lastWide = 0;
     const settle = async () => {
       if (this.stopped) return;
       try {
-        await settleItems(this.db);
+        // every second the last 10 minutes (where consumer spans land), every minute the last day
+        const wide = Date.now() - lastWide > 60_000;
+        await settleItems(this.db, wide ? { minutes: 24 * 60, limit: 50_000 } : { minutes: 10, limit: 20_000 });
+        if (wide) lastWide = Date.now();
       } catch (e) {
         this.log(`[replay] settling items: ${errorMessage(e)}`);
       }

@@ -101,15 +101,28 @@ const toItem = (r: ItemRow): ClaimedItem => ({
  * Takes the next `n` pending items of the replay: each is `sending` in Postgres before it is sent, with the span the
  * replay writes for it (in the dead letter's own trace when it has one) and the message it carries.
  */
-export async function claimItems(db: Db, replayId: number, n: number): Promise<ClaimedItem[]> {
+export async function claimItems(db: Db, replayId: number, n: number, maxBytes = 16 * 1024 * 1024): Promise<ClaimedItem[]> {
+  // the next items, cut where their payloads pass maxBytes (always at least one): a batch of 2,000 dead letters of
+  // 10 MiB each must not come into memory at once. One sender per replay (the advisory lock), so no row lock is needed
+  // to choose them; the update below takes only those still pending (a cancel in between wins).
+  const next = await db.execute<{ id: string; size: number }>(sql`
+    select i.id::text as id, coalesce(octet_length(i.edited_payload), d.payload_size) as size
+    from replay_items i join dead_letters d on d.id = i.dead_letter_id
+    where i.replay_id = ${replayId} and i.status = 'pending' order by i.id limit ${n}`);
+  const ids: string[] = [];
+  let bytes = 0;
+  for (const r of next.rows) {
+    if (ids.length > 0 && bytes + r.size > maxBytes) break;
+    ids.push(r.id);
+    bytes += r.size;
+  }
+  if (ids.length === 0) return [];
   const r = await db.execute<ItemRow>(sql`
-    with c as (
-      select id from replay_items where replay_id = ${replayId} and status = 'pending' order by id limit ${n} for update skip locked)
     update replay_items i set status = 'sending', sent_at = now(),
       trace_id = coalesce(i.trace_id, case when d.trace_id ~ '^[0-9a-f]{32}$' and d.trace_id !~ '^0+$' then d.trace_id else md5(random()::text || clock_timestamp()::text || i.id) end),
       span_id = coalesce(i.span_id, left(md5(random()::text || clock_timestamp()::text || i.id || 's'), 16))
-    from c, dead_letters d
-    where i.id = c.id and d.id = i.dead_letter_id
+    from dead_letters d
+    where i.id = any(${sql.param(ids)}::bigint[]) and i.status = 'pending' and d.id = i.dead_letter_id
     returning i.id::text as id, i.dead_letter_id::text as dead_letter_id, d.system, d.source_name, d.vhost, i.destination, i.trace_id, i.span_id, i.resent,
       d.message_key, coalesce(i.edited_payload, d.payload) as payload, d.headers, d.properties, d.kafka_partition, d.original_exchange, d.original_routing_key, i.edited_headers`);
   return r.rows.map(toItem).sort((a, b) => a.id - b.id);
@@ -214,14 +227,16 @@ export async function failReplay(db: Db, replayId: number, error: string): Promi
  * Settles items from what came back: a span that is a child of an item's span (or links to it) ends it processed,
  * or failed again when that span erred; a dead letter captured with the item's header ends it failed again (whatever
  * a span said). The dead letters of items that failed again are marked so; the new dead letter links to the replay.
- * Looks only at items sent in the last `days`; returns how many items moved.
+ * Looks at the items sent (and dead letters captured) in the last `window.minutes`, newest first: the engine runs it
+ * every second over 10 minutes and every minute over a day; an item no consumer span has reached in a day stays
+ * "confirmed, not observed". Returns how many items moved.
  */
-export async function settleItems(db: Db, days = 7): Promise<number> {
+export async function settleItems(db: Db, window: { minutes: number; limit: number } = { minutes: 10, limit: 20_000 }): Promise<number> {
   const bySpan = await db.execute<{ status: string; dead_letter_id: string }>(sql`
     with cand as (
       select id, trace_id, span_id, sent_at from replay_items
-      where status in ('sending', 'confirmed', 'uncertain') and span_id is not null and sent_at > now() - make_interval(days => ${days})
-      limit 20000),
+      where status in ('sending', 'confirmed', 'uncertain') and span_id is not null and sent_at > now() - make_interval(mins => ${window.minutes})
+      order by sent_at desc limit ${window.limit}),
     hit as (
       select c.id, bool_or(s.status_code = 2) as err from cand c
       join spans s on s.trace_id = c.trace_id and s.parent_span_id = c.span_id and s.start_time >= c.sent_at - interval '10 minutes'
@@ -238,7 +253,7 @@ export async function settleItems(db: Db, days = 7): Promise<number> {
   const byDeadLetter = await db.execute<{ status: string; dead_letter_id: string }>(sql`
     update replay_items i set status = 'failed_again', settled_at = coalesce(i.settled_at, now())
     from dead_letters d
-    where d.replay_id is not null and d.captured_at > now() - make_interval(days => ${days}) and i.replay_id = d.replay_id
+    where d.replay_id is not null and d.captured_at > now() - make_interval(mins => ${window.minutes}) and i.replay_id = d.replay_id
       and d.headers ->> ${replayItemHeader} = i.id::text || ':' || i.span_id and i.status in ('sending', 'confirmed', 'uncertain', 'processed')
     returning i.status, i.dead_letter_id::text as dead_letter_id`);
   const again = [...bySpan.rows, ...byDeadLetter.rows].filter((r) => r.status === "failed_again").map((r) => r.dead_letter_id);

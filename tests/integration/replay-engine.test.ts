@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import amqp from "amqplib";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +10,7 @@ import { cancelReplay } from "../../db/mutations/cancel-replay";
 import { pauseReplay } from "../../db/mutations/pause-replay";
 import { resumeReplay } from "../../db/mutations/resume-replay";
 import { storeDeadLetters, type NewDeadLetter } from "../../db/queries/dead-letter-store";
-import { getReplay } from "../../db/queries/replays";
+import { getReplay, listReplayItems } from "../../db/queries/replays";
 import type { Actor } from "../../lib/audit";
 import { collectorsEnv, config, freshDatabase, runTs, waitUntil, type RunningProcess } from "./helpers";
 
@@ -23,6 +25,7 @@ const run = `${process.pid}-${Date.now().toString(36)}`;
 const cluster = config.KAFKA_CLUSTERS[0]!;
 const broker = config.RABBITMQ_BROKERS[0]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rabbitmqctl = (...args: string[]) => promisify(execFile)("rabbitmqctl", args, { timeout: 60_000 });
 
 describe("replay engine", () => {
   let fresh: Awaited<ReturnType<typeof freshDatabase>>;
@@ -57,8 +60,10 @@ describe("replay engine", () => {
     ch = await conn.createChannel();
     await admin.connect();
   });
+  const vhosts: string[] = [];
   afterAll(async () => {
     await kill();
+    for (const v of vhosts) await rabbitmqctl("delete_vhost", v).catch(() => undefined);
     for (const q of queues) await ch.deleteQueue(q).catch(() => undefined);
     await conn?.close().catch(() => undefined);
     if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
@@ -266,4 +271,93 @@ describe("replay engine", () => {
     expect(secs).toBeLessThan(29.95 * 1.1);
     await waitUntil("the rated replay done", async () => ((await getReplay(h.db, rated.id))!.status === "done" ? true : null), 10_000);
   }, 300_000);
+  it("hostile input: identical messages, NUL and invalid UTF-8, a record too large for Kafka, a routing key to nowhere, two vhosts", async () => {
+    if (!collectors) start();
+    const user = new URL(broker.amqpUrl).username || "guest";
+    // the same queue name in the default vhost and in one of this run's own
+    const v = `it-replay-vh-${run}`;
+    await rabbitmqctl("add_vhost", v);
+    vhosts.push(v);
+    await rabbitmqctl("set_permissions", "-p", v, user, ".*", ".*", ".*");
+    const q = `it-replay-h-${run}`;
+    queues.push(q);
+    await ch.assertQueue(q, { durable: true });
+    const vconn = await amqp.connect(broker.amqpUrl.replace(/\/?$/, "/") + encodeURIComponent(v));
+    const vch = await vconn.createChannel();
+    await vch.assertQueue(q, { durable: true });
+
+    const bytes = Buffer.from([0x00, 0xff, 0xfe, 0xc3, 0x28, 0x7b, 0x00, 0x7d]); // NUL, invalid UTF-8
+    const base = (i: number, vhost: string, extra: Partial<NewDeadLetter> = {}): NewDeadLetter => ({
+      system: "rabbitmq",
+      sourceName: broker.name,
+      vhost,
+      source: `${q}.dlq`,
+      dedupKey: `h-${run}-${seq++}`,
+      payload: i < 100 ? Buffer.from("same payload") : bytes,
+      payloadSize: 12,
+      headers: { "x-app": "keep", "x-nul\u0000name": "v" },
+      properties: { messageId: "same-id", deliveryMode: 2 },
+      reason: "rejected",
+      originalExchange: "",
+      originalRoutingKey: q,
+      ...extra,
+    });
+    // 100 identical dead letters, one of hostile bytes, one whose routing key reaches no queue, one in the other vhost
+    const rows = [...Array.from({ length: 101 }, (_, i) => base(i, "/")), base(0, "/", { originalRoutingKey: `nowhere-${run}` }), base(200, v)];
+    await storeDeadLetters(h.db, rows);
+    const ids = (await h.pool.query<{ id: string }>("select id from dead_letters where source = $1 order by id", [`${q}.dlq`])).rows.map((r) => Number(r.id));
+    expect(ids).toHaveLength(103);
+    const home = await consume(q);
+    const other: Buffer[] = [];
+    await vch.consume(q, (m) => {
+      if (m) {
+        other.push(m.content);
+        vch.ack(m);
+      }
+    });
+    const r1 = await createReplay(h.db, { selection: { filter: { source: `${q}.dlq`, exact: true } }, ratePerSecond: 500, force: false, dryRun: false, maxAttempts: 3 }, actor);
+    const done = await waitUntil("hostile replay done", async () => {
+      const r = (await getReplay(h.db, r1.id))!;
+      return r.status === "done" ? r : null;
+    }, 60_000);
+    expect(done).toMatchObject({ total: 103, confirmed: 102, skipped: 1 });
+    await waitUntil("101 on the home queue and 1 in the other vhost", async () => (home.got.length >= 101 && other.length >= 1 ? true : null), 30_000);
+    await sleep(500);
+    await home.close();
+    expect(home.got).toHaveLength(101); // identical messages: every one arrives
+    expect(other).toHaveLength(1);
+    expect(other[0]!.equals(bytes)).toBe(true); // bytes exactly as captured
+    const skipped = (await listReplayItems(h.db, r1.id, { status: "skipped", limit: 10 }))!.items;
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]!.error).toMatch(/no queue is bound to the default exchange with routing key nowhere-/);
+    // the unroutable one is not lost: its dead letter is new again
+    const st = await h.pool.query("select status from dead_letters where id = $1", [skipped[0]!.deadLetterId]);
+    expect(st.rows[0].status).toBe("new");
+    await vch.close();
+    await vconn.close();
+
+    // Kafka: a record over the broker's limit is refused with why; the others in its batch still go
+    const topic = `it-replay-big-${run}`;
+    topics.push(topic);
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: "max.message.bytes", value: "100000" }] }], waitForLeaders: true });
+    const big: NewDeadLetter[] = [0, 1, 2].map((i) => ({
+      system: "kafka",
+      sourceName: cluster.name,
+      source: `${topic}.DLT`,
+      dedupKey: `${topic}.DLT/0/${i}`,
+      payload: i === 1 ? Buffer.alloc(300_000, 0x61) : Buffer.from(`small-${i}`),
+      payloadSize: i === 1 ? 300_000 : 7,
+      headers: {},
+      originalDestination: topic,
+    }));
+    await storeDeadLetters(h.db, big);
+    const r2 = await createReplay(h.db, { selection: { filter: { source: `${topic}.DLT`, exact: true } }, ratePerSecond: 100, force: false, dryRun: false, maxAttempts: 3 }, actor);
+    const d2 = await waitUntil("big replay done", async () => {
+      const r = (await getReplay(h.db, r2.id))!;
+      return r.status === "done" ? r : null;
+    }, 60_000);
+    expect(d2).toMatchObject({ total: 3, confirmed: 2, skipped: 1 });
+    const refused = (await listReplayItems(h.db, r2.id, { status: "skipped", limit: 10 }))!.items;
+    expect(refused[0]!.error).toMatch(/MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE/);
+  }, 200_000);
 });
