@@ -6,7 +6,7 @@ import { useMe } from "@/app/_components/me";
 import type * as api from "@/lib/api/contracts/replays";
 import type { ResponseOf } from "@/lib/api/endpoint";
 import { replayTransition, type ReplayVerb } from "@/lib/replay-states";
-import type { Replay } from "./replay-view";
+type Replay = ResponseOf<typeof api.getReplay>;
 
 const verbs: { verb: ReplayVerb; label: string; confirm?: (id: number) => string }[] = [
   { verb: "pause", label: "Pause" },
