@@ -245,6 +245,8 @@ export class ReplayEngine {
     const typed = r.target?.destination ?? null;
     const outcome: SendOutcome = { confirmed: [], refused: [] };
     const started = new Map<number, number>();
+    // a typed destination found missing fails the replay, after what this batch already sent is noted
+    let missing: string | null = null;
     const groups = new Map<string, ClaimedItem[]>();
     for (const it of items) groups.set(`${it.system}\u0000${it.sourceName}`, [...(groups.get(`${it.system}\u0000${it.sourceName}`) ?? []), it]);
     for (const list of groups.values()) {
@@ -257,8 +259,8 @@ export class ReplayEngine {
           continue;
         }
         if (typed && !(await sender.partitions(typed))) {
-          await failReplay(this.db, r.id, `topic ${typed} does not exist on cluster ${first.sourceName}`);
-          return;
+          missing = `topic ${typed} does not exist on cluster ${first.sourceName}`;
+          break;
         }
         const plan = await sender.plan(list, r.target?.keepPartition ?? false);
         await noteKafkaTargets(this.db, plan.targets);
@@ -278,14 +280,14 @@ export class ReplayEngine {
           continue;
         }
         if (typed && !typed.includes(" / ") && !(await sender.queueExists(first.vhost ?? "/", typed))) {
-          await failReplay(this.db, r.id, `queue ${typed} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`);
-          return;
+          missing = `queue ${typed} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`;
+          break;
         }
         if (typed && typed.includes(" / ")) {
           const t = sender.targetOf(first, typed)!;
           if (!(await sender.exchangeExists(first.vhost ?? "/", t.exchange))) {
-            await failReplay(this.db, r.id, `exchange ${t.exchange} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`);
-            return;
+            missing = `exchange ${t.exchange} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`;
+            break;
           }
         }
         const res = await sender.send(r.id, list, typed, async () => pacer.take());
@@ -295,6 +297,7 @@ export class ReplayEngine {
     }
     await markConfirmed(this.db, outcome.confirmed);
     await markRefused(this.db, outcome.refused);
+    if (missing) await failReplay(this.db, r.id, missing);
     const system = items[0]!.system;
     replayItems.inc({ system, outcome: "confirmed" }, outcome.confirmed.length);
     if (outcome.refused.length) replayItems.inc({ system, outcome: "refused" }, outcome.refused.length);

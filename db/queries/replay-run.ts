@@ -215,7 +215,8 @@ export async function heartbeat(db: Db, replayId: number): Promise<void> {
  */
 export async function failReplay(db: Db, replayId: number, error: string): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.execute(sql`update replay_items set status = 'cancelled', settled_at = now(), error = ${error} where replay_id = ${replayId} and status in ('pending', 'sending')`);
+    // items taken for the batch that found the destination missing were never handed to the broker: not sent
+    await tx.execute(sql`update replay_items set status = 'cancelled', sent_at = null, settled_at = now(), error = ${error} where replay_id = ${replayId} and status in ('pending', 'sending')`);
     await tx.execute(sql`
       update dead_letters d set status = coalesce(i.prior_status, 'new')
       from replay_items i where i.replay_id = ${replayId} and i.status = 'cancelled' and d.id = i.dead_letter_id and d.status = 'replaying'`);

@@ -360,4 +360,38 @@ describe("replay engine", () => {
     const refused = (await listReplayItems(h.db, r2.id, { status: "skipped", limit: 10 }))!.items;
     expect(refused[0]!.error).toMatch(/MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE/);
   }, 200_000);
+  it("a typed destination: an existing queue gets the messages; a topic or queue that does not exist fails the replay with nothing sent", async () => {
+    if (!collectors) start();
+    const q = `it-replay-typed-${run}`;
+    const target = `it-replay-typed-target-${run}`;
+    queues.push(q, target);
+    await ch.assertQueue(target, { durable: true });
+    const ids = await rabbitDeadLetters(q, 5);
+    const got = await consume(target);
+    const ok = await createReplay(h.db, { selection: { ids }, destination: target, ratePerSecond: 100, force: false, dryRun: false, maxAttempts: 3 }, actor);
+    await waitUntil("typed replay done", async () => ((await getReplay(h.db, ok.id))!.status === "done" ? true : null), 30_000);
+    await waitUntil("5 on the typed queue", async () => (got.got.length >= 5 ? true : null), 10_000);
+    await got.close();
+
+    const more = await rabbitDeadLetters(`${q}-b`, 3);
+    const missing = await createReplay(h.db, { selection: { ids: more }, destination: `no-such-queue-${run}`, ratePerSecond: 100, force: false, dryRun: false, maxAttempts: 3 }, actor);
+    const failed = await waitUntil("replay to a missing queue failed", async () => {
+      const r = (await getReplay(h.db, missing.id))!;
+      return r.status === "failed" ? r : null;
+    }, 30_000);
+    expect(failed).toMatchObject({ sent: 0, confirmed: 0, cancelled: 3 });
+    expect(failed.error).toMatch(/queue no-such-queue-.* does not exist in vhost \//);
+    const st = await h.pool.query("select distinct status from dead_letters where id = any($1)", [more]);
+    expect(st.rows).toEqual([{ status: "new" }]);
+
+    const topic = `it-replay-typed-k-${run}`;
+    const kIds = await kafkaDeadLetters(topic, 2);
+    const kMissing = await createReplay(h.db, { selection: { ids: kIds }, destination: `no-such-topic-${run}`, ratePerSecond: 100, force: false, dryRun: false, maxAttempts: 3 }, actor);
+    const kf = await waitUntil("replay to a missing topic failed", async () => {
+      const r = (await getReplay(h.db, kMissing.id))!;
+      return r.status === "failed" ? r : null;
+    }, 30_000);
+    expect(kf).toMatchObject({ sent: 0, confirmed: 0, cancelled: 2 });
+    expect(kf.error).toMatch(/topic no-such-topic-.* does not exist/);
+  }, 120_000);
 });
