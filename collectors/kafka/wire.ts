@@ -209,11 +209,18 @@ export class KafkaWire {
   }
 
   /**
-   * The headers of every record of one partition from `from` up to (not including) `to`, a fetch at a time (records a
-   * fetch returns before `from`, from the start of their batch, are left out). Stops early when a fetch returns nothing.
+   * Reads the headers of the records of one partition from `from` up to (not including) `to`, a fetch at a time,
+   * handing each to `visit` (records a fetch returns before `from`, from the start of their batch, are left out); stops
+   * when `visit` answers true, or a fetch returns nothing. Nothing is kept: a long window costs time, not memory.
    */
-  async headersBetween(topic: string, partition: number, from: number, to: number, maxBytes = 1024 * 1024): Promise<{ offset: number; headers: Record<string, Buffer | Buffer[] | undefined> }[]> {
-    const out: { offset: number; headers: Record<string, Buffer | Buffer[] | undefined> }[] = [];
+  async headersBetween(
+    topic: string,
+    partition: number,
+    from: number,
+    to: number,
+    visit: (r: { offset: number; headers: Record<string, Buffer | Buffer[] | undefined> }) => boolean,
+    maxBytes = 1024 * 1024,
+  ): Promise<void> {
     await this.cluster.addMultipleTargetTopics([topic]);
     for (let at = from; at < to; ) {
       const nodeId = Object.keys(this.cluster.findLeaderForPartitions(topic, [partition]))[0];
@@ -231,9 +238,8 @@ export class KafkaWire {
       if (!p || p.errorCode !== 0) throw new Error(`fetch of ${topic}[${partition}] at ${at} failed (error code ${p?.errorCode ?? "none"})`);
       const msgs = p.messages.map((m) => ({ offset: Number(m.offset), headers: m.headers ?? {} })).filter((m) => m.offset >= at && m.offset < to);
       if (msgs.length === 0) break;
-      out.push(...msgs);
+      for (const m of msgs) if (visit(m)) return;
       at = msgs[msgs.length - 1]!.offset + 1;
     }
-    return out;
   }
 }

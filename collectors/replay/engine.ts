@@ -16,6 +16,8 @@ import {
   markConfirmed,
   markRefused,
   markRunning,
+  nackedItems,
+  closeSending,
   noteError,
   noteKafkaTargets,
   replayState,
@@ -24,6 +26,7 @@ import {
   sendingItems,
   settleItems,
   type ClaimedItem,
+  type SendingItem,
   type RunnableReplay,
 } from "../../db/queries/replay-run";
 import { insertSpans } from "../../db/queries/spans";
@@ -48,8 +51,6 @@ const lockSpace = 0x5e1a;
 export class ReplayEngine {
   private client: pg.Client | null = null;
   private readonly running = new Map<number, { wake: () => void }>();
-  private readonly kafka = new Map<string, KafkaReplaySender>();
-  private readonly rabbit = new Map<string, RabbitReplaySender>();
   private stopped = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private settleTimer: NodeJS.Timeout | null = null;
@@ -62,8 +63,6 @@ export class ReplayEngine {
     private readonly log: (s: string) => void,
     private readonly opts: { pollMs: number; settleMs: number } = { pollMs: 3000, settleMs: 1000 },
   ) {
-    for (const c of config.KAFKA_CLUSTERS) this.kafka.set(c.name, new KafkaReplaySender(c));
-    for (const b of config.RABBITMQ_BROKERS) this.rabbit.set(b.name, new RabbitReplaySender(b));
   }
 
   start(): this {
@@ -93,7 +92,6 @@ export class ReplayEngine {
     for (const r of this.running.values()) r.wake();
     for (let i = 0; i < 50 && this.running.size > 0; i++) await new Promise((r) => setTimeout(r, 100));
     await this.client?.end().catch(() => undefined);
-    await Promise.allSettled([...this.kafka.values(), ...this.rabbit.values()].map((s) => s.close()));
   }
 
   /** The LISTEN and lock connection; when it drops, every run stops (its locks went with it) and it is made again. */
@@ -168,68 +166,96 @@ export class ReplayEngine {
       });
   }
 
-  /** One replay until it is done, paused, cancelled or failed, or this process loses its lock. */
+  /**
+   * One replay until it is done, paused, cancelled or failed, or this process loses its lock. The run has senders
+   * of its own (connections and channels), so one replay's broken message or lost connection never resets another's.
+   */
   private async run(id: number, sleep: (ms: number) => Promise<void>, lost: () => boolean): Promise<void> {
-    let attempt = 0;
-    let recovered = false;
-    let pacer: Pacer | null = null;
-    let lastBeat = 0;
-    while (!lost()) {
-      const r = await replayState(this.db, id);
-      if (!r || (r.status !== "pending" && r.status !== "running")) return;
-      if (r.status === "pending") await markRunning(this.db, id);
-      try {
-        if (!recovered) {
-          await this.recover(r);
-          recovered = true;
+    const senders = new Senders(this.config);
+    try {
+      let attempt = 0;
+      let recovered = false;
+      let pacer: Pacer | null = null;
+      let lastBeat = 0;
+      while (!lost()) {
+        const r = await replayState(this.db, id);
+        if (!r) return;
+        if (r.status === "cancelled" || r.status === "failed") {
+          // stopped while items were caught sending (a crash, or a cancel during a retry): settle them
+          await this.closeStopped(r, senders);
+          return;
         }
-        if (!pacer || pacer.rate !== r.ratePerSecond) pacer = new Pacer(r.ratePerSecond);
-        const items = await claimItems(this.db, id, batchSize(r.ratePerSecond));
-        if (items.length === 0) {
-          if (await finishIfDone(this.db, id)) {
-            this.log(`[replay ${id}] done`);
-            return;
+        if (r.status !== "pending" && r.status !== "running") return;
+        if (r.status === "pending") await markRunning(this.db, id);
+        try {
+          if (!recovered) {
+            await this.recover(r, senders);
+            recovered = true;
           }
-          await sleep(500); // items still sending elsewhere (cannot be: the lock) or just cancelled: look again
-          continue;
+          if (!pacer || pacer.rate !== r.ratePerSecond) pacer = new Pacer(r.ratePerSecond);
+          const items = await claimItems(this.db, id, batchSize(r.ratePerSecond));
+          if (items.length === 0) {
+            if (await finishIfDone(this.db, id)) {
+              this.log(`[replay ${id}] done`);
+              return;
+            }
+            await sleep(500); // just cancelled or paused: look again
+            continue;
+          }
+          await this.send(r, items, pacer, senders);
+          if (attempt > 0) await noteError(this.db, id, null);
+          attempt = 0;
+          if (Date.now() - lastBeat > 2000) {
+            lastBeat = Date.now();
+            await heartbeat(this.db, id);
+          }
+        } catch (e) {
+          const wait = backoffDelay(attempt++);
+          this.log(`[replay ${id}] sending stopped (${errorMessage(e)}); recovering and retrying in ${Math.round(wait / 1000)} s`);
+          await noteError(this.db, id, `sending stopped, retrying: ${errorMessage(e)}`).catch(() => undefined);
+          await senders.reset();
+          recovered = false;
+          pacer = null;
+          await sleep(wait);
         }
-        await this.send(r, items, pacer);
-        if (attempt > 0) await noteError(this.db, id, null);
-        attempt = 0;
-        if (Date.now() - lastBeat > 2000) {
-          lastBeat = Date.now();
-          await heartbeat(this.db, id);
-        }
-      } catch (e) {
-        const wait = backoffDelay(attempt++);
-        this.log(`[replay ${id}] sending stopped (${errorMessage(e)}); recovering and retrying in ${Math.round(wait / 1000)} s`);
-        await noteError(this.db, id, `sending stopped, retrying: ${errorMessage(e)}`).catch(() => undefined);
-        await Promise.allSettled([...this.kafka.values(), ...this.rabbit.values()].map((s) => s.reset()));
-        recovered = false;
-        pacer = null;
-        await sleep(wait);
       }
+    } finally {
+      await senders.close();
     }
   }
 
+  /** Kafka items caught sending: found in their partition (confirmed) or not written. */
+  private async findKafka(r: RunnableReplay, left: SendingItem[], senders: Senders): Promise<{ found: { id: number; offset: number }[]; notFound: number[]; unknown: number[] }> {
+    const found: { id: number; offset: number }[] = [];
+    const notFound: number[] = [];
+    const unknown: number[] = [];
+    const byCluster = new Map<string, SendingItem[]>();
+    for (const it of left) byCluster.set(it.sourceName, [...(byCluster.get(it.sourceName) ?? []), it]);
+    for (const [cluster, list] of byCluster) {
+      const sender = senders.kafka(cluster);
+      if (!sender) {
+        unknown.push(...list.map((i) => i.id));
+        continue;
+      }
+      const res = await sender.recover(r.id, list);
+      found.push(...res.found);
+      notFound.push(...res.notFound);
+    }
+    return { found, notFound, unknown };
+  }
+
   /** Items left in `sending` by a crash or a failed send: found and confirmed, or sent again. */
-  private async recover(r: RunnableReplay): Promise<void> {
+  private async recover(r: RunnableReplay, senders: Senders): Promise<void> {
     const left = await sendingItems(this.db, r.id);
     if (left.length === 0) return;
     const kafkaItems = left.filter((i) => i.system === "kafka");
     const rabbitItems = left.filter((i) => i.system === "rabbitmq");
-    const byCluster = new Map<string, typeof kafkaItems>();
-    for (const it of kafkaItems) byCluster.set(it.sourceName, [...(byCluster.get(it.sourceName) ?? []), it]);
-    for (const [cluster, list] of byCluster) {
-      const sender = this.kafka.get(cluster);
-      if (!sender) {
-        await markRefused(this.db, list.map((i) => ({ id: i.id, error: `Kafka cluster ${cluster} is not configured (KAFKA_CLUSTERS)` })));
-        continue;
-      }
-      const { found, notFound } = await sender.recover(r.id, list);
+    if (kafkaItems.length) {
+      const { found, notFound, unknown } = await this.findKafka(r, kafkaItems, senders);
       await markConfirmed(this.db, found);
       await requeueItems(this.db, notFound, false);
-      this.log(`[replay ${r.id}] recovered ${list.length} Kafka items caught sending: ${found.length} were written, ${notFound.length} are sent again`);
+      await markRefused(this.db, unknown.map((id) => ({ id, error: "its Kafka cluster is not configured (KAFKA_CLUSTERS)" })));
+      this.log(`[replay ${r.id}] recovered ${kafkaItems.length} Kafka items caught sending: ${found.length} were written, ${notFound.length} are sent again`);
     }
     if (rabbitItems.length) {
       await requeueItems(
@@ -241,67 +267,70 @@ export class ReplayEngine {
     }
   }
 
-  private async send(r: RunnableReplay, items: ClaimedItem[], pacer: Pacer): Promise<void> {
+  /** A cancelled or failed replay's items caught sending: written ones confirmed, unsent ones cancelled, RabbitMQ's uncertain. */
+  private async closeStopped(r: RunnableReplay, senders: Senders): Promise<void> {
+    const left = await sendingItems(this.db, r.id);
+    if (left.length === 0) return;
+    const kafkaItems = left.filter((i) => i.system === "kafka");
+    const { found, notFound, unknown } = kafkaItems.length ? await this.findKafka(r, kafkaItems, senders) : { found: [], notFound: [], unknown: [] };
+    const rabbit = left.filter((i) => i.system === "rabbitmq").map((i) => i.id);
+    await closeSending(this.db, found, notFound, [...rabbit, ...unknown]);
+    this.log(`[replay ${r.id}] ${r.status}: of ${left.length} items caught sending, ${found.length} were written, ${notFound.length} were not, ${rabbit.length + unknown.length} are uncertain`);
+  }
+
+  private async send(r: RunnableReplay, items: ClaimedItem[], pacer: Pacer, senders: Senders): Promise<void> {
     const typed = r.target?.destination ?? null;
-    const outcome: SendOutcome = { confirmed: [], refused: [] };
-    const started = new Map<number, number>();
-    // a typed destination found missing fails the replay, after what this batch already sent is noted
-    let missing: string | null = null;
     const groups = new Map<string, ClaimedItem[]>();
     for (const it of items) groups.set(`${it.system}\u0000${it.sourceName}`, [...(groups.get(`${it.system}\u0000${it.sourceName}`) ?? []), it]);
     for (const list of groups.values()) {
       const first = list[0]!;
-      for (const it of list) started.set(it.id, Date.now());
+      const started = new Map<number, number>();
+      const outcome: SendOutcome = { confirmed: [], refused: [], nacked: [] };
+      // a typed destination found missing fails the replay, after what this batch already sent is noted
+      let missing: string | null = null;
       if (first.system === "kafka") {
-        const sender = this.kafka.get(first.sourceName);
-        if (!sender) {
-          outcome.refused.push(...list.map((i) => ({ id: i.id, error: `Kafka cluster ${first.sourceName} is not configured (KAFKA_CLUSTERS)` })));
-          continue;
+        const sender = senders.kafka(first.sourceName);
+        if (!sender) outcome.refused.push(...list.map((i) => ({ id: i.id, error: `Kafka cluster ${first.sourceName} is not configured (KAFKA_CLUSTERS)` })));
+        else if (typed && !(await sender.partitions(typed))) missing = `topic ${typed} does not exist on cluster ${first.sourceName}`;
+        else {
+          const plan = await sender.plan(list, r.target?.keepPartition ?? false);
+          await noteKafkaTargets(this.db, plan.targets);
+          outcome.refused.push(...plan.refused);
+          const targets = new Map(plan.targets.map((t) => [t.id, t]));
+          const sendable = list.filter((i) => targets.has(i.id));
+          // Kafka sends a batch at once: the pacer is paid for all of it first
+          for (let i = 0; i < sendable.length; i++) await pacer.take();
+          for (const it of sendable) started.set(it.id, Date.now());
+          const res = await sender.send(r.id, sendable, targets);
+          outcome.confirmed.push(...res.confirmed);
+          outcome.refused.push(...res.refused);
         }
-        if (typed && !(await sender.partitions(typed))) {
-          missing = `topic ${typed} does not exist on cluster ${first.sourceName}`;
-          break;
-        }
-        const plan = await sender.plan(list, r.target?.keepPartition ?? false);
-        await noteKafkaTargets(this.db, plan.targets);
-        outcome.refused.push(...plan.refused);
-        const targets = new Map(plan.targets.map((t) => [t.id, t]));
-        const sendable = list.filter((i) => targets.has(i.id));
-        // Kafka sends a batch at once: the pacer is paid for all of it first
-        for (let i = 0; i < sendable.length; i++) await pacer.take();
-        for (const it of sendable) started.set(it.id, Date.now());
-        const res = await sender.send(r.id, sendable, targets);
-        outcome.confirmed.push(...res.confirmed);
-        outcome.refused.push(...res.refused);
       } else {
-        const sender = this.rabbit.get(first.sourceName);
-        if (!sender) {
-          outcome.refused.push(...list.map((i) => ({ id: i.id, error: `RabbitMQ broker ${first.sourceName} is not configured (RABBITMQ_BROKERS)` })));
-          continue;
-        }
-        if (typed && !typed.includes(" / ") && !(await sender.queueExists(first.vhost ?? "/", typed))) {
+        const sender = senders.rabbit(first.sourceName);
+        if (!sender) outcome.refused.push(...list.map((i) => ({ id: i.id, error: `RabbitMQ broker ${first.sourceName} is not configured (RABBITMQ_BROKERS)` })));
+        else if (typed && !typed.includes(" / ") && !(await sender.queueExists(first.vhost ?? "/", typed)))
           missing = `queue ${typed} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`;
-          break;
+        else if (typed && typed.includes(" / ") && !(await sender.exchangeExists(first.vhost ?? "/", sender.targetOf(first, typed)!.exchange)))
+          missing = `exchange ${sender.targetOf(first, typed)!.exchange} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`;
+        else {
+          const res = await sender.send(r.id, list, typed, async () => pacer.take(), started);
+          outcome.confirmed.push(...res.confirmed);
+          outcome.refused.push(...res.refused);
+          outcome.nacked.push(...res.nacked);
         }
-        if (typed && typed.includes(" / ")) {
-          const t = sender.targetOf(first, typed)!;
-          if (!(await sender.exchangeExists(first.vhost ?? "/", t.exchange))) {
-            missing = `exchange ${t.exchange} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`;
-            break;
-          }
-        }
-        const res = await sender.send(r.id, list, typed, async () => pacer.take());
-        outcome.confirmed.push(...res.confirmed);
-        outcome.refused.push(...res.refused);
+      }
+      // each group's outcome is in Postgres before the next group is sent: a later group's failure resends nothing
+      await markConfirmed(this.db, outcome.confirmed);
+      await markRefused(this.db, outcome.refused);
+      await nackedItems(this.db, outcome.nacked);
+      replayItems.inc({ system: first.system, outcome: "confirmed" }, outcome.confirmed.length);
+      if (outcome.refused.length) replayItems.inc({ system: first.system, outcome: "refused" }, outcome.refused.length);
+      await this.writeSpans(r, list, new Set(outcome.confirmed.map((c) => c.id)), started).catch((e: unknown) => this.log(`[replay ${r.id}] replay spans not written: ${errorMessage(e)}`));
+      if (missing) {
+        await failReplay(this.db, r.id, missing);
+        return;
       }
     }
-    await markConfirmed(this.db, outcome.confirmed);
-    await markRefused(this.db, outcome.refused);
-    if (missing) await failReplay(this.db, r.id, missing);
-    const system = items[0]!.system;
-    replayItems.inc({ system, outcome: "confirmed" }, outcome.confirmed.length);
-    if (outcome.refused.length) replayItems.inc({ system, outcome: "refused" }, outcome.refused.length);
-    await this.writeSpans(r, items, new Set(outcome.confirmed.map((c) => c.id)), started).catch((e: unknown) => this.log(`[replay ${r.id}] replay spans not written: ${errorMessage(e)}`));
   }
 
   /** The replay's own span per confirmed item, in the dead letter's trace (a child of the span it died under). */
@@ -335,5 +364,40 @@ export class ReplayEngine {
         };
       });
     if (records.length) await insertSpans(this.db, records);
+  }
+}
+
+/** A run's own senders, made on first use per cluster or broker. */
+class Senders {
+  private readonly k = new Map<string, KafkaReplaySender>();
+  private readonly r = new Map<string, RabbitReplaySender>();
+  constructor(private readonly config: Pick<Config, "KAFKA_CLUSTERS" | "RABBITMQ_BROKERS">) {}
+
+  kafka(name: string): KafkaReplaySender | null {
+    const have = this.k.get(name);
+    if (have) return have;
+    const c = this.config.KAFKA_CLUSTERS.find((x) => x.name === name);
+    if (!c) return null;
+    const s = new KafkaReplaySender(c);
+    this.k.set(name, s);
+    return s;
+  }
+
+  rabbit(name: string): RabbitReplaySender | null {
+    const have = this.r.get(name);
+    if (have) return have;
+    const b = this.config.RABBITMQ_BROKERS.find((x) => x.name === name);
+    if (!b) return null;
+    const s = new RabbitReplaySender(b);
+    this.r.set(name, s);
+    return s;
+  }
+
+  async reset(): Promise<void> {
+    await Promise.allSettled([...this.k.values(), ...this.r.values()].map((s) => s.reset()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.k.values(), ...this.r.values()].map((s) => s.close()));
   }
 }

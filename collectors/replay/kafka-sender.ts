@@ -10,6 +10,8 @@ import { tpKey } from "../../lib/kafka/lag-poll";
 export interface SendOutcome {
   confirmed: { id: number; offset?: number | null }[];
   refused: { id: number; error: string }[];
+  /** refused for now (a RabbitMQ nack: a full queue, a leader change): sent again */
+  nacked: number[];
 }
 
 /** Errors that no resend fixes: the record or its topic is wrong, not the connection. */
@@ -99,7 +101,9 @@ export class KafkaReplaySender {
   }
 
   private partitionFor(item: ClaimedItem, topic: string, partitions: number[], keep: boolean): number {
-    if (keep && item.kafkaPartition !== null && partitions.includes(item.kafkaPartition)) return item.kafkaPartition;
+    // the partition the record was read from on its original topic (Spring's header), not the dead-letter topic's
+    const original = item.properties.originalPartition;
+    if (keep && typeof original === "number" && partitions.includes(original)) return original;
     return this.partitioner({ topic, partitionMetadata: partitions.map((partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 })), message: { key: item.key, value: null } });
   }
 
@@ -128,35 +132,36 @@ export class KafkaReplaySender {
     return { targets, refused };
   }
 
-  /** Sends the items to their planned partitions, acks=all; a batch a permanent error refuses is sent one by one. */
+  /**
+   * Sends the items to their planned partitions, acks=all, one request per partition: a partition's batch is written
+   * whole or not at all (a request to several partitions can be half written when one refuses, and resending it
+   * would duplicate the other half). A batch a permanent error refuses is sent one by one, to refuse only the record
+   * at fault.
+   */
   async send(replayId: number, items: ClaimedItem[], targets: Map<number, { topic: string; partition: number }>): Promise<SendOutcome> {
     const { producer } = await this.connect();
-    const out: SendOutcome = { confirmed: [], refused: [] };
-    const byTopic = new Map<string, ClaimedItem[]>();
+    const out: SendOutcome = { confirmed: [], refused: [], nacked: [] };
+    const byPartition = new Map<string, { topic: string; partition: number; items: ClaimedItem[] }>();
     for (const it of items) {
       const t = targets.get(it.id);
       if (!t) continue;
-      byTopic.set(t.topic, [...(byTopic.get(t.topic) ?? []), it]);
+      const k = tpKey(t.topic, t.partition);
+      const e = byPartition.get(k) ?? { topic: t.topic, partition: t.partition, items: [] };
+      e.items.push(it);
+      byPartition.set(k, e);
     }
     const message = (it: ClaimedItem) => ({
       partition: targets.get(it.id)!.partition,
       key: it.key,
-      value: it.payload,
+      // a tombstone is replayed as one (null), never as an empty value
+      value: it.properties.tombstone === true && it.payload.length === 0 ? null : it.payload,
       headers: kafkaHeaders(replayedHeaders(it.headers, it.editedHeaders, { replayId, itemId: it.id, traceId: it.traceId, spanId: it.spanId })),
     });
-    for (const [topic, list] of byTopic) {
+    for (const { topic, items: list } of byPartition.values()) {
       try {
         const res = await producer.send({ topic, acks: -1, messages: list.map(message) });
-        // kafkajs answers the base offset per partition; records of one partition are in the order sent
-        const base = new Map(res.map((r) => [r.partition, Number(r.baseOffset ?? r.offset ?? -1)]));
-        const next = new Map<number, number>();
-        for (const it of list) {
-          const p = targets.get(it.id)!.partition;
-          const b = base.get(p);
-          const n = next.get(p) ?? 0;
-          next.set(p, n + 1);
-          out.confirmed.push({ id: it.id, offset: b !== undefined && b >= 0 ? b + n : null });
-        }
+        const base = Number(res[0]?.baseOffset ?? res[0]?.offset ?? -1);
+        list.forEach((it, n) => out.confirmed.push({ id: it.id, offset: base >= 0 ? base + n : null }));
       } catch (e) {
         if (!permanentError(e)) throw e;
         for (const it of list) {
@@ -202,16 +207,17 @@ export class KafkaReplaySender {
         notFound.push(...e.ids); // the topic is gone: the plan refuses them on the next send
         continue;
       }
-      const ends = await wire.offsets(new Map([[e.topic, [e.partition]]]));
-      const end = [...ends.values()][0]?.high ?? e.from;
-      const recs = await wire.headersBetween(e.topic, e.partition, e.from, end);
+      const ends = [...(await wire.offsets(new Map([[e.topic, [e.partition]]]))).values()][0];
+      const end = ends?.high ?? e.from;
       const seen = new Map<number, number>();
-      for (const r of recs) {
+      // from no lower than the log's start (retention may have deleted the window), and only until every item is found
+      await wire.headersBetween(e.topic, e.partition, Math.max(e.from, ends?.low ?? 0), end, (r) => {
         const rid = one(r.headers[replayIdHeader]);
         const token = one(r.headers[replayItemHeader]);
         const item = itemOfToken(token);
         if (rid === String(replayId) && item !== null && tokens.get(item) === token) seen.set(item, r.offset);
-      }
+        return seen.size >= e.ids.size;
+      });
       for (const id of e.ids) {
         const off = seen.get(id);
         if (off !== undefined) found.push({ id, offset: off });

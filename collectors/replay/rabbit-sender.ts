@@ -91,16 +91,18 @@ export class RabbitReplaySender {
   }
 
   /**
-   * Publishes the items (`pace` is awaited before each, for the rate limit) and waits for the broker's confirms.
-   * Items whose exchange does not exist or whose routing key reaches no queue are refused.
+   * Publishes the items (`pace` is awaited before each, for the rate limit) and waits for the broker's confirm of
+   * each. Items whose exchange does not exist, whose routing key reaches no queue, or that cannot be encoded as AMQP
+   * are refused (each alone: its neighbours still go); a nacked item is sent again later; a closed channel throws
+   * (the items stay in sending and are recovered).
    */
-  async send(replayId: number, items: ClaimedItem[], typed: string | null, pace: () => Promise<void>): Promise<SendOutcome> {
-    const out: SendOutcome = { confirmed: [], refused: [] };
+  async send(replayId: number, items: ClaimedItem[], typed: string | null, pace: () => Promise<void>, started: Map<number, number>): Promise<SendOutcome> {
+    const out: SendOutcome = { confirmed: [], refused: [], nacked: [] };
     const byVhost = new Map<string, ClaimedItem[]>();
     for (const it of items) byVhost.set(it.vhost ?? "/", [...(byVhost.get(it.vhost ?? "/") ?? []), it]);
     for (const [vhost, list] of byVhost) {
       const entry = await this.channel(vhost);
-      const sent: ClaimedItem[] = [];
+      const confirms: Promise<{ it: ClaimedItem; ok: boolean }>[] = [];
       for (const it of list) {
         const t = this.targetOf(it, typed);
         if (!t) {
@@ -113,14 +115,24 @@ export class RabbitReplaySender {
         }
         await pace();
         const headers = wireValue(replayedHeaders(it.headers, it.editedHeaders, { replayId, itemId: it.id, traceId: it.traceId, spanId: it.spanId })) as Record<string, unknown>;
-        entry.ch.publish(t.exchange, t.routingKey, it.payload, { ...rabbitProperties(it.properties, it.deadLetterId), headers, mandatory: true });
-        sent.push(it);
+        started.set(it.id, Date.now());
+        try {
+          confirms.push(
+            new Promise((resolve) => {
+              entry.ch.publish(t.exchange, t.routingKey, it.payload, { ...rabbitProperties(it.properties, it.deadLetterId), headers, mandatory: true }, (err) => resolve({ it, ok: !err }));
+            }),
+          );
+        } catch (e) {
+          // amqplib could not encode it (a header name over 255 bytes, a value of no AMQP type): this one only
+          out.refused.push({ id: it.id, error: `cannot be sent as AMQP: ${e instanceof Error ? e.message : String(e)}` });
+        }
       }
-      if (sent.length === 0) continue;
-      // every publish above is confirmed (or the channel failed, and this throws: the items stay in sending)
-      await entry.ch.waitForConfirms();
-      for (const it of sent) {
-        if (entry.returned.delete(it.id)) {
+      const settled = await Promise.all(confirms);
+      // a closed channel answers every outstanding publish with an error: that is not a nack, it is a lost send
+      if (!this.vhosts.has(vhost) || this.vhosts.get(vhost) !== entry) throw new Error(`channel to vhost ${vhost} closed before the broker confirmed`);
+      for (const { it, ok } of settled) {
+        if (!ok) out.nacked.push(it.id);
+        else if (entry.returned.delete(it.id)) {
           const t = this.targetOf(it, typed)!;
           out.refused.push({ id: it.id, error: `no queue is bound to ${t.exchange === "" ? "the default exchange" : `exchange ${t.exchange}`} with routing key ${t.routingKey} in vhost ${vhost}` });
         } else out.confirmed.push({ id: it.id });

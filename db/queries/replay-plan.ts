@@ -23,6 +23,8 @@ export interface PlanOptions {
   destination?: string | null;
   force: boolean;
   maxAttempts: number;
+  /** an edit brings its own payload: a payload cut at capture does not matter */
+  editedPayload?: boolean;
 }
 
 /**
@@ -42,13 +44,15 @@ export function replayCandidates(selection: DeadLetterSelection, opts: PlanOptio
     select id, system, status, destination, case
         when status = 'discarded' then 'discarded'
         when status = 'replaying' then 'in_another_replay'
+        when returned then 'came_back'
         when truncated then 'payload_truncated'
         when destination is null then 'no_destination'
         when not ${opts.force} and status = 'replayed' then 'already_replayed'
         when not ${opts.force} and replay_count >= ${opts.maxAttempts} then 'over_loop_limit'
       end as reason
     from (
-      select ${deadLetters.id} as id, ${deadLetters.system} as system, ${deadLetters.status} as status, ${deadLetters.payloadTruncated} as truncated,
+      select ${deadLetters.id} as id, ${deadLetters.system} as system, ${deadLetters.status} as status, ${opts.editedPayload ? sql`false` : deadLetters.payloadTruncated} as truncated,
+        ${deadLetters.returnedAs} is not null as returned,
         coalesce(${typed}::text, ${own}) as destination, ${count} as replay_count
       from ${deadLetters} where ${selectionWhere(selection)}) c`;
 }

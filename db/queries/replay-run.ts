@@ -17,10 +17,13 @@ export interface RunnableReplay {
   target: { destination?: string; keepPartition?: boolean } | null;
 }
 
-/** Replays that want a sender: pending or running (a paused one waits for resume). */
+/** Replays that want a sender: pending or running (a paused one waits for resume), and stopped ones with items caught sending. */
 export async function runnableReplays(db: Db): Promise<RunnableReplay[]> {
   const r = await db.execute<{ id: string; status: ReplayStatus; rate_per_second: number; target: RunnableReplay["target"] }>(sql`
-    select id::text as id, status, rate_per_second, target from replays where status in ('pending', 'running') and not dry_run order by id`);
+    select id::text as id, status, rate_per_second, target from replays r
+    where not dry_run and (status in ('pending', 'running')
+      or (status in ('cancelled', 'failed') and exists (select 1 from replay_items i where i.replay_id = r.id and i.status = 'sending')))
+    order by id`);
   return r.rows.map((x) => ({ id: Number(x.id), status: x.status, ratePerSecond: x.rate_per_second, target: x.target }));
 }
 
@@ -143,17 +146,21 @@ export async function noteKafkaTargets(db: Db, rows: { id: number; partition: nu
  */
 export async function markConfirmed(db: Db, confirmed: { id: number; offset?: number | null }[]): Promise<void> {
   if (!confirmed.length) return;
+  const ids = confirmed.map((c) => c.id);
+  const offsets = confirmed.map((c) => c.offset ?? null);
   await db.transaction(async (tx) => {
+    // `id = any($ids)`, not a join with unnest: once replay_items has statistics, the join is planned as a nested
+    // loop over the status index (2,000 x 2,000 rows a batch, measured by bench:replay)
     const r = await tx.execute<{ dead_letter_id: string }>(sql`
       update replay_items i set
-        status = case when i.status = 'sending' then case when i.resent then 'uncertain' else 'confirmed' end else i.status end,
-        confirmed_at = coalesce(i.confirmed_at, now()), kafka_offset = coalesce(x.o, i.kafka_offset)
-      from unnest(${sql.param(confirmed.map((c) => c.id))}::bigint[], ${sql.param(confirmed.map((c) => c.offset ?? null))}::bigint[]) as x(id, o)
-      where i.id = x.id and i.status in ('sending', 'processed', 'failed_again')
+        status = case when i.resent then 'uncertain' else 'confirmed' end,
+        confirmed_at = now(), kafka_offset = coalesce((${sql.param(offsets)}::bigint[])[array_position(${sql.param(ids)}::bigint[], i.id)], i.kafka_offset)
+      where i.id = any(${sql.param(ids)}::bigint[]) and i.status = 'sending'
       returning i.dead_letter_id::text as dead_letter_id`);
-    await tx.execute(sql`
-      update dead_letters set status = 'replayed', status_changed_at = now(), status_changed_by = 'replay'
-      where id = any(${sql.param(r.rows.map((x) => x.dead_letter_id))}::bigint[]) and status = 'replaying'`);
+    if (r.rows.length)
+      await tx.execute(sql`
+        update dead_letters set status = 'replayed', status_changed_at = now(), status_changed_by = 'replay'
+        where id = any(${sql.param(r.rows.map((x) => x.dead_letter_id))}::bigint[]) and status = 'replaying'`);
   });
 }
 
@@ -163,21 +170,54 @@ export async function markConfirmed(db: Db, confirmed: { id: number; offset?: nu
  */
 export async function markRefused(db: Db, refused: { id: number; error: string }[]): Promise<void> {
   if (!refused.length) return;
+  const ids = refused.map((c) => c.id);
   await db.transaction(async (tx) => {
     const r = await tx.execute<{ dead_letter_id: string; prior_status: string | null }>(sql`
-      update replay_items i set status = 'skipped', skip_reason = 'no_destination', error = left(x.e, 2000), settled_at = now()
-      from unnest(${sql.param(refused.map((c) => c.id))}::bigint[], ${sql.param(refused.map((c) => c.error))}::text[]) as x(id, e)
-      where i.id = x.id and i.status = 'sending'
+      update replay_items i set status = 'skipped', skip_reason = 'no_destination', settled_at = now(),
+        error = left((${sql.param(refused.map((c) => c.error))}::text[])[array_position(${sql.param(ids)}::bigint[], i.id)], 2000)
+      where i.id = any(${sql.param(ids)}::bigint[]) and i.status = 'sending'
       returning i.dead_letter_id::text as dead_letter_id, i.prior_status`);
-    await tx.execute(sql`
-      update dead_letters d set status = coalesce(i.prior_status, 'new')
-      from replay_items i where i.id = any(${sql.param(refused.map((c) => c.id))}::bigint[]) and d.id = i.dead_letter_id and d.status = 'replaying'`);
-    void r;
+    for (const prior of new Set(r.rows.map((x) => x.prior_status ?? "new")))
+      await tx.execute(sql`
+        update dead_letters set status = ${prior}
+        where id = any(${sql.param(r.rows.filter((x) => (x.prior_status ?? "new") === prior).map((x) => x.dead_letter_id))}::bigint[]) and status = 'replaying'`);
   });
 }
 
+/** Back to pending after the broker refused them for now (a nack: a full queue, a leader change): sent again. */
+export async function nackedItems(db: Db, ids: number[]): Promise<void> {
+  if (!ids.length) return;
+  await db.execute(sql`update replay_items set status = 'pending', sent_at = null where id = any(${sql.param(ids)}::bigint[]) and status = 'sending'`);
+}
+
+/**
+ * A cancelled or failed replay's items caught in `sending` (the process died mid-send, or the operator cancelled
+ * during a retry): those found written (Kafka) are confirmed; the ones known not sent are cancelled and their dead
+ * letters get their status back; the ones that may have been delivered (RabbitMQ) are uncertain, their dead letters
+ * replayed.
+ */
+export async function closeSending(db: Db, found: { id: number; offset?: number | null }[], notSent: number[], maybe: number[]): Promise<void> {
+  await markConfirmed(db, found);
+  await db.transaction(async (tx) => {
+    if (notSent.length) {
+      await tx.execute(sql`update replay_items set status = 'cancelled', sent_at = null, settled_at = now() where id = any(${sql.param(notSent)}::bigint[]) and status = 'sending'`);
+      await tx.execute(sql`
+        update dead_letters d set status = coalesce(i.prior_status, 'new')
+        from replay_items i where i.id = any(${sql.param(notSent)}::bigint[]) and d.id = i.dead_letter_id and d.status = 'replaying'`);
+    }
+    if (maybe.length) {
+      const r = await tx.execute<{ dead_letter_id: string }>(sql`
+        update replay_items set status = 'uncertain', resent = true where id = any(${sql.param(maybe)}::bigint[]) and status = 'sending'
+        returning dead_letter_id::text as dead_letter_id`);
+      if (r.rows.length) await tx.execute(sql`update dead_letters set status = 'replayed' where id = any(${sql.param(r.rows.map((x) => x.dead_letter_id))}::bigint[]) and status = 'replaying'`);
+    }
+  });
+}
+
+export type SendingItem = ClaimedItem & { partition: number | null; offsetBefore: number | null };
+
 /** Items a crash (or a lost connection) left in `sending`, with what recovery needs. */
-export async function sendingItems(db: Db, replayId: number): Promise<(ClaimedItem & { partition: number | null; offsetBefore: number | null })[]> {
+export async function sendingItems(db: Db, replayId: number): Promise<SendingItem[]> {
   const r = await db.execute<ItemRow & { p: number | null; o: string | null }>(sql`
     select i.id::text as id, i.dead_letter_id::text as dead_letter_id, d.system, d.source_name, d.vhost, i.destination, i.trace_id, i.span_id, i.resent,
       d.message_key, coalesce(i.edited_payload, d.payload) as payload, d.headers, d.properties, d.kafka_partition, d.original_exchange, d.original_routing_key,
@@ -233,35 +273,46 @@ export async function failReplay(db: Db, replayId: number, error: string): Promi
  * "confirmed, not observed". Returns how many items moved.
  */
 export async function settleItems(db: Db, window: { minutes: number; limit: number } = { minutes: 10, limit: 20_000 }): Promise<number> {
+  // only items the broker confirmed: one still sending is settled once its confirm is written (so a dead letter is
+  // never left replaying under a processed item). Spans are looked for from a fixed time, so Postgres reads only the
+  // recent partitions of spans.
+  const since = sql`now() - make_interval(mins => ${window.minutes + 10})`;
   const bySpan = await db.execute<{ status: string; dead_letter_id: string }>(sql`
     with cand as (
       select id, trace_id, span_id, sent_at from replay_items
-      where status in ('sending', 'confirmed', 'uncertain') and span_id is not null and sent_at > now() - make_interval(mins => ${window.minutes})
+      where status in ('confirmed', 'uncertain') and span_id is not null and sent_at > now() - make_interval(mins => ${window.minutes})
       order by sent_at desc limit ${window.limit}),
     hit as (
       select c.id, bool_or(s.status_code = 2) as err from cand c
-      join spans s on s.trace_id = c.trace_id and s.parent_span_id = c.span_id and s.start_time >= c.sent_at - interval '10 minutes'
+      join spans s on s.trace_id = c.trace_id and s.parent_span_id = c.span_id and s.start_time >= ${since}
       group by c.id
       union all
       select c.id, bool_or(s.status_code = 2) as err from cand c
-      join span_links l on l.linked_trace_id = c.trace_id and l.linked_span_id = c.span_id and l.start_time >= c.sent_at - interval '10 minutes'
+      join span_links l on l.linked_trace_id = c.trace_id and l.linked_span_id = c.span_id and l.start_time >= ${since}
       join spans s on s.trace_id = l.trace_id and s.span_id = l.span_id and s.start_time = l.start_time
       group by c.id),
     agg as (select id, bool_or(err) as err from hit group by id)
     update replay_items i set status = case when a.err then 'failed_again' else 'processed' end, settled_at = now()
-    from agg a where i.id = a.id and i.status in ('sending', 'confirmed', 'uncertain')
+    from agg a where i.id = a.id and i.status in ('confirmed', 'uncertain')
     returning i.status, i.dead_letter_id::text as dead_letter_id`);
-  const byDeadLetter = await db.execute<{ status: string; dead_letter_id: string }>(sql`
-    update replay_items i set status = 'failed_again', settled_at = coalesce(i.settled_at, now())
+  const byDeadLetter = await db.execute<{ status: string; dead_letter_id: string; returned: string }>(sql`
+    update replay_items i set status = 'failed_again', settled_at = coalesce(i.settled_at, now()), returned_as = d.id
     from dead_letters d
     where d.replay_id is not null and d.captured_at > now() - make_interval(mins => ${window.minutes}) and i.replay_id = d.replay_id
-      and d.headers ->> ${replayItemHeader} = i.id::text || ':' || i.span_id and i.status in ('sending', 'confirmed', 'uncertain', 'processed')
-    returning i.status, i.dead_letter_id::text as dead_letter_id`);
+      and d.headers ->> ${replayItemHeader} = i.id::text || ':' || i.span_id and i.status in ('confirmed', 'uncertain', 'processed')
+    returning i.status, i.dead_letter_id::text as dead_letter_id, d.id::text as returned`);
   const again = [...bySpan.rows, ...byDeadLetter.rows].filter((r) => r.status === "failed_again").map((r) => r.dead_letter_id);
   if (again.length) {
     await db.execute(sql`
       update dead_letters set status = 'failed_again', status_changed_at = now(), status_changed_by = 'replay'
       where id = any(${sql.param(again)}::bigint[]) and status in ('replaying', 'replayed')`);
+  }
+  if (byDeadLetter.rows.length) {
+    // the original points at the copy that came back: the copy is what a later replay sends (never both)
+    await db.execute(sql`
+      update dead_letters d set returned_as = x.r
+      from unnest(${sql.param(byDeadLetter.rows.map((r) => r.dead_letter_id))}::bigint[], ${sql.param(byDeadLetter.rows.map((r) => r.returned))}::bigint[]) as x(o, r)
+      where d.id = x.o`);
   }
   return bySpan.rows.length + byDeadLetter.rows.length;
 }

@@ -93,7 +93,7 @@ function summary(r: Row): ReplaySummary {
 const progress = sql`
   left join lateral (
     select
-      (count(*) filter (where i.sent_at is not null))::int as sent,
+      (count(*) filter (where i.sent_at is not null and i.status not in ('skipped', 'cancelled')))::int as sent,
       (count(*) filter (where i.confirmed_at is not null))::int as confirmed,
       (count(*) filter (where i.status = 'processed'))::int as processed,
       (count(*) filter (where i.status = 'failed_again'))::int as failed_again,
@@ -168,7 +168,7 @@ export async function listReplayItems(
   }>(sql`
     select i.id::text as id, i.dead_letter_id::text as dead_letter_id, i.status, i.skip_reason, i.destination, i.sent_at, i.confirmed_at, i.settled_at,
       i.resent, (i.edited_payload is not null or i.edited_headers is not null) as edited, i.trace_id, i.span_id, i.error,
-      (select d.id::text from dead_letters d where d.replay_id = i.replay_id and d.headers ->> 'x-switchyard-replay-item' = i.id::text || ':' || i.span_id order by d.id limit 1) as again
+      i.returned_as::text as again
     from replay_items i
     where i.replay_id = ${replayId}
       ${q.status ? sql`and i.status = ${q.status}` : sql``}

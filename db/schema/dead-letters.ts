@@ -63,6 +63,8 @@ export const deadLetters = pgTable(
     failureMessage: text("failure_message"),
     /** the replay this message was sent by when it came back dead-lettered (its x-switchyard-replay-id) */
     replayId: bigint("replay_id", { mode: "number" }),
+    /** a replay sent this dead letter and it came back dead-lettered as that one (the copy is what to replay next) */
+    returnedAs: bigint("returned_as", { mode: "number" }),
   },
   (t) => [
     // vhost is part of a RabbitMQ queue's identity; Kafka rows have none (nulls equal, so Kafka keys still collide)
@@ -76,6 +78,8 @@ export const deadLetters = pgTable(
     index("dead_letters_reason").on(t.reason),
     check("dead_letters_status_check", oneOf(t.status, deadLetterStatuses)),
     index("dead_letters_replay").on(t.replayId).where(sql`${t.replayId} is not null`),
+    // the engine looks each second at the dead letters that came back lately (db/queries/replay-run.ts settleItems)
+    index("dead_letters_returned").on(t.capturedAt).where(sql`${t.replayId} is not null`),
     index("dead_letters_trace").on(t.traceId).where(sql`${t.traceId} is not null`),
   ],
 );

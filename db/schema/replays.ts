@@ -73,11 +73,15 @@ export const replayItems = pgTable(
     /** an edited payload and headers (edit and replay), sent instead of the dead letter's own */
     editedPayload: bytea("edited_payload"),
     editedHeaders: jsonb("edited_headers").$type<Record<string, unknown>>(),
+    /** the dead letter it came back as (failed again into a dead-letter queue or topic) */
+    returnedAs: bigint("returned_as", { mode: "number" }),
   },
   (t) => [
     index("replay_items_replay").on(t.replayId, t.status),
     index("replay_items_dead_letter").on(t.deadLetterId),
     index("replay_items_span").on(t.spanId).where(sql`${t.spanId} is not null`),
+    // the engine's claim: the next pending items of a replay, without walking past the sent ones
+    index("replay_items_pending").on(t.replayId, t.id).where(sql`${t.status} = 'pending'`),
     // the items the engine settles from spans and returning dead letters, every second
     index("replay_items_unsettled").on(t.sentAt).where(sql`${t.status} in ('sending', 'confirmed', 'uncertain')`),
     check("replay_items_status_check", oneOf(t.status, replayItemStatuses)),

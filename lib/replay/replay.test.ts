@@ -38,7 +38,7 @@ describe("replay headers", () => {
 });
 
 describe("replay plan", () => {
-  const base = { status: "new" as const, payloadTruncated: false, replayCount: 0, destination: "shop.orders" };
+  const base = { status: "new" as const, payloadTruncated: false, replayCount: 0, destination: "shop.orders", returned: false };
   const o = { force: false, maxAttempts: 3 };
   it("skips what must not be sent, and what force may send", () => {
     expect(skipReasonOf(base, o)).toBeNull();
@@ -46,6 +46,9 @@ describe("replay plan", () => {
     expect(skipReasonOf({ ...base, status: "replaying" }, { ...o, force: true })).toBe("in_another_replay");
     expect(skipReasonOf({ ...base, payloadTruncated: true }, { ...o, force: true })).toBe("payload_truncated");
     expect(skipReasonOf({ ...base, destination: null }, o)).toBe("no_destination");
+    // failed again and came back as a new dead letter: the copy is replayed, never both (force or not)
+    expect(skipReasonOf({ ...base, status: "failed_again", returned: true }, { ...o, force: true })).toBe("came_back");
+    expect(skipReasonOf({ ...base, status: "failed_again" }, o)).toBeNull();
     expect(skipReasonOf({ ...base, status: "replayed" }, o)).toBe("already_replayed");
     expect(skipReasonOf({ ...base, status: "replayed" }, { ...o, force: true })).toBeNull();
     expect(skipReasonOf({ ...base, replayCount: 3 }, o)).toBe("over_loop_limit");

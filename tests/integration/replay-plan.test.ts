@@ -27,11 +27,11 @@ describe("replay plan", () => {
   });
 
   it("agrees with lib's skip rule for every status, truncation, replay count and destination, with and without force", async () => {
-    const combos: { status: DeadLetterStatus; truncated: boolean; count: number | string; dest: string | null }[] = [];
+    const combos: { status: DeadLetterStatus; truncated: boolean; count: number | string; dest: string | null; returned: boolean }[] = [];
     for (const status of deadLetterStatuses)
       for (const truncated of [false, true])
         for (const count of [0, 2, 3, 7, "junk"])
-          for (const dest of ["shop.orders[1]@5", null]) combos.push({ status, truncated, count, dest });
+          for (const dest of ["shop.orders[1]@5", null]) for (const returned of [false, true]) combos.push({ status, truncated, count, dest, returned });
     const rows = await h.db
       .insert(deadLetters)
       .values(
@@ -46,6 +46,7 @@ describe("replay plan", () => {
           status: c.status,
           originalDestination: c.dest,
           headers: { "x-switchyard-replay-count": String(c.count) },
+          returnedAs: c.returned ? 1 : null,
         })),
       )
       .returning({ id: deadLetters.id });
@@ -53,7 +54,7 @@ describe("replay plan", () => {
       for (const [i, c] of combos.entries()) {
         const plan = await planReplay(h.db, { ids: [rows[i]!.id] }, { force, maxAttempts: 3 });
         const expected = skipReasonOf(
-          { status: c.status, payloadTruncated: c.truncated, replayCount: typeof c.count === "number" ? c.count : 0, destination: c.dest ? "shop.orders" : null },
+          { status: c.status, payloadTruncated: c.truncated, replayCount: typeof c.count === "number" ? c.count : 0, destination: c.dest ? "shop.orders" : null, returned: c.returned },
           { force, maxAttempts: 3 },
         );
         const got = plan.skipped[0]?.reason ?? null;
