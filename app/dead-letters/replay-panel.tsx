@@ -53,6 +53,8 @@ export function ReplayPanel({ selection, onClose }: { selection: Selection; onCl
         ...(target ? { destination: target } : {}),
         ...(planned.force ? { force: true } : {}),
         ...(keepPartition ? { keepPartition: true } : {}),
+        // exactly the dead letters of the plan shown: ones captured since are left out
+        ...(plan.data?.plan.throughId ? { throughId: plan.data.plan.throughId } : {}),
       }),
     onSuccess: (r) => router.push(href(`/replays/${r.id}`)),
   });

@@ -8,7 +8,7 @@ import { useUrlState } from "@/app/_components/use-url-state";
 import type * as api from "@/lib/api/contracts/replays";
 import type { ResponseOf } from "@/lib/api/endpoint";
 import { replayStatuses } from "@/lib/replay-states";
-import { isActive, replayProgress, sendRate } from "@/lib/replay/progress";
+import { isActive, replayProgress, sendRate, stillChanging } from "@/lib/replay/progress";
 import { ProgressBar } from "./progress-bar";
 import { ReplayStatusBadge } from "./replay-status";
 
@@ -44,7 +44,7 @@ export function ReplayList() {
       return fetchEndpoint<typeof api.listReplays>("/api/v1/replays", { query: qs, signal });
     },
     getNextPageParam: (last) => last.nextCursor ?? undefined,
-    refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some((r) => isActive(r.status))) ? activeRefreshMs : false),
+    refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some((r) => stillChanging(r, Date.now()))) ? activeRefreshMs : false),
     placeholderData: keepPreviousData,
   });
   const items = pages.data?.pages.flatMap((p) => p.items) ?? [];

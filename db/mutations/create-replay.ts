@@ -21,6 +21,8 @@ export interface CreateReplayInput {
   maxAttempts: number;
   /** Kafka: each record to the partition it was read from */
   keepPartition?: boolean;
+  /** only dead letters up to this id (a dry run's plan.throughId) */
+  throughId?: number;
   /** edit and replay (one dead letter): what is sent instead of its payload and headers, and the diff for the audit entry */
   edit?: { payload: Buffer | null; headers: Record<string, unknown> | null; diff: Record<string, unknown>; reason: string | null };
 }
@@ -33,7 +35,7 @@ export interface CreateReplayInput {
  * collectors. A dry run is recorded too (status done, no items), so its plan has an id and an audit entry.
  */
 export async function createReplay(db: Db, input: CreateReplayInput, actor: Actor): Promise<{ id: number; status: "pending" | "done"; plan: ReplayPlan }> {
-  const opts = { destination: input.destination ?? null, force: input.force, maxAttempts: input.maxAttempts };
+  const opts = { destination: input.destination ?? null, force: input.force, maxAttempts: input.maxAttempts, throughId: input.throughId ?? null, editedPayload: input.edit?.payload != null };
   return db.transaction(async (tx) => {
     // a real replay locks the selection's rows first, so a concurrent replay or discard waits and the plan below is
     // what the items will be (read committed: after the wait, a row another replay took reads as replaying)

@@ -12,6 +12,8 @@ export interface ReplayPlan {
   /** where the sendable ones go, per system and destination */
   byDestination: { system: DeadLetterSystem; destination: string; count: number }[];
   skipped: { reason: SkipReason; count: number }[];
+  /** the highest dead letter id in the plan (null for an empty one) */
+  throughId: number | null;
 }
 
 /**
@@ -25,6 +27,8 @@ export interface PlanOptions {
   maxAttempts: number;
   /** an edit brings its own payload: a payload cut at capture does not matter */
   editedPayload?: boolean;
+  /** only dead letters up to this id: what a dry run counted (ones captured since are left out) */
+  throughId?: number | null;
 }
 
 /**
@@ -54,7 +58,7 @@ export function replayCandidates(selection: DeadLetterSelection, opts: PlanOptio
       select ${deadLetters.id} as id, ${deadLetters.system} as system, ${deadLetters.status} as status, ${opts.editedPayload ? sql`false` : deadLetters.payloadTruncated} as truncated,
         ${deadLetters.returnedAs} is not null as returned,
         coalesce(${typed}::text, ${own}) as destination, ${count} as replay_count
-      from ${deadLetters} where ${selectionWhere(selection)}) c`;
+      from ${deadLetters} where ${selectionWhere(selection)} ${opts.throughId ? sql`and ${deadLetters.id} <= ${opts.throughId}` : sql``}) c`;
 }
 
 /**
@@ -62,9 +66,10 @@ export function replayCandidates(selection: DeadLetterSelection, opts: PlanOptio
  * where, and how many are skipped for which reason.
  */
 export async function planReplay(db: Pick<Db, "execute">, selection: DeadLetterSelection, opts: PlanOptions): Promise<ReplayPlan> {
-  const r = await db.execute<{ reason: string | null; system: DeadLetterSystem; destination: string | null; n: number }>(sql`
-    select reason, system, destination, count(*)::int as n from (${replayCandidates(selection, opts)}) p group by 1, 2, 3`);
-  const plan: ReplayPlan = { total: 0, byDestination: [], skipped: [] };
+  const r = await db.execute<{ reason: string | null; system: DeadLetterSystem; destination: string | null; n: number; top: string }>(sql`
+    select reason, system, destination, count(*)::int as n, max(id)::text as top from (${replayCandidates(selection, opts)}) p group by 1, 2, 3`);
+  const plan: ReplayPlan = { total: 0, byDestination: [], skipped: [], throughId: null };
+  for (const row of r.rows) plan.throughId = Math.max(plan.throughId ?? 0, Number(row.top));
   const skipped = new Map<SkipReason, number>();
   for (const row of r.rows) {
     plan.total += row.n;

@@ -61,7 +61,7 @@ type Row = {
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 function summary(r: Row): ReplaySummary {
-  const plan: ReplayPlan = { total: r.plan?.total ?? 0, byDestination: r.plan?.byDestination ?? [], skipped: r.plan?.skipped ?? [] };
+  const plan: ReplayPlan = { total: r.plan?.total ?? 0, byDestination: r.plan?.byDestination ?? [], skipped: r.plan?.skipped ?? [], throughId: r.plan?.throughId ?? null };
   return {
     id: Number(r.id),
     status: r.status,

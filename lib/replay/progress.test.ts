@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isActive, replayProgress, segmentKinds, sendRate, tenthsOf, type ReplayCounts } from "./progress";
+import { settleWatchMs, stillChanging } from "./progress";
 import { replayStatuses } from "../replay-states";
 
 const base: ReplayCounts = { status: "running", dryRun: false, total: 0, sent: 0, confirmed: 0, processed: 0, failedAgain: 0, skipped: 0, cancelled: 0, remaining: 0, notObserved: 0 };
@@ -120,5 +121,16 @@ describe("sendRate", () => {
     expect(sendRate({ sent: 0, startedAt: null, finishedAt: null }, t0)).toBeNull();
     expect(sendRate({ sent: 3, startedAt: new Date(t0).toISOString(), finishedAt: null }, t0 + 500)).toBeNull();
     expect(sendRate({ sent: 3, startedAt: "not a time", finishedAt: null }, t0)).toBeNull();
+  });
+});
+
+describe("stillChanging", () => {
+  const done = { status: "done" as const, notObserved: 3, finishedAt: "2026-01-01T00:00:00.000Z" };
+  const t = Date.parse(done.finishedAt);
+  it("keeps a finished replay's page polling while confirmed items wait for their consumer's span, for a while", () => {
+    expect(stillChanging(done, t + 5_000)).toBe(true);
+    expect(stillChanging(done, t + settleWatchMs + 1)).toBe(false);
+    expect(stillChanging({ ...done, notObserved: 0 }, t + 5_000)).toBe(false);
+    expect(stillChanging({ ...done, status: "running", finishedAt: null }, t + settleWatchMs * 10)).toBe(true);
   });
 });

@@ -132,3 +132,16 @@ export function sendRate(r: { sent: number; startedAt: string | null; finishedAt
   if (seconds < 1) return null;
   return Math.round((n(r.sent) / seconds) * 10) / 10;
 }
+
+/** How long after a replay finished its page keeps polling for consumer spans (items confirmed, not yet observed). */
+export const settleWatchMs = 10 * 60_000;
+
+/**
+ * Whether a replay's figures may still change: it is sending, or it finished less than `settleWatchMs` ago with
+ * items confirmed whose consumer's span has not been seen yet (processed and failed again arrive after "done").
+ */
+export function stillChanging(r: { status: ReplayStatus; notObserved: number; finishedAt: string | null }, now: number): boolean {
+  if (isActive(r.status)) return true;
+  if (r.notObserved === 0 || r.finishedAt === null) return false;
+  return now - Date.parse(r.finishedAt) < settleWatchMs;
+}

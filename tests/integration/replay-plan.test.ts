@@ -126,7 +126,7 @@ describe("making a replay", () => {
     try {
       const dry = await createReplay(h.db, { selection: { ids }, ratePerSecond: 50, force: false, dryRun: true, maxAttempts: 3 }, actor);
       expect(dry.status).toBe("done");
-      expect(dry.plan).toEqual({ total: 4, byDestination: [{ system: "kafka", destination: "orders", count: 2 }], skipped: [{ reason: "discarded", count: 1 }, { reason: "no_destination", count: 1 }] });
+      expect(dry.plan).toEqual({ total: 4, byDestination: [{ system: "kafka", destination: "orders", count: 2 }], skipped: [{ reason: "discarded", count: 1 }, { reason: "no_destination", count: 1 }], throughId: Math.max(...ids) });
       expect((await h.pool.query("select count(*)::int n from replay_items where replay_id = $1", [dry.id])).rows[0].n).toBe(0);
       expect((await h.pool.query("select count(*)::int n from dead_letters where id = any($1) and status = 'replaying'", [ids])).rows[0].n).toBe(0);
 
@@ -152,6 +152,18 @@ describe("making a replay", () => {
       await listener.end();
     }
   });
+
+  it("a real run given the dry run's throughId replays exactly what that plan counted, not what was captured since", async () => {
+    const first = await insert([{ dest: "late[0]@1" }, { dest: "late[0]@2" }]);
+    const dry = await createReplay(h.db, { selection: { ids: first }, ratePerSecond: 50, force: false, dryRun: true, maxAttempts: 3 }, actor);
+    expect(dry.plan.throughId).toBe(Math.max(...first));
+    const later = await insert([{ dest: "late[0]@3" }]);
+    const real = await createReplay(h.db, { selection: { ids: [...first, ...later] }, ratePerSecond: 50, force: false, dryRun: false, maxAttempts: 3, throughId: dry.plan.throughId! }, actor);
+    expect(real.plan.total).toBe(2);
+    const taken = (await h.pool.query("select dead_letter_id::int id from replay_items where replay_id = $1 order by 1", [real.id])).rows.map((r) => r.id);
+    expect(taken).toEqual(first);
+  });
+
 });
 
 describe("two replays of the same dead letters at once", () => {

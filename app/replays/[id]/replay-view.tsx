@@ -6,7 +6,7 @@ import { QueryError, StaleNotice, Loading } from "@/app/_components/query-state"
 import { AppLink, Time } from "@/app/_components/time";
 import type * as api from "@/lib/api/contracts/replays";
 import type { ResponseOf } from "@/lib/api/endpoint";
-import { isActive, replayProgress } from "@/lib/replay/progress";
+import { replayProgress, stillChanging } from "@/lib/replay/progress";
 import { ProgressBar, ProgressLegend } from "../progress-bar";
 import { RateText } from "../replay-list";
 import { ReplayStatusBadge } from "../replay-status";
@@ -50,7 +50,8 @@ export function ReplayView({ id }: { id: number }) {
   const q = useQuery({
     queryKey: replayQueryKey(id),
     queryFn: ({ signal }) => fetchEndpoint<typeof api.getReplay>("/api/v1/replays/{id}", { params: { id: String(id) }, signal }),
-    refetchInterval: (query) => (query.state.data && isActive(query.state.data.status) ? pollMs : false),
+    // after done too, while confirmed items wait for their consumer's span (processed and failed again come later)
+    refetchInterval: (query) => (query.state.data && stillChanging(query.state.data, Date.now()) ? pollMs : false),
     retry: (n, e: Error) => retryUnlessClientError(n, e),
   });
   if (q.error && !q.data) return <QueryError error={q.error} what={`replay #${id}`} backHref="/replays" backLabel="All replays" />;
@@ -122,7 +123,7 @@ export function ReplayView({ id }: { id: number }) {
       ) : null}
       <h2>Plan</h2>
       <PlanTables plan={r.plan} />
-      {r.dryRun ? null : <ReplayItems id={id} active={isActive(r.status)} />}
+      {r.dryRun ? null : <ReplayItems id={id} active={stillChanging(r, Date.now())} />}
     </>
   );
 }

@@ -25,6 +25,8 @@ export const createReplayBody = selectionBody({
   force: z.boolean().optional(),
   /** Kafka: send each record to the partition it was read from (else the key decides, as the producer's partitioner does) */
   keepPartition: z.boolean().optional(),
+  /** the dry run's `plan.throughId`: replay exactly the dead letters that plan counted (ones captured since are left out) */
+  throughId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 export const replayPlanSchema = z
@@ -32,6 +34,7 @@ export const replayPlanSchema = z
     total: z.number().int().meta({ description: "dead letters in the selection" }),
     byDestination: z.array(z.object({ system: z.enum(deadLetterSystems), destination: z.string(), count: z.number().int() })).meta({ description: "where the sendable ones go" }),
     skipped: z.array(z.object({ reason: z.enum(skipReasons), count: z.number().int() })).meta({ description: "left out, and why" }),
+    throughId: z.number().int().nullable().meta({ description: "the highest dead letter id in the plan: pass it to the real run to replay exactly what this plan counted" }),
   })
   .meta({ id: "ReplayPlan" });
 
@@ -179,7 +182,14 @@ export const editAndReplayBody = z
     /** the new payload as text (UTF-8), or as base64 for bytes (a request body is at most 1 MiB) */
     payload: z.union([z.object({ text: z.string().max(1024 * 1024) }).strict(), z.object({ base64: z.string().max(1400 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64") }).strict()]).optional(),
     /** the application headers to send, replacing the dead letter's own (reserved ones are refused) */
-    headers: z.record(safeText(200).min(1), z.union([safeText(100_000), z.number(), z.boolean()])).optional(),
+    headers: z
+      .record(
+        safeText(255)
+          .min(1)
+          .refine((k) => Buffer.byteLength(k, "utf8") <= 255, "a header name is at most 255 bytes (AMQP's limit)"),
+        z.union([safeText(64 * 1024), z.number(), z.boolean()]),
+      )
+      .optional(),
     destination: replayDestination.optional(),
     ratePerSecond: z.number().int().min(1).max(1_000_000).optional(),
     force: z.boolean().optional(),

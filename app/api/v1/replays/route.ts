@@ -19,6 +19,7 @@ export const POST = route(api.createReplay, async ({ body, actor, config }) =>
       dryRun: body.dryRun ?? false,
       maxAttempts: config.REPLAY_MAX_ATTEMPTS,
       keepPartition: body.keepPartition ?? false,
+      throughId: body.throughId,
     },
     actor,
   ),
