@@ -394,4 +394,33 @@ describe("replay engine", () => {
     expect(kf).toMatchObject({ sent: 0, confirmed: 0, cancelled: 2 });
     expect(kf.error).toMatch(/topic no-such-topic-.* does not exist/);
   }, 120_000);
+  it("cancelled while the collectors are down mid-send: items caught sending are settled when they come back, none left sending", async () => {
+    if (!collectors) start();
+    const q = `it-replay-cx-${run}`;
+    queues.push(q);
+    await ch.assertQueue(q, { durable: true });
+    const ids = await rabbitDeadLetters(q, 400);
+    const got = await consume(q);
+    const { id } = await createReplay(h.db, { selection: { ids }, ratePerSecond: 100, force: false, dryRun: false, maxAttempts: 3 }, actor);
+    await waitUntil("a quarter sent", async () => ((await getReplay(h.db, id))!.sent >= 100 ? true : null), 60_000, 50);
+    await kill();
+    const cancelled = await cancelReplay(h.db, id, actor);
+    expect(cancelled.status).toBe("cancelled");
+    start();
+    const settled = await waitUntil("nothing left sending", async () => {
+      const r = (await getReplay(h.db, id))!;
+      return r.remaining === 0 ? r : null;
+    }, 60_000);
+    await sleep(1000);
+    await got.close();
+    // every item has an end: confirmed (or uncertain) or cancelled; the consumer got at least every confirmed one
+    const items = await h.pool.query<{ status: string; n: number }>("select status, count(*)::int n from replay_items where replay_id = $1 group by 1", [id]);
+    expect(items.rows.every((r) => ["confirmed", "uncertain", "cancelled"].includes(r.status))).toBe(true);
+    expect(items.rows.reduce((a, r) => a + r.n, 0)).toBe(400);
+    expect(new Set(got.got.map((g) => g.messageId)).size).toBeGreaterThanOrEqual(settled.confirmed);
+    // no dead letter is left replaying: each is replayed (sent) or new again (cancelled before it was sent)
+    const st = await h.pool.query("select status, count(*)::int n from dead_letters where id = any($1) group by 1 order by 1", [ids]);
+    expect(st.rows.map((r) => r.status).sort()).toEqual(["new", "replayed"]);
+    expect(st.rows.find((r) => r.status === "new")!.n).toBe(settled.cancelled);
+  }, 120_000);
 });
