@@ -172,6 +172,7 @@ export class ReplayEngine {
    */
   private async run(id: number, sleep: (ms: number) => Promise<void>, lost: () => boolean): Promise<void> {
     const senders = new Senders(this.config);
+    const books = new Bookkeeping();
     try {
       let attempt = 0;
       let recovered = false;
@@ -180,6 +181,7 @@ export class ReplayEngine {
       while (!lost()) {
         const r = await replayState(this.db, id);
         if (!r) return;
+        if (r.status !== "pending" && r.status !== "running") await books.drain();
         if (r.status === "cancelled" || r.status === "failed") {
           // stopped while items were caught sending (a crash, or a cancel during a retry): settle them
           await this.closeStopped(r, senders);
@@ -195,6 +197,7 @@ export class ReplayEngine {
           if (!pacer || pacer.rate !== r.ratePerSecond) pacer = new Pacer(r.ratePerSecond);
           const items = await claimItems(this.db, id, batchSize(r.ratePerSecond));
           if (items.length === 0) {
+            await books.drain();
             if (await finishIfDone(this.db, id)) {
               this.log(`[replay ${id}] done`);
               return;
@@ -202,7 +205,7 @@ export class ReplayEngine {
             await sleep(500); // just cancelled or paused: look again
             continue;
           }
-          await this.send(r, items, pacer, senders);
+          await this.send(r, items, pacer, senders, books);
           if (attempt > 0) await noteError(this.db, id, null);
           attempt = 0;
           if (Date.now() - lastBeat > 2000) {
@@ -213,6 +216,8 @@ export class ReplayEngine {
           const wait = backoffDelay(attempt++);
           this.log(`[replay ${id}] sending stopped (${errorMessage(e)}); recovering and retrying in ${Math.round(wait / 1000)} s`);
           await noteError(this.db, id, `sending stopped, retrying: ${errorMessage(e)}`).catch(() => undefined);
+          // what was confirmed before the error is written before recovery reads what is left sending
+          await books.drain().catch((b: unknown) => this.log(`[replay ${id}] progress not written: ${errorMessage(b)}`));
           await senders.reset();
           recovered = false;
           pacer = null;
@@ -220,6 +225,7 @@ export class ReplayEngine {
         }
       }
     } finally {
+      await books.drain().catch((e: unknown) => this.log(`[replay ${id}] progress not written: ${errorMessage(e)}`));
       await senders.close();
     }
   }
@@ -278,7 +284,12 @@ export class ReplayEngine {
     this.log(`[replay ${r.id}] ${r.status}: of ${left.length} items caught sending, ${found.length} were written, ${notFound.length} were not, ${rabbit.length + unknown.length} are uncertain`);
   }
 
-  private async send(r: RunnableReplay, items: ClaimedItem[], pacer: Pacer, senders: Senders): Promise<void> {
+  /**
+   * Sends a batch. The broker's answers are written to Postgres behind the next batch's sending (`books`, one batch
+   * deep, in order): an item is `sending` until its confirm is written, so a crash in between only means recovery
+   * looks at up to two batches.
+   */
+  private async send(r: RunnableReplay, items: ClaimedItem[], pacer: Pacer, senders: Senders, books: Bookkeeping): Promise<void> {
     const typed = r.target?.destination ?? null;
     const groups = new Map<string, ClaimedItem[]>();
     for (const it of items) groups.set(`${it.system}\u0000${it.sourceName}`, [...(groups.get(`${it.system}\u0000${it.sourceName}`) ?? []), it]);
@@ -319,14 +330,18 @@ export class ReplayEngine {
           outcome.nacked.push(...res.nacked);
         }
       }
-      // each group's outcome is in Postgres before the next group is sent: a later group's failure resends nothing
-      await markConfirmed(this.db, outcome.confirmed);
-      await markRefused(this.db, outcome.refused);
-      await nackedItems(this.db, outcome.nacked);
-      replayItems.inc({ system: first.system, outcome: "confirmed" }, outcome.confirmed.length);
-      if (outcome.refused.length) replayItems.inc({ system: first.system, outcome: "refused" }, outcome.refused.length);
-      await this.writeSpans(r, list, new Set(outcome.confirmed.map((c) => c.id)), started).catch((e: unknown) => this.log(`[replay ${r.id}] replay spans not written: ${errorMessage(e)}`));
+      // each group's outcome is queued in order, so a later group's failure (recovery drains the queue first)
+      // resends nothing this batch sent
+      await books.add(async () => {
+        await markConfirmed(this.db, outcome.confirmed);
+        await markRefused(this.db, outcome.refused);
+        await nackedItems(this.db, outcome.nacked);
+        replayItems.inc({ system: first.system, outcome: "confirmed" }, outcome.confirmed.length);
+        if (outcome.refused.length) replayItems.inc({ system: first.system, outcome: "refused" }, outcome.refused.length);
+        await this.writeSpans(r, list, new Set(outcome.confirmed.map((c) => c.id)), started).catch((e: unknown) => this.log(`[replay ${r.id}] replay spans not written: ${errorMessage(e)}`));
+      });
       if (missing) {
+        await books.drain();
         await failReplay(this.db, r.id, missing);
         return;
       }
@@ -399,5 +414,37 @@ class Senders {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.k.values(), ...this.r.values()].map((s) => s.close()));
+  }
+}
+
+/**
+ * A run's Postgres writes of the broker's answers, in order, at most one batch behind the sending: `add` waits for
+ * the write before last (so no more than one is in flight) and queues the new one; `drain` waits for all and throws
+ * the first error.
+ */
+class Bookkeeping {
+  private tail: Promise<void> = Promise.resolve();
+  private error: unknown = null;
+
+  async add(write: () => Promise<void>): Promise<void> {
+    const before = this.tail;
+    await before;
+    if (this.error) {
+      const e = this.error;
+      this.error = null;
+      throw e;
+    }
+    this.tail = write().catch((e: unknown) => {
+      this.error ??= e;
+    });
+  }
+
+  async drain(): Promise<void> {
+    await this.tail;
+    if (this.error) {
+      const e = this.error;
+      this.error = null;
+      throw e;
+    }
   }
 }
