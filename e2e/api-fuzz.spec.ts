@@ -69,6 +69,13 @@ const apiRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/api/v1/dead-letters/restore", query: [] },
   { pattern: "/api/v1/dead-letters/groups", query: ["system", "source", "exact", "broker", "vhost", "reason", "status", "q", "traceId", "limit"] },
   { pattern: "/api/v1/openapi.json", query: [] },
+  { pattern: "/api/v1/replays", query: ["status", "dryRuns", "cursor", "limit"] },
+  { pattern: "/api/v1/replays/[id]", query: [] },
+  { pattern: "/api/v1/replays/[id]/items", query: ["status", "cursor", "limit"] },
+  { pattern: "/api/v1/replays/[id]/pause", query: [] },
+  { pattern: "/api/v1/replays/[id]/resume", query: [] },
+  { pattern: "/api/v1/replays/[id]/cancel", query: [] },
+  { pattern: "/api/v1/dead-letters/[id]/edit-and-replay", query: [] },
   { pattern: "/api/[...path]", query: [] },
 ];
 const pageRoutes: { pattern: string; query: string[] }[] = [
@@ -84,6 +91,8 @@ const pageRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/bad-request", query: [] },
   { pattern: "/sign-in", query: ["next"] },
   { pattern: "/audit", query: ["actor", "action", "targetType", "targetId", "outcome"] },
+  { pattern: "/replays", query: ["status", "dryRuns"] },
+  { pattern: "/replays/[id]", query: ["status"] },
 ];
 
 function routesOnDisk(file: "route.ts" | "page.tsx"): string[] {

@@ -34,6 +34,9 @@ import { replayItems } from "../metrics";
 import { KafkaReplaySender, type SendOutcome } from "./kafka-sender";
 import { RabbitReplaySender } from "./rabbit-sender";
 
+/** How long after another process's last heartbeat a run waits before recovering the items it left sending. */
+const takeoverWaitMs = 5000;
+
 /** Advisory-lock namespace of replays: the process holding (namespace, replay id) is the one sending it. */
 const lockSpace = 0x5e1a;
 
@@ -178,6 +181,7 @@ export class ReplayEngine {
       let recovered = false;
       let pacer: Pacer | null = null;
       let lastBeat = 0;
+      let first = true;
       while (!lost()) {
         const r = await replayState(this.db, id);
         if (!r) return;
@@ -189,6 +193,13 @@ export class ReplayEngine {
         }
         if (r.status !== "pending" && r.status !== "running") return;
         if (r.status === "pending") await markRunning(this.db, id);
+        if (first) {
+          first = false;
+          // another process sent this replay moments ago (its lock went with a dropped connection, or it was
+          // killed): let what it had in flight land before looking at what it left sending
+          const age = r.heartbeatAgeMs;
+          if (age !== null && age >= 0 && age < takeoverWaitMs) await new Promise((w) => setTimeout(w, takeoverWaitMs - age));
+        }
         try {
           if (!recovered) {
             await this.recover(r, senders);
@@ -227,6 +238,8 @@ export class ReplayEngine {
     } finally {
       await books.drain().catch((e: unknown) => this.log(`[replay ${id}] progress not written: ${errorMessage(e)}`));
       await senders.close();
+      // a run that ends in order (paused, done, stopped) leaves nothing in flight: the next one need not wait
+      if (!lost()) await heartbeat(this.db, id, null).catch(() => undefined);
     }
   }
 

@@ -27,11 +27,11 @@ export async function runnableReplays(db: Db): Promise<RunnableReplay[]> {
   return r.rows.map((x) => ({ id: Number(x.id), status: x.status, ratePerSecond: x.rate_per_second, target: x.target }));
 }
 
-export async function replayState(db: Db, id: number): Promise<RunnableReplay | null> {
-  const r = await db.execute<{ id: string; status: ReplayStatus; rate_per_second: number; target: RunnableReplay["target"] }>(sql`
-    select id::text as id, status, rate_per_second, target from replays where id = ${id}`);
+export async function replayState(db: Db, id: number): Promise<(RunnableReplay & { heartbeatAgeMs: number | null }) | null> {
+  const r = await db.execute<{ id: string; status: ReplayStatus; rate_per_second: number; target: RunnableReplay["target"]; age: number | null }>(sql`
+    select id::text as id, status, rate_per_second, target, (extract(epoch from now() - heartbeat_at) * 1000)::float8 as age from replays where id = ${id}`);
   const x = r.rows[0];
-  return x ? { id: Number(x.id), status: x.status, ratePerSecond: x.rate_per_second, target: x.target } : null;
+  return x ? { id: Number(x.id), status: x.status, ratePerSecond: x.rate_per_second, target: x.target, heartbeatAgeMs: x.age === null ? null : Number(x.age) } : null;
 }
 
 /** pending → running, the first time a sender takes it. */
@@ -238,15 +238,16 @@ export async function requeueItems(db: Db, ids: number[], resent: boolean): Prom
 /** Done when nothing is left to send: every item confirmed, settled, skipped or cancelled. */
 export async function finishIfDone(db: Db, replayId: number): Promise<boolean> {
   const r = await db.execute(sql`
-    update replays set status = 'done', finished_at = now(), heartbeat_at = now()
+    update replays set status = 'done', finished_at = now()
     where id = ${replayId} and status = 'running'
       and not exists (select 1 from replay_items where replay_id = ${replayId} and status in ('pending', 'sending'))
     returning id`);
   return r.rows.length > 0;
 }
 
-export async function heartbeat(db: Db, replayId: number): Promise<void> {
-  await db.execute(sql`update replays set heartbeat_at = now() where id = ${replayId}`);
+/** The sender is alive (now), or has stopped in order with nothing in flight (null). */
+export async function heartbeat(db: Db, replayId: number, at: "now" | null = "now"): Promise<void> {
+  await db.execute(at === null ? sql`update replays set heartbeat_at = null where id = ${replayId}` : sql`update replays set heartbeat_at = now() where id = ${replayId}`);
 }
 
 /**
