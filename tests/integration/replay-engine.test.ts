@@ -270,6 +270,10 @@ describe("replay engine", () => {
     expect(secs).toBeGreaterThan(29.95 * 0.9);
     expect(secs).toBeLessThan(29.95 * 1.1);
     await waitUntil("the rated replay done", async () => ((await getReplay(h.db, rated.id))!.status === "done" ? true : null), 10_000);
+    // an illegal transition is a 409 (ConflictError), audited by the route, and changes nothing
+    await expect(resumeReplay(h.db, rated.id, actor)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/is done: it cannot be resumed/) });
+    await expect(pauseReplay(h.db, dry.id, actor)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/dry run/) });
+    expect((await getReplay(h.db, rated.id))!.status).toBe("done");
   }, 300_000);
   it("hostile input: identical messages, NUL and invalid UTF-8, a record too large for Kafka, a routing key to nowhere, two vhosts", async () => {
     if (!collectors) start();
