@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from "../../lib/errors";
 import { replayTransition, type ReplayStatus, type ReplayVerb } from "../../lib/replay-states";
 import type { Db } from "../client";
 import { recordAudit } from "./audit";
+import { givePriorStatusBack } from "./replay-run";
 import { getReplay, type ReplaySummary } from "./replays";
 
 /** The channel the collectors LISTEN on: a replay's id, sent when it is made or an operator changes it. */
@@ -26,14 +27,11 @@ export async function changeReplayStatus(db: Db, id: number, verb: ReplayVerb, a
     if (!next) throw new ConflictError(`replay ${id} is ${row.status}: it cannot be ${verb === "cancel" ? "cancelled" : verb + "d"}`, { status: row.status });
     let cancelledItems = 0;
     if (verb === "cancel") {
-      const c = await tx.execute<{ dead_letter_id: string; prior_status: string | null }>(sql`
+      const c = await tx.execute<{ id: string }>(sql`
         update replay_items set status = 'cancelled', settled_at = now()
-        where replay_id = ${id} and status = 'pending' returning dead_letter_id, prior_status`);
+        where replay_id = ${id} and status = 'pending' returning id::text as id`);
       cancelledItems = c.rows.length;
-      await tx.execute(sql`
-        update dead_letters d set status = coalesce(i.prior_status, 'new')
-        from replay_items i
-        where i.replay_id = ${id} and i.status = 'cancelled' and d.id = i.dead_letter_id and d.status = 'replaying'`);
+      await givePriorStatusBack(tx, c.rows.map((x) => x.id));
       await tx.execute(sql`update replays set status = ${next}, finished_at = now() where id = ${id}`);
     } else {
       await tx.execute(sql`update replays set status = ${next} where id = ${id}`);

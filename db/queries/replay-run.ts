@@ -165,6 +165,17 @@ export async function markConfirmed(db: Db, confirmed: { id: number; offset?: nu
 }
 
 /**
+ * The dead letters of these items, while still held by the replay (`replaying`), get back the status they had before
+ * it took them: an item cancelled, refused or never sent leaves its dead letter as it was.
+ */
+export async function givePriorStatusBack(db: Pick<Db, "execute">, itemIds: (number | string)[]): Promise<void> {
+  if (!itemIds.length) return;
+  await db.execute(sql`
+    update dead_letters d set status = coalesce(i.prior_status, 'new')
+    from replay_items i where i.id = any(${sql.param(itemIds.map(String))}::bigint[]) and d.id = i.dead_letter_id and d.status = 'replaying'`);
+}
+
+/**
  * The broker refused these items for good (no such topic or exchange, nothing bound to the routing key, too large):
  * skipped with why, and their dead letters get back the status they had.
  */
@@ -172,15 +183,12 @@ export async function markRefused(db: Db, refused: { id: number; error: string }
   if (!refused.length) return;
   const ids = refused.map((c) => c.id);
   await db.transaction(async (tx) => {
-    const r = await tx.execute<{ dead_letter_id: string; prior_status: string | null }>(sql`
+    const r = await tx.execute<{ id: string }>(sql`
       update replay_items i set status = 'skipped', skip_reason = 'no_destination', settled_at = now(),
         error = left((${sql.param(refused.map((c) => c.error))}::text[])[array_position(${sql.param(ids)}::bigint[], i.id)], 2000)
       where i.id = any(${sql.param(ids)}::bigint[]) and i.status = 'sending'
-      returning i.dead_letter_id::text as dead_letter_id, i.prior_status`);
-    for (const prior of new Set(r.rows.map((x) => x.prior_status ?? "new")))
-      await tx.execute(sql`
-        update dead_letters set status = ${prior}
-        where id = any(${sql.param(r.rows.filter((x) => (x.prior_status ?? "new") === prior).map((x) => x.dead_letter_id))}::bigint[]) and status = 'replaying'`);
+      returning i.id::text as id`);
+    await givePriorStatusBack(tx, r.rows.map((x) => x.id));
   });
 }
 
@@ -200,10 +208,10 @@ export async function closeSending(db: Db, found: { id: number; offset?: number 
   await markConfirmed(db, found);
   await db.transaction(async (tx) => {
     if (notSent.length) {
-      await tx.execute(sql`update replay_items set status = 'cancelled', sent_at = null, settled_at = now() where id = any(${sql.param(notSent)}::bigint[]) and status = 'sending'`);
-      await tx.execute(sql`
-        update dead_letters d set status = coalesce(i.prior_status, 'new')
-        from replay_items i where i.id = any(${sql.param(notSent)}::bigint[]) and d.id = i.dead_letter_id and d.status = 'replaying'`);
+      const c = await tx.execute<{ id: string }>(sql`
+        update replay_items set status = 'cancelled', sent_at = null, settled_at = now() where id = any(${sql.param(notSent)}::bigint[]) and status = 'sending'
+        returning id::text as id`);
+      await givePriorStatusBack(tx, c.rows.map((x) => x.id));
     }
     if (maybe.length) {
       const r = await tx.execute<{ dead_letter_id: string }>(sql`
@@ -257,10 +265,10 @@ export async function heartbeat(db: Db, replayId: number, at: "now" | null = "no
 export async function failReplay(db: Db, replayId: number, error: string): Promise<void> {
   await db.transaction(async (tx) => {
     // items taken for the batch that found the destination missing were never handed to the broker: not sent
-    await tx.execute(sql`update replay_items set status = 'cancelled', sent_at = null, settled_at = now(), error = ${error} where replay_id = ${replayId} and status in ('pending', 'sending')`);
-    await tx.execute(sql`
-      update dead_letters d set status = coalesce(i.prior_status, 'new')
-      from replay_items i where i.replay_id = ${replayId} and i.status = 'cancelled' and d.id = i.dead_letter_id and d.status = 'replaying'`);
+    const c = await tx.execute<{ id: string }>(sql`
+      update replay_items set status = 'cancelled', sent_at = null, settled_at = now(), error = ${error}
+      where replay_id = ${replayId} and status in ('pending', 'sending') returning id::text as id`);
+    await givePriorStatusBack(tx, c.rows.map((x) => x.id));
     await tx.execute(sql`update replays set status = 'failed', error = left(${error}, 2000), finished_at = now() where id = ${replayId} and status in ('pending', 'running')`);
   });
 }
