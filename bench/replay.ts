@@ -7,7 +7,8 @@
  * holds them all. Side by side in the same run, the shovel plugin's "Move messages" (what the management UI does: a
  * dynamic shovel with src-delete-after "queue-length", here with ack-mode on-confirm) moving the same number of the
  * same messages from a queue to a fresh durable queue; timed from the shovel's creation until the destination holds
- * them all. The two alternate, BENCH_ROUNDS (default 2) each, so the host's drift weighs on both alike.
+ * them all. And the floor under any replay from Node: the same messages published by amqplib with publisher
+ * confirms and nothing else. The three alternate, BENCH_ROUNDS (default 2) each, so the host's drift weighs on all alike.
  *
  * Kafka: the same number of 1 KiB Kafka dead letters replayed (acks=all, idempotent producer) to a fresh topic of
  * 3 partitions; timed until the replay is done and the topic's end offsets add up to them.
@@ -67,8 +68,8 @@ function statementKind(text: string): string {
   if (/insert into replay_items/.test(text)) return "create: insert items";
   if (/update dead_letters set status = 'replaying'/.test(text)) return "create: mark dead letters replaying";
   if (/pg_notify|insert into "audit/.test(text)) return "create: audit, notify";
-  if (/with c as \(\s*select id from replay_items/.test(text)) return "sql: claim items";
-  if (/update replay_items i set\s+status = case when i.status = 'sending'/.test(text)) return "sql: confirm items";
+  if (/with c as \(\s*select id from replay_items/.test(text) || /coalesce\(octet_length\(i.edited_payload\), d.payload_size\) as size/.test(text) || /update replay_items i set status = 'sending'/.test(text)) return "sql: claim items";
+  if (/update replay_items i set\s+status = case when i.resent/.test(text)) return "sql: confirm items (and their dead letters)";
   if (/update dead_letters set status = 'replayed'/.test(text)) return "sql: confirm dead letters";
   if (/span_resources|"spans"|"span_links"/.test(text)) return "sql: replay spans";
   if (/update replay_items i set kafka_partition/.test(text)) return "sql: note Kafka targets";
@@ -252,7 +253,7 @@ async function main() {
   timeStatements(creator.pool, createTimings);
   const engineDb = createDb(explained(bench.url), { max: 10, application: "switchyard-replay-bench" });
   timeStatements(engineDb.pool, timings);
-  const engine = new ReplayEngine({ ...config, DATABASE_URL: bench.url }, engineDb.db, (s) => console.log(`  ${s}`));
+  const engine = new ReplayEngine({ ...config, DATABASE_URL: bench.url }, engineDb, (s) => console.log(`  ${s}`));
   timeEngine(engine, timings);
   engine.start();
   if (process.env.BENCH_EXPLAIN === "1") console.log("BENCH_EXPLAIN=1: plans of the engine's statements over 50 ms go to the Postgres server's log");
@@ -336,8 +337,8 @@ async function main() {
     for (const [label, v] of [...timings.m.entries()].sort((a, b) => b[1].ms - a[1].ms)) lines.push(row(label, v.ms, v.n, sendingMs, batches));
     const ms = (l: string) => timings.get(l).ms;
     const engineSend = ms("batch: engine send (all below but claim)");
-    const confirmSql = ms("sql: confirm items") + ms("sql: confirm dead letters");
-    const derived: [string, number][] = [["(derived) between batches: batch time − claim − engine send", sendingMs - engineSend - ms("sql: claim items")]];
+    const confirmSql = ms("sql: confirm items (and their dead letters)") + ms("sql: confirm dead letters");
+    const derived: [string, number][] = [["(derived) between batches: batch time − engine send (the next claim runs beside it)", sendingMs - engineSend]];
     if (timings.m.has("rabbit: sender.send")) {
       derived.push(["(derived) publish loop: sender.send − pace − waitForConfirms", ms("rabbit: sender.send") - ms("rabbit: pace (rate limit)") - ms("rabbit: waitForConfirms")]);
       derived.push(["(derived) engine send − sender.send − spans (≈ confirm tx)", engineSend - ms("rabbit: sender.send") - ms("batch: replay spans")]);
@@ -398,6 +399,28 @@ async function main() {
     return { what: "RabbitMQ, shovel \"Move messages\"", secs, rate: n / secs, note: `left in the source ${left}; shovel ${gone ? "deleted itself" : "still there"}; CPU s: bench ${used.self.toFixed(1)}, broker ${used.broker.toFixed(1)}, Postgres ${used.postgres.toFixed(1)}` };
   };
 
+  // the floor under any replay from Node: the same messages published by amqplib with publisher confirms, in
+  // batches of 2,000 as the engine sends them, and nothing else (no Postgres, no pacing, no spans)
+  const rabbitFloor = async (k: number): Promise<Result> => {
+    const dest = `${prefix}-floor-${k}`;
+    queues.push(dest);
+    await ch.assertQueue(dest, { durable: true });
+    const pub = await conn.createConfirmChannel();
+    const cpu = cpuMark();
+    const started = now();
+    for (let i = 0; i < n; i++) {
+      pub.publish("", dest, payload(i), { persistent: true, mandatory: true, contentType: "application/json", messageId: `bench-${run}-floor-${k}-${i}`, headers: { traceparent: traceparent(0, i), "x-tenant": "bench", "x-switchyard-replay-id": "0", "x-switchyard-replay-count": 1 } });
+      if (i % 2000 === 1999) await pub.waitForConfirms();
+    }
+    await pub.waitForConfirms();
+    const secs = (now() - started) / 1000;
+    const used = cpuSince(cpu);
+    const have = (await ch.checkQueue(dest)).messageCount;
+    await pub.close();
+    await ch.deleteQueue(dest);
+    return { what: "RabbitMQ, amqplib publish + confirms alone (the floor)", secs, rate: n / secs, note: `in the queue ${have}; CPU s: bench ${used.self.toFixed(1)}, broker ${used.broker.toFixed(1)}` };
+  };
+
   const kafkaSwitchyard = async (): Promise<Result> => {
     const topic = `${prefix}-kafka`;
     topics.push(topic);
@@ -418,7 +441,7 @@ async function main() {
   try {
     console.log(`${n} messages of ${payloadBytes} B, persistent; replay rate ${rate}/s (REPLAY_MAX_RATE); ${rounds} rounds of RabbitMQ, alternating`);
     for (let k = 1; k <= rounds; k++) {
-      for (const step of [() => rabbitSwitchyard(k), () => rabbitShovel(k)]) {
+      for (const step of [() => rabbitSwitchyard(k), () => rabbitShovel(k), () => rabbitFloor(k)]) {
         const r = await step();
         console.log(`${r.what}: ${n} in ${r.secs.toFixed(2)} s = ${Math.round(r.rate)} msg/s (${r.note})`);
         results.push(r);
@@ -437,6 +460,8 @@ async function main() {
     console.log(`\n| run | messages | time | messages/s |\n| --- | --- | --- | --- |`);
     for (const r of results) console.log(`| ${r.what} | ${n} | ${r.secs.toFixed(2)} s | ${Math.round(r.rate)} |`);
     console.log(`\nRabbitMQ: Switchyard ${sy.map((r) => Math.round(r.rate)).join(", ")} msg/s, shovel ${sh.map((r) => Math.round(r.rate)).join(", ")} msg/s;` + ` Switchyard / shovel per round ${sy.map((r, i) => (r.rate / sh[i]!.rate).toFixed(2)).join(", ")}, of the means ${(mean(sy) / mean(sh)).toFixed(2)} (target ≥ 1.0)`);
+    const fl = results.filter((r) => r.what.includes("the floor"));
+    console.log(`RabbitMQ floor (amqplib publish + confirms, no bookkeeping): ${fl.map((r) => Math.round(r.rate)).join(", ")} msg/s; floor / shovel per round ${fl.map((r, i) => (r.rate / sh[i]!.rate).toFixed(2)).join(", ")}`);
     console.log(`Kafka: ${Math.round(kr.rate)} msg/s (acks=all)`);
   } finally {
     await engine.stop();

@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   let replays: ReplayEngine | null = null;
   void ready.then(() => {
     if (stopping) return;
-    replays = new ReplayEngine(config, dbh.db, log).start();
+    replays = new ReplayEngine(config, dbh, log).start();
     for (const c of config.KAFKA_CLUSTERS) {
       lagCollectors.push(
         new LagCollector(

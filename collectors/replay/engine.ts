@@ -6,7 +6,7 @@ import { batchSize, Pacer } from "../../lib/replay/pace";
 import { parentSpanOf } from "../../lib/replay/message";
 import type { SpanRecord } from "../../lib/otlp/span-record";
 import { noMessaging } from "../../lib/traces/span";
-import type { Db } from "../../db/client";
+import type { Db, DbHandle } from "../../db/client";
 import { replayChannel } from "../../db/queries/replay-control";
 import {
   claimItems,
@@ -29,7 +29,7 @@ import {
   type SendingItem,
   type RunnableReplay,
 } from "../../db/queries/replay-run";
-import { insertSpans } from "../../db/queries/spans";
+import { storeSpans } from "../../db/queries/spans";
 import { replayItems } from "../metrics";
 import { KafkaReplaySender, type SendOutcome } from "./kafka-sender";
 import { RabbitReplaySender } from "./rabbit-sender";
@@ -62,11 +62,14 @@ export class ReplayEngine {
 
   constructor(
     private readonly config: Pick<Config, "DATABASE_URL" | "KAFKA_CLUSTERS" | "RABBITMQ_BROKERS">,
-    private readonly db: Db,
+    private readonly dbh: DbHandle,
     private readonly log: (s: string) => void,
     private readonly opts: { pollMs: number; settleMs: number } = { pollMs: 3000, settleMs: 1000 },
   ) {
+    this.db = dbh.db;
   }
+
+  private readonly db: Db;
 
   start(): this {
     void this.connect();
@@ -176,6 +179,18 @@ export class ReplayEngine {
   private async run(id: number, sleep: (ms: number) => Promise<void>, lost: () => boolean): Promise<void> {
     const senders = new Senders(this.config);
     const books = new Bookkeeping();
+    // the next batch, claimed while this one is sent (Postgres beside the broker, not after it); claimed items not
+    // sent go back: to pending when the replay waits or the run stops, cancelled when the replay was stopped
+    let next: Promise<ClaimedItem[]> | null = null;
+    const release = async (status: string) => {
+      if (!next) return;
+      const claimed = await next.catch(() => [] as ClaimedItem[]);
+      next = null;
+      const ids = claimed.map((i) => i.id);
+      if (!ids.length) return;
+      if (status === "cancelled" || status === "failed") await closeSending(this.db, [], ids, []);
+      else await nackedItems(this.db, ids);
+    };
     try {
       let attempt = 0;
       let recovered = false;
@@ -185,7 +200,10 @@ export class ReplayEngine {
       while (!lost()) {
         const r = await replayState(this.db, id);
         if (!r) return;
-        if (r.status !== "pending" && r.status !== "running") await books.drain();
+        if (r.status !== "pending" && r.status !== "running") {
+          await release(r.status);
+          await books.drain();
+        }
         if (r.status === "cancelled" || r.status === "failed") {
           // stopped while items were caught sending (a crash, or a cancel during a retry): settle them
           await this.closeStopped(r, senders);
@@ -206,7 +224,8 @@ export class ReplayEngine {
             recovered = true;
           }
           if (!pacer || pacer.rate !== r.ratePerSecond) pacer = new Pacer(r.ratePerSecond);
-          const items = await claimItems(this.db, id, batchSize(r.ratePerSecond));
+          const items = next ? await next : await claimItems(this.db, id, batchSize(r.ratePerSecond));
+          next = null;
           if (items.length === 0) {
             await books.drain();
             if (await finishIfDone(this.db, id)) {
@@ -216,6 +235,8 @@ export class ReplayEngine {
             await sleep(500); // just cancelled or paused: look again
             continue;
           }
+          next = claimItems(this.db, id, batchSize(r.ratePerSecond));
+          next.catch(() => undefined); // awaited (and its error seen) by the next turn or by release
           await this.send(r, items, pacer, senders, books);
           if (attempt > 0) await noteError(this.db, id, null);
           attempt = 0;
@@ -227,7 +248,9 @@ export class ReplayEngine {
           const wait = backoffDelay(attempt++);
           this.log(`[replay ${id}] sending stopped (${errorMessage(e)}); recovering and retrying in ${Math.round(wait / 1000)} s`);
           await noteError(this.db, id, `sending stopped, retrying: ${errorMessage(e)}`).catch(() => undefined);
-          // what was confirmed before the error is written before recovery reads what is left sending
+          // what was claimed and not sent goes back, and what was confirmed before the error is written, before
+          // recovery reads what is left sending
+          await release("pending").catch(() => undefined);
           await books.drain().catch((b: unknown) => this.log(`[replay ${id}] progress not written: ${errorMessage(b)}`));
           await senders.reset();
           recovered = false;
@@ -236,6 +259,7 @@ export class ReplayEngine {
         }
       }
     } finally {
+      if (!lost()) await release("pending").catch(() => undefined);
       await books.drain().catch((e: unknown) => this.log(`[replay ${id}] progress not written: ${errorMessage(e)}`));
       await senders.close();
       // a run that ends in order (paused, done, stopped) leaves nothing in flight: the next one need not wait
@@ -391,7 +415,12 @@ export class ReplayEngine {
           messagingOperation: "publish",
         };
       });
-    if (records.length) await insertSpans(this.db, records);
+    // COPY, as the OTLP receiver stores spans (several times cheaper than an insert; a span stored before by a run
+    // that crashed after writing it is merged, not refused)
+    if (records.length) {
+      const stored = await storeSpans(this.dbh, records);
+      if (stored.rejected) this.log(`[replay ${r.id}] ${stored.rejected} replay spans refused: ${stored.errors.join("; ")}`);
+    }
   }
 }
 

@@ -241,6 +241,12 @@ describe("replay engine", () => {
     await sleep(3000);
     expect(pc.got.length).toBe(atOneSecond);
     expect((await getReplay(h.db, p.id))!.status).toBe("paused");
+    // the batch claimed beside the last send went back to pending: a paused replay holds nothing in sending
+    const held = await h.pool.query("select status, count(*)::int n from replay_items where replay_id = $1 group by 1 order by 1", [p.id]);
+    expect(held.rows.find((r) => r.status === "sending")).toBeUndefined();
+    const heldN = (st: string) => held.rows.find((r) => r.status === st)?.n ?? 0;
+    expect(heldN("pending")).toBeGreaterThan(0);
+    expect(heldN("pending") + heldN("confirmed")).toBe(400);
     await resumeReplay(h.db, p.id, actor);
     await waitUntil("resumed", async () => (pc.got.length > atOneSecond + 20 ? true : null), 30_000, 50);
     const cancelled = await cancelReplay(h.db, p.id, actor);
