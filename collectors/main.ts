@@ -14,6 +14,8 @@ import { ensureDatabase, runMigrations } from "../db/migrate";
 import { upsertSourceHealth } from "../db/queries/health";
 import { applyKafkaRetention } from "../db/queries/kafka";
 import { applyRabbitRetention } from "../db/queries/rabbitmq";
+import { applyFlowRetention } from "../db/queries/flows";
+import { FlowRollups } from "./otlp/flows";
 import { storeSpanCopy } from "../db/queries/spans";
 import { maintainSpanPartitions } from "../db/queries/span-partitions";
 import { backfillFailureGroups } from "../db/queries/dead-letter-store";
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
       .then(async () => {
         await applyKafkaRetention(dbh.db, config.RETENTION_RAW_HOURS, config.RETENTION_DOWNSAMPLED_DAYS);
         await applyRabbitRetention(dbh.db, config.RETENTION_RAW_HOURS, config.RETENTION_DOWNSAMPLED_DAYS);
+        await applyFlowRetention(dbh.db, config.RETENTION_SPANS_DAYS);
         const parts = await maintainSpanPartitions(dbh.db, { retentionDays: config.RETENTION_SPANS_DAYS });
         if (parts.dropped.length) log(`[retention] dropped span partitions ${parts.dropped.join(", ")}`);
       })
@@ -135,6 +138,10 @@ async function main(): Promise<void> {
 
   const servers: http.Server[] = [];
   const decoders = preparePool(config.OTLP_DECODE_THREADS);
+  const flows = new FlowRollups(dbh.db, log);
+  void ready.then(() => {
+    if (!stopping) flows.start();
+  });
   const ingest = new SpanIngest({
     maxInFlight: config.OTLP_MAX_IN_FLIGHT,
     prepare: decoders.prepare,
@@ -143,6 +150,7 @@ async function main(): Promise<void> {
       // spans Postgres refused for their data come back and are counted in the export's rejected_spans
       return storeSpanCopy(dbh, batch);
     },
+    stored: (p) => flows.add(p.flows),
     log,
   });
   // bodies being received, HTTP and gRPC together, hold at most the in-flight limit x the body limit
@@ -213,6 +221,8 @@ async function main(): Promise<void> {
     ]);
     await Promise.allSettled(supervisors.map((s) => s.stop()));
     await decoders.close().catch(() => undefined);
+    // what the receivers took before they closed goes into the rollups
+    await flows.stop().catch(() => undefined);
     await dbh.close().catch(() => undefined);
     log("stopped");
     process.exit(0);

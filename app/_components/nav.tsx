@@ -10,6 +10,7 @@ const links: [href: string, label: string][] = [
   ["/rabbitmq", "Queues"],
   ["/dead-letters", "Dead letters"],
   ["/replays", "Replays"],
+  ["/flows", "Event flows"],
   ["/traces", "Traces"],
   ["/audit", "Audit"],
 ];

@@ -16,6 +16,8 @@ export interface IngestOptions {
   prepare: Prepare;
   /** stores a batch; returns what Postgres refused (storeSpanCopy's result), or nothing when all of it was stored */
   store(batch: SpanCopy): Promise<StoreResult | void>;
+  /** told of each export once its spans are stored (the flow map's rollups) */
+  stored?(p: PreparedExport): void;
   log(s: string): void;
 }
 
@@ -74,6 +76,7 @@ export class SpanIngest {
       }
     }
     const notStored = refused ? refused.rejected : 0;
+    if (p.batch.count > notStored) this.opts.stored?.(p);
     otlpSpans.inc({ outcome: "stored" }, p.batch.count - notStored);
     if (notStored) {
       // the reasons go to the exporter, which sent the data; the log says only how many and that it happened

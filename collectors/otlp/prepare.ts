@@ -1,6 +1,7 @@
 import { decodeJsonRequest, decodeProtobufRequest } from "../../lib/otlp/decode";
 import { flattenRequest } from "../../lib/otlp/spans";
 import { spanCopy, type SpanCopy } from "../../db/queries/spans";
+import { observeSpans, type Observation } from "../../lib/flows/observe";
 
 export type OtlpFormat = "protobuf" | "json";
 
@@ -9,6 +10,8 @@ export interface PreparedExport {
   batch: SpanCopy;
   rejected: number;
   errors: string[];
+  /** what the flow map learns from these spans (lib/flows/observe.ts), added to its rollups once they are stored */
+  flows: Observation;
 }
 
 /**
@@ -19,5 +22,6 @@ export interface PreparedExport {
 export function prepareExport(format: OtlpFormat, body: Uint8Array): PreparedExport {
   const request = format === "protobuf" ? decodeProtobufRequest(body) : decodeJsonRequest(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));
   const { spans, rejected, errors } = flattenRequest(request);
-  return { batch: spanCopy(spans), rejected, errors };
+  const batch = spanCopy(spans); // sanitises the records in place where Postgres could not store them
+  return { batch, rejected, errors, flows: observeSpans(spans) };
 }

@@ -6,3 +6,4 @@ export * from "./spans";
 export * from "./audit";
 export * from "./workflows";
 export * from "./health";
+export * from "./flows";

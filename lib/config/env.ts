@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { FlowOverride } from "../flows/graph";
+import { flowCouplings, flowIntents, type FlowCoupling, type FlowIntent } from "../flows/model";
 import { isRole, roles, type Role } from "../auth/roles";
 import { parseCidrList, type Cidr } from "../auth/cidr";
 import { authModes } from "../auth/modes";
@@ -148,6 +150,36 @@ const cidrList = z.string().transform((raw, ctx): Cidr[] => {
   return r.ranges;
 });
 
+/**
+ * FLOW_OVERRIDES: `match=word[+word],…` where match is a glob on an edge's "source->target" names and each word a
+ * coupling (sync, async) or an intent (query, command, event): `gw->price=command,*->audit=sync+event`.
+ */
+const flowOverrides = z
+  .string()
+  .transform((s, ctx) => {
+    const out: FlowOverride[] = [];
+    for (const part of s.split(",").map((x) => x.trim()).filter(Boolean)) {
+      const at = part.lastIndexOf("=");
+      const match = at > 0 ? part.slice(0, at).trim() : "";
+      const words = at > 0 ? part.slice(at + 1).split("+").map((w) => w.trim()) : [];
+      const o: FlowOverride = { match };
+      for (const w of words) {
+        if ((flowCouplings as readonly string[]).includes(w)) o.coupling = w as FlowCoupling;
+        else if ((flowIntents as readonly string[]).includes(w)) o.intent = w as FlowIntent;
+        else {
+          ctx.addIssue({ code: "custom", message: `"${part}": "${w}" is no coupling (${flowCouplings.join(", ")}) or intent (${flowIntents.join(", ")})` });
+          return z.NEVER;
+        }
+      }
+      if (!match || !words.length) {
+        ctx.addIssue({ code: "custom", message: `"${part}" must be match=word, e.g. gw->price=command` });
+        return z.NEVER;
+      }
+      out.push(o);
+    }
+    return out;
+  });
+
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, "must be an HTTP header name").transform((s) => s.toLowerCase());
 
 export const envSchema = z
@@ -196,6 +228,11 @@ export const envSchema = z
     RETENTION_RAW_HOURS: positiveInt.default(48),
     RETENTION_DOWNSAMPLED_DAYS: positiveInt.default(30),
     RETENTION_SPANS_DAYS: positiveInt.default(7),
+    /** the flow map's coupling and intent overrides (see flowOverrides) */
+    FLOW_OVERRIDES: flowOverrides.prefault(""),
+    /** error rates at or above which a flow edge is degraded, and failing */
+    FLOW_ERROR_DEGRADED: z.coerce.number().min(0).max(1).default(0.01),
+    FLOW_ERROR_FAILING: z.coerce.number().min(0).max(1).default(0.1),
     /** open: no sign-in, everyone has AUTH_OPEN_ROLE; token: AUTH_TOKENS (bearer or sign-in); proxy: a trusted proxy's headers */
     AUTH_MODE: z.enum(authModes).default("open"),
     AUTH_OPEN_ROLE: z.enum(roles).default("viewer"),

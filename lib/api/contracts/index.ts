@@ -6,6 +6,7 @@ import { httpMethods, type Endpoint } from "../endpoint";
 import * as audit from "./audit";
 import * as auth from "./auth";
 import * as deadLetters from "./dead-letters";
+import * as flows from "./flows";
 import * as health from "./health";
 import * as kafka from "./kafka";
 import * as openapi from "./openapi";
@@ -37,6 +38,7 @@ export const endpoints: readonly NamedEndpoint[] = [
   ...endpointsOf(deadLetters),
   ...endpointsOf(replays),
   ...endpointsOf(traces),
+  ...endpointsOf(flows),
   ...endpointsOf(auth),
   ...endpointsOf(audit),
   ...endpointsOf(openapi),

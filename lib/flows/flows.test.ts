@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import { buildFlowGraph, type EdgeTotal } from "./graph";
+import { bucketOf, emptyBuckets, quantileMs } from "./histogram";
+import { FlowAggregator, observeSpans, type ObservedSpan } from "./observe";
+
+const t0 = new Date("2026-12-01T10:00:30Z");
+let n = 0;
+const span = (p: Partial<ObservedSpan> & { service: string; kind: number }): ObservedSpan => ({
+  traceId: "t".padEnd(32, "0"),
+  spanId: (++n).toString(16).padStart(16, "0"),
+  parentSpanId: null,
+  name: "op",
+  startTime: t0,
+  durationMs: 10,
+  statusCode: 0,
+  attributes: {},
+  messagingSystem: null,
+  messagingDestination: null,
+  messagingOperation: null,
+  messagingConsumerGroup: null,
+  ...p,
+});
+
+const totals = (samples: ReturnType<FlowAggregator["due"]>["samples"]): EdgeTotal[] =>
+  samples.map(({ minute: _m, ...s }) => s);
+
+describe("histogram", () => {
+  it("gives the bucket bound holding the quantile, the largest observation past the last bound, null when empty", () => {
+    const b = emptyBuckets();
+    for (const ms of [1, 3, 3, 40, 40, 40, 40, 40, 40, 900]) b[bucketOf(ms)]!++;
+    expect(quantileMs(b, 0.5)).toBe(50);
+    expect(quantileMs(b, 0.95)).toBe(1000);
+    expect(quantileMs(emptyBuckets(), 0.5)).toBeNull();
+    const big = emptyBuckets();
+    big[bucketOf(90_000)] = 1;
+    expect(quantileMs(big, 0.5, 90_000)).toBe(90_000);
+  });
+});
+
+describe("observeSpans and FlowAggregator", () => {
+  it("matches a server span to its caller's client span in either order and across exports; self-calls are no edge", () => {
+    const client = span({ service: "gw", kind: 3, attributes: { "http.request.method": "get", "server.address": "price" }, durationMs: 30 });
+    const server = span({ service: "price", kind: 2, parentSpanId: client.spanId, attributes: { "http.request.method": "GET" }, statusCode: 2 });
+    const self = span({ service: "gw", kind: 2, parentSpanId: span({ service: "gw", kind: 3 }).spanId });
+    for (const order of [[server, client], [client, server]]) {
+      const agg = new FlowAggregator();
+      agg.add(observeSpans([order[0]!]), 0);
+      agg.add(observeSpans([order[1]!, self]), 1);
+      const { samples, lookups } = agg.due(2);
+      expect(lookups).toEqual([]);
+      expect(samples).toHaveLength(1);
+      expect(samples[0]).toMatchObject({ source: "gw", target: "price", edge: "call", method: "GET", count: 1, errors: 1, durationSumMs: 30 });
+    }
+  });
+
+  it("a client span no server answers becomes a call to its peer; a server span whose caller never came is looked up", () => {
+    const agg = new FlowAggregator({ clientWaitMs: 100, serverWaitMs: 50, maxWaiting: 1000 });
+    agg.add(observeSpans([span({ service: "gw", kind: 3, attributes: { "http.method": "POST", "url.full": "https://payments.example:8443/pay" } })]), 0);
+    const orphan = span({ service: "stock", kind: 2, parentSpanId: "ab".repeat(8) });
+    agg.add(observeSpans([orphan]), 0);
+    expect(agg.due(10)).toEqual({ samples: [], lookups: [] });
+    const mid = agg.due(60);
+    expect(mid.lookups).toHaveLength(1);
+    agg.callFrom("price", mid.lookups[0]!);
+    const late = agg.due(200);
+    expect(late.samples.map((s) => `${s.source}->${s.target}:${s.method}`).sort()).toEqual(["gw->payments.example:POST", "price->stock:"]);
+    expect(agg.pending).toEqual({ samples: 0, waiting: 0 });
+  });
+
+  it("sums identical messaging spans into one sample per edge and minute, keeping consumer groups apart", () => {
+    const pub = { service: "orders", kind: 4, messagingSystem: "kafka", messagingDestination: "shop.orders", messagingOperation: "send" };
+    const spans = [
+      ...Array.from({ length: 100 }, () => span(pub)),
+      span({ ...pub, startTime: new Date(t0.getTime() + 60_000) }),
+      span({ service: "ledger", kind: 5, messagingSystem: "kafka", messagingDestination: "shop.orders", messagingConsumerGroup: "ledger" }),
+      span({ service: "mail", kind: 5, messagingSystem: "kafka", messagingDestination: "shop.orders", messagingConsumerGroup: "mail", statusCode: 2 }),
+      span({ service: "books", kind: 5, messagingSystem: "rabbitmq", messagingDestination: "books" }),
+    ];
+    const o = observeSpans(spans);
+    const pubs = o.samples.filter((s) => s.edge === "publish");
+    expect(pubs.map((s) => s.count).sort((a, b) => a - b)).toEqual([1, 100]);
+    expect(o.samples.filter((s) => s.edge === "consume").map((s) => `${s.source}/${s.sourceKind}->${s.target}:${s.group}:${s.errors}`).sort()).toEqual([
+      "books/queue->books::0",
+      "shop.orders/topic->ledger:ledger:0",
+      "shop.orders/topic->mail:mail:1",
+    ]);
+  });
+
+  it("bounds what waits: past maxWaiting the oldest give up first", () => {
+    const agg = new FlowAggregator({ clientWaitMs: 1e9, serverWaitMs: 1e9, maxWaiting: 10 });
+    agg.add(observeSpans(Array.from({ length: 50 }, (_, i) => span({ service: "gw", kind: 3, attributes: { "server.address": `s${i}` } }))), 0);
+    expect(agg.pending.waiting).toBe(10);
+    expect(agg.due(1).samples).toHaveLength(40);
+  });
+});
+
+describe("buildFlowGraph", () => {
+  const e = (p: Partial<EdgeTotal> & Pick<EdgeTotal, "source" | "target" | "edge">): EdgeTotal => ({
+    sourceKind: "service",
+    targetKind: "service",
+    system: "http",
+    group: "",
+    method: "",
+    count: 60,
+    errors: 0,
+    durationSumMs: 600,
+    maxMs: 20,
+    buckets: (() => {
+      const b = emptyBuckets();
+      b[bucketOf(10)] = 60;
+      return b;
+    })(),
+    ...p,
+  });
+  const input = {
+    edges: [
+      e({ source: "gw", target: "price", edge: "call", method: "GET" }),
+      e({ source: "price", target: "stock", edge: "call", method: "POST", errors: 30 }),
+      e({ source: "gw", target: "shop.orders", targetKind: "topic", edge: "publish", system: "kafka" }),
+      e({ source: "shop.orders", sourceKind: "topic", target: "ledger", edge: "consume", system: "kafka", group: "ledger" }),
+      e({ source: "shop.orders", sourceKind: "topic", target: "mail", edge: "consume", system: "kafka", group: "mail" }),
+      e({ source: "ledger", target: "books", targetKind: "exchange", edge: "publish", system: "rabbitmq" }),
+      e({ source: "books", sourceKind: "queue", target: "bookkeeper", edge: "consume", system: "rabbitmq" }),
+    ],
+    lag: [{ cluster: "local", group: "mail", topic: "shop.orders", messages: 900, seconds: 840, status: "STALL" }],
+    queues: [{ broker: "local", vhost: "/", name: "books", ready: 3, unacked: 0, consumers: 1, isDeadLetterQueue: false, deadLetterTargets: ["books.dlq"] }],
+    deadLetters: [
+      { system: "rabbitmq", source: "books.dlq", originalDestination: "books", count: 4 },
+      { system: "kafka", source: "shop.orders.DLT", originalDestination: "shop.orders", count: 2 },
+    ],
+    rangeSeconds: 60,
+  };
+
+  it("names coupling and intent, figures and health on every edge and node", () => {
+    const g = buildFlowGraph(input);
+    const edge = (s: string, t: string) => g.edges.find((x) => x.source === s && x.target === t)!;
+    expect(edge("service:gw", "service:price")).toMatchObject({ coupling: "sync", intent: "query", rate: 1, errorRate: 0, p50Ms: 10, p95Ms: 10, health: "healthy" });
+    expect(edge("service:price", "service:stock")).toMatchObject({ coupling: "sync", intent: "command", errorRate: 0.5, health: "failing" });
+    expect(edge("service:gw", "kafka:shop.orders")).toMatchObject({ coupling: "async", intent: "event" });
+    expect(edge("kafka:shop.orders", "service:mail")).toMatchObject({ intent: "event", group: "mail" });
+    // one consumer: a command; the exchange and the queue of one name are one node (a known queue)
+    expect(edge("service:ledger", "rabbitmq:books")).toMatchObject({ coupling: "async", intent: "command" });
+    expect(edge("rabbitmq:books", "rabbitmq:books.dlq")).toMatchObject({ kind: "dead_letter", count: 4 });
+    expect(edge("kafka:shop.orders", "kafka:shop.orders.DLT")).toMatchObject({ kind: "dead_letter", count: 2 });
+    const node = (id: string) => g.nodes.find((x) => x.id === id)!;
+    expect(node("kafka:shop.orders")).toMatchObject({ kind: "topic", health: "failing", deadLetters: 2, lag: [{ group: "mail", seconds: 840, status: "STALL" }] });
+    expect(node("rabbitmq:books")).toMatchObject({ kind: "queue", depth: { ready: 3, consumers: 1 }, health: "degraded" });
+    expect(node("rabbitmq:books.dlq")).toMatchObject({ kind: "dlq", deadLetters: 4, health: "degraded" });
+    expect(node("kafka:shop.orders.DLT")).toMatchObject({ kind: "dlt" });
+    expect(node("service:stock")).toMatchObject({ health: "failing" });
+    expect(node("service:gw")).toMatchObject({ health: "healthy" });
+  });
+
+  it("takes overrides from configuration, and focuses on what touches one service through its brokers", () => {
+    const g = buildFlowGraph({ ...input, overrides: [{ match: "gw->price", intent: "command" }, { match: "ledger->*", coupling: "sync" }] });
+    expect(g.edges.find((x) => x.id.startsWith("service:gw->service:price"))).toMatchObject({ intent: "command", overridden: true });
+    expect(g.edges.find((x) => x.id.startsWith("service:ledger->rabbitmq:books"))).toMatchObject({ coupling: "sync", overridden: true });
+    const f = buildFlowGraph({ ...input, focus: "mail" });
+    expect(f.nodes.map((x) => x.id).sort()).toEqual(["kafka:shop.orders", "kafka:shop.orders.DLT", "service:gw", "service:ledger", "service:mail"]);
+    expect(buildFlowGraph({ ...input, focus: "nobody" })).toEqual({ nodes: [], edges: [] });
+  });
+});
+
+describe("view", () => {
+  const g = buildFlowGraph({
+    edges: [
+      { source: "gw", sourceKind: "service", target: "shop.orders", targetKind: "topic", edge: "publish", system: "kafka", group: "", method: "", count: 6, errors: 3, durationSumMs: 60, maxMs: 10, buckets: (() => { const b = emptyBuckets(); b[bucketOf(10)] = 6; return b; })() },
+    ],
+    lag: [
+      { cluster: "local", group: "fast", topic: "shop.orders", messages: 3, seconds: 1, status: "OK" },
+      { cluster: "local", group: "shop-analytics-slow", topic: "shop.orders", messages: 9000, seconds: 840, status: "WARN" },
+    ],
+    queues: [],
+    deadLetters: [],
+    rangeSeconds: 600,
+  });
+  it("labels as plain text: coupling, intent, rate, p95, errors; the worst lag first", async () => {
+    const { edgeLabel, nodeLines, nodeLinks, elkInput } = await import("./view");
+    expect(edgeLabel(g.edges[0]!)).toBe("async · event · 0.600/min · p95 10 ms · 50.0% err");
+    const topic = g.nodes.find((n) => n.name === "shop.orders")!;
+    expect(nodeLines(topic)).toEqual(["lag 9,000 msgs / 14 min (shop-analytics-slow WARN)", "2 consumer groups"]);
+    expect(nodeLinks(topic, "1h").map((l) => l.href)).toEqual(["/traces?destination=shop.orders&range=1h", "/kafka/local/fast", "/kafka/local/shop-analytics-slow"]);
+    const elk = elkInput(g);
+    expect(elk.children.map((c) => c.id).sort()).toEqual(["kafka:shop.orders", "service:gw"]);
+    expect(elk.edges).toEqual([{ id: g.edges[0]!.id, sources: ["service:gw"], targets: ["kafka:shop.orders"] }]);
+  });
+});

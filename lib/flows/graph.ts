@@ -1,0 +1,362 @@
+import { matchesAny } from "../patterns";
+import { quantileMs } from "./histogram";
+import { nodeId, worseOf, type FlowCoupling, type FlowEdgeKind, type FlowHealth, type FlowIntent, type FlowNodeKind } from "./model";
+
+/**
+ * The event-flow map as the API gives it, from the per-minute edge rollups of a range (summed per edge) and what the
+ * broker collectors know now: each group's lag per topic, each queue's depth and dead-letter targets, the dead letters
+ * captured in the range. Pure: db/queries/flows.ts reads, this decides coupling, intent and health.
+ */
+
+/** An edge's rollups over the range, summed. */
+export interface EdgeTotal {
+  source: string;
+  sourceKind: FlowNodeKind;
+  target: string;
+  targetKind: FlowNodeKind;
+  edge: FlowEdgeKind;
+  system: string;
+  group: string;
+  method: string;
+  count: number;
+  errors: number;
+  durationSumMs: number;
+  maxMs: number;
+  buckets: number[];
+}
+
+export interface GroupLag {
+  cluster: string;
+  group: string;
+  topic: string;
+  messages: number | null;
+  seconds: number | null;
+  /** Burrow-style status of the group (lib/kafka/status.ts): OK, WARN, STALL, STOP, ERR */
+  status: string;
+}
+
+export interface QueueInfo {
+  broker: string;
+  vhost: string;
+  name: string;
+  ready: number | null;
+  unacked: number | null;
+  consumers: number | null;
+  isDeadLetterQueue: boolean;
+  deadLetterTargets: string[];
+}
+
+/** Dead letters captured in the range, by where they were captured (a DLQ or DLT) and where they had been going. */
+export interface DeadLetterCount {
+  system: string;
+  source: string;
+  originalDestination: string | null;
+  count: number;
+}
+
+/** A configured override: edges whose "source->target" names match the glob take this coupling or intent. */
+export interface FlowOverride {
+  match: string;
+  coupling?: FlowCoupling;
+  intent?: FlowIntent;
+}
+
+export interface FlowThresholds {
+  /** error rate at or above which an edge is degraded, and failing */
+  degradedErrorRate: number;
+  failingErrorRate: number;
+}
+
+export const defaultThresholds: FlowThresholds = { degradedErrorRate: 0.01, failingErrorRate: 0.1 };
+
+export interface FlowNode {
+  id: string;
+  kind: FlowNodeKind;
+  name: string;
+  system: string | null;
+  health: FlowHealth;
+  /** why it has that health, in words */
+  healthReason: string | null;
+  /** a topic's consumer groups: their lag on it now */
+  lag?: { cluster: string; group: string; messages: number | null; seconds: number | null; status: string }[];
+  /** a queue's broker and vhost (for its page) */
+  broker?: string;
+  vhost?: string;
+  /** a queue's depth now */
+  depth?: { ready: number | null; unacked: number | null; consumers: number | null };
+  /** dead letters captured in the range: for a DLQ or DLT those it caught, for a topic or queue those it lost */
+  deadLetters?: number;
+}
+
+export interface FlowEdge {
+  id: string;
+  source: string;
+  target: string;
+  kind: FlowEdgeKind;
+  coupling: FlowCoupling;
+  intent: FlowIntent;
+  /** whether coupling or intent came from configuration (FLOW_OVERRIDES) rather than inference */
+  overridden: boolean;
+  system: string;
+  group: string | null;
+  method: string | null;
+  count: number;
+  errors: number;
+  /** per second over the range */
+  rate: number;
+  errorRate: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  health: FlowHealth;
+}
+
+export interface FlowGraph {
+  nodes: FlowNode[];
+  edges: FlowEdge[];
+}
+
+export interface FlowInput {
+  edges: EdgeTotal[];
+  lag: GroupLag[];
+  queues: QueueInfo[];
+  deadLetters: DeadLetterCount[];
+  rangeSeconds: number;
+  overrides?: FlowOverride[];
+  thresholds?: FlowThresholds;
+  /** only what touches this service: its edges, and the other edges of the brokers it publishes to or consumes from */
+  focus?: string | null;
+}
+
+const queryMethods = new Set(["GET", "HEAD", "OPTIONS", "grpc"]);
+
+/** A call's intent: a read (GET, HEAD, OPTIONS; gRPC unary, which has no side effect unless configured) or a command. */
+export function callIntent(method: string): FlowIntent {
+  return queryMethods.has(method) ? "query" : "command";
+}
+
+/** A destination's intent: a fact fanned out when two or more consumer groups (or consuming services) read it, else a command. */
+export function destinationIntent(consumers: number): FlowIntent {
+  return consumers >= 2 ? "event" : "command";
+}
+
+function statusHealth(status: string): FlowHealth {
+  if (status === "OK") return "healthy";
+  if (status === "WARN") return "degraded";
+  if (status === "STALL" || status === "STOP" || status === "ERR") return "failing";
+  return "unknown";
+}
+
+export function errorHealth(count: number, errors: number, t: FlowThresholds): FlowHealth {
+  if (count <= 0) return "unknown";
+  const r = errors / count;
+  if (r >= t.failingErrorRate) return "failing";
+  if (r >= t.degradedErrorRate) return "degraded";
+  return "healthy";
+}
+
+export function buildFlowGraph(input: FlowInput): FlowGraph {
+  const t = input.thresholds ?? defaultThresholds;
+  const seconds = Math.max(1, input.rangeSeconds);
+  const queues = new Map(input.queues.map((q) => [q.name, q]));
+  const dlts = new Set(input.deadLetters.filter((d) => d.system === "kafka").map((d) => d.source));
+  const dlqs = new Set([...input.queues.filter((q) => q.isDeadLetterQueue).map((q) => q.name), ...input.deadLetters.filter((d) => d.system === "rabbitmq").map((d) => d.source)]);
+
+  /** What a broker node is, from what the collectors know of it (a known queue, a DLQ, a DLT) over what spans said. */
+  const kindOf = (kind: FlowNodeKind, name: string, system: string): FlowNodeKind => {
+    if (kind === "service") return kind;
+    if (system === "kafka" || kind === "topic") return dlts.has(name) ? "dlt" : "topic";
+    if (system === "rabbitmq") return dlqs.has(name) ? "dlq" : queues.has(name) ? "queue" : kind;
+    return kind;
+  };
+  const nodes = new Map<string, FlowNode>();
+  const node = (kind: FlowNodeKind, name: string, system: string | null): FlowNode => {
+    const k = kindOf(kind, name, system ?? "");
+    const id = nodeId(k, name, k === "service" ? null : system);
+    let n = nodes.get(id);
+    if (!n) {
+      n = { id, kind: k, name, system: k === "service" ? null : system, health: "unknown", healthReason: null };
+      nodes.set(id, n);
+    }
+    return n;
+  };
+
+  // consumers per destination: distinct groups (Kafka) or consuming services (RabbitMQ), from traffic and lag alike
+  const consumers = new Map<string, Set<string>>();
+  const consumerOf = (id: string, who: string) => {
+    let s = consumers.get(id);
+    if (!s) consumers.set(id, (s = new Set()));
+    s.add(who);
+  };
+
+  const raw: { e: EdgeTotal; source: FlowNode; target: FlowNode }[] = [];
+  for (const e of input.edges) {
+    const source = node(e.sourceKind, e.source, e.sourceKind === "service" ? null : e.system);
+    const target = node(e.targetKind, e.target, e.targetKind === "service" ? null : e.system);
+    if (e.edge === "consume") consumerOf(source.id, e.group || e.target);
+    raw.push({ e, source, target });
+  }
+  for (const l of input.lag) {
+    const n = node("topic", l.topic, "kafka");
+    consumerOf(n.id, l.group);
+    (n.lag ??= []).push({ cluster: l.cluster, group: l.group, messages: l.messages, seconds: l.seconds, status: l.status });
+    const h = statusHealth(l.status);
+    if (worseOf(n.health, h) !== n.health) {
+      n.health = h;
+      n.healthReason = `consumer group ${l.group} is ${l.status}${l.seconds !== null ? `, ${Math.round(l.seconds)} s behind` : ""}`;
+    }
+  }
+
+  const edges = new Map<string, FlowEdge>();
+  for (const { e, source, target } of raw) {
+    const id = `${source.id}->${target.id}:${e.edge}${e.group ? `:${e.group}` : ""}`;
+    const have = edges.get(id);
+    if (have) {
+      // the same edge by two methods (GET and POST): one edge, a command if either is
+      have.count += e.count;
+      have.errors += e.errors;
+      if (e.edge === "call" && callIntent(e.method) === "command") have.intent = "command";
+      have.method = have.method === e.method ? have.method : [have.method, e.method].filter(Boolean).join(", ");
+      continue;
+    }
+    const broker = e.edge === "publish" ? target : e.edge === "consume" ? source : null;
+    const intent: FlowIntent = e.edge === "call" ? callIntent(e.method) : destinationIntent(broker ? (consumers.get(broker.id)?.size ?? 0) : 0);
+    edges.set(id, {
+      id,
+      source: source.id,
+      target: target.id,
+      kind: e.edge,
+      coupling: e.edge === "call" ? "sync" : "async",
+      intent,
+      overridden: false,
+      system: e.system,
+      group: e.group || null,
+      method: e.method || null,
+      count: e.count,
+      errors: e.errors,
+      rate: 0,
+      errorRate: 0,
+      p50Ms: null,
+      p95Ms: null,
+      health: "unknown",
+    });
+  }
+  // latency of an edge seen by two methods: its histograms summed
+  const histograms = new Map<string, { b: number[]; max: number }>();
+  for (const { e, source, target } of raw) {
+    const id = `${source.id}->${target.id}:${e.edge}${e.group ? `:${e.group}` : ""}`;
+    const h = histograms.get(id);
+    if (!h) histograms.set(id, { b: [...e.buckets], max: e.maxMs });
+    else {
+      e.buckets.forEach((v, i) => (h.b[i] = (h.b[i] ?? 0) + v));
+      h.max = Math.max(h.max, e.maxMs);
+    }
+  }
+
+  // dead-lettering: a queue to the DLQ its policy names; a topic to the DLT its dead letters were caught in
+  const lost = new Map<string, number>();
+  for (const d of input.deadLetters) {
+    const catcher = node(d.system === "kafka" ? "dlt" : "dlq", d.source, d.system);
+    catcher.deadLetters = (catcher.deadLetters ?? 0) + d.count;
+    if (!d.originalDestination || d.originalDestination === d.source) continue;
+    const from = node(d.system === "kafka" ? "topic" : "queue", d.originalDestination, d.system);
+    lost.set(from.id, (lost.get(from.id) ?? 0) + d.count);
+    const id = `${from.id}->${catcher.id}:dead_letter`;
+    const have = edges.get(id);
+    if (have) have.count += d.count;
+    else edges.set(id, deadLetterEdge(id, from.id, catcher.id, d.system, d.count));
+  }
+  for (const q of input.queues) {
+    for (const target of q.deadLetterTargets) {
+      const from = node("queue", q.name, "rabbitmq");
+      const to = node("dlq", target, "rabbitmq");
+      const id = `${from.id}->${to.id}:dead_letter`;
+      if (!edges.has(id)) edges.set(id, deadLetterEdge(id, from.id, to.id, "rabbitmq", 0));
+    }
+    const n = nodes.get(nodeId(kindOf("queue", q.name, "rabbitmq"), q.name, "rabbitmq"));
+    if (n && !n.broker) {
+      n.broker = q.broker;
+      n.vhost = q.vhost;
+      n.depth = { ready: q.ready, unacked: q.unacked, consumers: q.consumers };
+    }
+  }
+  for (const [id, count] of lost) {
+    const n = nodes.get(id);
+    if (n) n.deadLetters = (n.deadLetters ?? 0) + count;
+  }
+
+  for (const e of edges.values()) {
+    e.rate = e.count / seconds;
+    e.errorRate = e.count > 0 ? e.errors / e.count : 0;
+    const h = histograms.get(e.id);
+    if (h) {
+      e.p50Ms = quantileMs(h.b, 0.5, h.max);
+      e.p95Ms = quantileMs(h.b, 0.95, h.max);
+    }
+    e.health = e.kind === "dead_letter" ? (e.count > 0 ? "degraded" : "unknown") : errorHealth(e.count, e.errors, t);
+    for (const o of input.overrides ?? []) {
+      const a = nodes.get(e.source)?.name ?? e.source;
+      const b = nodes.get(e.target)?.name ?? e.target;
+      if (matchesAny(`${a}->${b}`, [o.match])) {
+        if (o.coupling) e.coupling = o.coupling;
+        if (o.intent) e.intent = o.intent;
+        e.overridden = true;
+      }
+    }
+  }
+  // a consume edge's intent is its destination's: the same word on both sides of a topic
+  for (const e of edges.values()) if (e.kind === "consume" && !e.overridden) e.intent = destinationIntent(consumers.get(e.source)?.size ?? 0);
+
+  for (const n of nodes.values()) {
+    if (n.kind === "service") {
+      // a service is as healthy as what it answers: the calls into it and the messages it consumes
+      for (const e of edges.values()) {
+        if (e.target !== n.id || e.kind === "dead_letter" || e.health === "unknown") continue;
+        if (worseOf(n.health, e.health) !== n.health) {
+          n.health = e.health;
+          n.healthReason = e.health === "healthy" ? null : `${Math.round(e.errorRate * 1000) / 10}% of ${e.kind === "call" ? "calls into it" : "messages it consumed"} from ${nodes.get(e.source)?.name ?? e.source} erred`;
+        }
+        if (n.health === "unknown") n.health = "healthy";
+      }
+      if (n.health === "unknown" && [...edges.values()].some((e) => e.source === n.id || e.target === n.id)) n.health = "healthy";
+    } else if (n.kind === "dlq" || n.kind === "dlt") {
+      if ((n.deadLetters ?? 0) > 0) {
+        n.health = worseOf(n.health, "degraded");
+        n.healthReason ??= `${n.deadLetters} dead letters in the range`;
+      } else if (n.health === "unknown") n.health = "healthy";
+    } else {
+      if (n.depth && (n.depth.ready ?? 0) > 0 && (n.depth.consumers ?? 0) === 0) {
+        n.health = worseOf(n.health, "failing");
+        n.healthReason = `${n.depth.ready} ready and no consumer`;
+      }
+      if ((n.deadLetters ?? 0) > 0 && worseOf(n.health, "degraded") !== n.health) {
+        n.health = "degraded";
+        n.healthReason = `${n.deadLetters} messages dead-lettered in the range`;
+      }
+      if (n.health === "unknown") n.health = "healthy";
+    }
+  }
+
+  let outNodes = [...nodes.values()];
+  let outEdges = [...edges.values()];
+  if (input.focus) {
+    const focusId = nodeId("service", input.focus);
+    const near = new Set<string>([focusId]);
+    for (const e of outEdges) {
+      if (e.source === focusId) near.add(e.target);
+      if (e.target === focusId) near.add(e.source);
+    }
+    // through a broker node the flow goes on: its other producers and consumers touch the service too
+    const brokers = new Set([...near].filter((id) => nodes.get(id)?.kind !== "service"));
+    outEdges = outEdges.filter((e) => e.source === focusId || e.target === focusId || brokers.has(e.source) || brokers.has(e.target));
+    const keep = new Set(outEdges.flatMap((e) => [e.source, e.target]));
+    keep.add(focusId);
+    outNodes = outNodes.filter((n) => keep.has(n.id));
+  }
+  outNodes.sort((a, b) => a.id.localeCompare(b.id));
+  outEdges.sort((a, b) => a.id.localeCompare(b.id));
+  return { nodes: outNodes, edges: outEdges };
+}
+
+function deadLetterEdge(id: string, source: string, target: string, system: string, count: number): FlowEdge {
+  return { id, source, target, kind: "dead_letter", coupling: "async", intent: "command", overridden: false, system, group: null, method: null, count, errors: 0, rate: 0, errorRate: 0, p50Ms: null, p95Ms: null, health: "unknown" };
+}
