@@ -5,6 +5,7 @@ import { endpoints } from "../lib/api/contracts";
 import * as audit from "../lib/api/contracts/audit";
 import * as auth from "../lib/api/contracts/auth";
 import * as deadLetters from "../lib/api/contracts/dead-letters";
+import * as flows from "../lib/api/contracts/flows";
 import * as health from "../lib/api/contracts/health";
 import * as kafka from "../lib/api/contracts/kafka";
 import * as openapi from "../lib/api/contracts/openapi";
@@ -195,6 +196,17 @@ const cases: Record<string, (request: APIRequestContext) => Promise<void>> = {
       await refused(request, ep, "/api/v1/replays", 400, { data: { ids: [1], groupId: "0000000000000000" } });
       await refused(request, ep, "/api/v1/replays", 400, { data: { ids: [1], ratePerSecond: 0 } });
     } else await refused(request, ep, "/api/v1/replays", 403, { data: { ids: [1], dryRun: true } });
+  },
+
+  async getFlows(request) {
+    // the demo's order-service publishes to shop.orders: an edge of the map within a few of its exports
+    const g = await until(request, flows.getFlows, "/api/v1/flows", (d) => d.edges.some((e) => e.kind === "publish" && e.target === "kafka:shop.orders"), "the demo's flows");
+    expect(g.nodes.find((n) => n.id === "kafka:shop.orders")).toMatchObject({ kind: "topic", name: "shop.orders" });
+    const from = new Date(Date.now() - 3600_000).toISOString();
+    await call(request, flows.getFlows, `/api/v1/flows?from=${seg(from)}&focus=order-service`);
+    await refused(request, flows.getFlows, `/api/v1/flows?from=${seg(new Date().toISOString())}&to=${seg(from)}`, 400);
+    await refused(request, flows.getFlows, "/api/v1/flows?from=yesterday", 400);
+    await refused(request, flows.getFlows, "/api/v1/flows?from=2020-01-01T00:00:00Z&to=2020-06-01T00:00:00Z", 400);
   },
 
   async listReplays(request) {

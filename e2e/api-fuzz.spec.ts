@@ -76,6 +76,7 @@ const apiRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/api/v1/replays/[id]/resume", query: [] },
   { pattern: "/api/v1/replays/[id]/cancel", query: [] },
   { pattern: "/api/v1/dead-letters/[id]/edit-and-replay", query: [] },
+  { pattern: "/api/v1/flows", query: ["from", "to", "focus"] },
   { pattern: "/api/[...path]", query: [] },
 ];
 const pageRoutes: { pattern: string; query: string[] }[] = [
@@ -93,6 +94,7 @@ const pageRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/audit", query: ["actor", "action", "targetType", "targetId", "outcome"] },
   { pattern: "/replays", query: ["status", "dryRuns"] },
   { pattern: "/replays/[id]", query: ["status"] },
+  { pattern: "/flows", query: ["range", "focus", "sel"] },
 ];
 
 function routesOnDisk(file: "route.ts" | "page.tsx"): string[] {

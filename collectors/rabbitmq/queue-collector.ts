@@ -35,6 +35,8 @@ export class QueueCollector {
   private lastFullWrite = 0;
   /** every queue the last successful poll saw */
   private lastNames: Set<string> | null = null;
+  private routes: Map<string, { exchange: string; routingKey: string }[]> | null = null;
+  private routesAt = 0;
   /** dead-letter queues found by the last poll, for the capture */
   deadLetterQueues: DeadLetterQueueRef[] = [];
   lastError: string | null = null;
@@ -91,6 +93,7 @@ export class QueueCollector {
     const policyOf = (q: ManagementQueue) => (Array.isArray(q.effective_policy_definition) ? {} : (q.effective_policy_definition ?? {}));
     const topoQueues = queues.map((q) => ({ vhost: q.vhost, name: q.name, arguments: q.arguments, effectivePolicy: policyOf(q) }));
     const bindings = await this.api.bindingsFrom(deadLetterExchanges(topoQueues));
+    const routes = await this.routesOf(exchanges, at);
     const topo = deadLetterTopology(
       topoQueues,
       exchanges,
@@ -119,6 +122,7 @@ export class QueueCollector {
         isDeadLetterQueue: isDlq,
         deadLetterSources: t?.deadLetterSources ?? [],
         deadLetterTargets: t?.route?.targets ?? [],
+        boundFrom: routes.get(queueKey(q.vhost, q.name)) ?? [],
         dlxMissing: t?.route?.dlxMissing ?? false,
         captureMode,
         captureError: problem,
@@ -146,6 +150,34 @@ export class QueueCollector {
     this.deadLetterQueues = dlqs;
     this.onPoll(dlqs);
     return { queues: rows.length, deadLetterQueues: dlqs.length };
+  }
+
+  /**
+   * Which exchanges route to each queue (vhost/name key): the bindings of every exchange but the default one and the
+   * broker's own `amq.*`, read at most once a minute (one request per exchange, 8 at a time); between reads, and when
+   * a read fails, the last answer stands.
+   */
+  private async routesOf(exchanges: { vhost: string; name: string }[], at: Date): Promise<Map<string, { exchange: string; routingKey: string }[]>> {
+    if (this.routes && at.getTime() - this.routesAt < 60_000) return this.routes;
+    const user = exchanges.filter((e) => e.name !== "" && !e.name.startsWith("amq."));
+    try {
+      const found = await this.api.bindingsFrom(user, 0);
+      const m = new Map<string, { exchange: string; routingKey: string }[]>();
+      for (const b of found) {
+        if (b.destination_type !== "queue") continue;
+        const k = queueKey(b.vhost, b.destination);
+        const list = m.get(k) ?? [];
+        if (!list.some((x) => x.exchange === b.source && x.routingKey === b.routing_key)) list.push({ exchange: b.source, routingKey: b.routing_key });
+        m.set(k, list);
+      }
+      for (const list of m.values()) list.sort((a, b) => a.exchange.localeCompare(b.exchange) || a.routingKey.localeCompare(b.routingKey));
+      this.routes = m;
+      this.routesAt = at.getTime();
+    } catch (e) {
+      this.log(`[rabbitmq-queues:${this.broker.name}] bindings not read: ${errorMessage(e)}`);
+      this.routes ??= new Map();
+    }
+    return this.routes;
   }
 
   private problemOf(vhost: string, name: string): string | null {

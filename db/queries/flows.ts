@@ -67,22 +67,23 @@ export async function callerServices(db: Db, calls: readonly ServerCall[]): Prom
 
 /** Each consumer group's lag on each topic at its latest poll (in the last 15 minutes), with the group's status. */
 export async function latestTopicLag(db: Db): Promise<GroupLag[]> {
-  const r = await db.execute<{ cluster: string; group_id: string; topic: string; lag: string | null; lag_seconds: number | null; status: string }>(sql`
-    select s.cluster, s.group_id, s.topic, sum(s.lag)::text as lag, max(s.lag_seconds)::float8 as lag_seconds, g.status
+  const r = await db.execute<{ cluster: string; group_id: string; topic: string; lag: string | null; lag_seconds: number | null; status: string; client_ids: string[] | null }>(sql`
+    select s.cluster, s.group_id, s.topic, sum(s.lag)::text as lag, max(s.lag_seconds)::float8 as lag_seconds, g.status,
+      (select array_agg(distinct m->>'clientId') from jsonb_array_elements(g.member_details) m) as client_ids
     from kafka_group_status g
     join lateral (select max(sampled_at) as at from kafka_lag_samples x where x.cluster = g.cluster and x.group_id = g.group_id and x.sampled_at > now() - interval '15 minutes') l on l.at is not null
     join kafka_lag_samples s on s.cluster = g.cluster and s.group_id = g.group_id and s.sampled_at = l.at
-    group by s.cluster, s.group_id, s.topic, g.status`);
-  return r.rows.map((x) => ({ cluster: x.cluster, group: x.group_id, topic: x.topic, messages: x.lag === null ? null : Number(x.lag), seconds: x.lag_seconds === null ? null : Number(x.lag_seconds), status: x.status }));
+    group by s.cluster, s.group_id, s.topic, g.status, g.member_details`);
+  return r.rows.map((x) => ({ cluster: x.cluster, group: x.group_id, topic: x.topic, messages: x.lag === null ? null : Number(x.lag), seconds: x.lag_seconds === null ? null : Number(x.lag_seconds), status: x.status, clientIds: (x.client_ids ?? []).filter(Boolean) }));
 }
 
-/** Every known queue with its latest depth (in the last hour) and where it dead-letters to. */
+/** Every known queue with its latest depth (in the last hour), the exchanges routing to it and where it dead-letters to. */
 export async function queueFlowInfo(db: Db): Promise<QueueInfo[]> {
-  const r = await db.execute<{ broker: string; vhost: string; name: string; ready: string | null; unacked: string | null; consumers: number | null; is_dead_letter_queue: boolean; dead_letter_targets: string[] }>(sql`
-    select q.broker, q.vhost, q.name, s.ready::text as ready, s.unacked::text as unacked, s.consumers, q.is_dead_letter_queue, q.dead_letter_targets
+  const r = await db.execute<{ broker: string; vhost: string; name: string; ready: string | null; unacked: string | null; consumers: number | null; is_dead_letter_queue: boolean; dead_letter_targets: string[]; bound_from: { exchange: string; routingKey: string }[] }>(sql`
+    select q.broker, q.vhost, q.name, s.ready::text as ready, s.unacked::text as unacked, s.consumers, q.is_dead_letter_queue, q.dead_letter_targets, q.bound_from
     from rabbitmq_queues q
     left join lateral (select ready, unacked, consumers from rabbitmq_queue_samples x where x.broker = q.broker and x.vhost = q.vhost and x.queue = q.name and x.sampled_at > now() - interval '1 hour' order by x.sampled_at desc limit 1) s on true`);
-  return r.rows.map((x) => ({ broker: x.broker, vhost: x.vhost, name: x.name, ready: x.ready === null ? null : Number(x.ready), unacked: x.unacked === null ? null : Number(x.unacked), consumers: x.consumers, isDeadLetterQueue: x.is_dead_letter_queue, deadLetterTargets: x.dead_letter_targets ?? [] }));
+  return r.rows.map((x) => ({ broker: x.broker, vhost: x.vhost, name: x.name, ready: x.ready === null ? null : Number(x.ready), unacked: x.unacked === null ? null : Number(x.unacked), consumers: x.consumers, isDeadLetterQueue: x.is_dead_letter_queue, deadLetterTargets: x.dead_letter_targets ?? [], boundFrom: x.bound_from ?? [] }));
 }
 
 /** Dead letters that died in the range (the list's order index, dead_letters_dead_at), by where they were caught and where they had been going. */

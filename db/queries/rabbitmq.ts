@@ -20,7 +20,7 @@ export async function writeQueuePoll(db: Db, broker: string, changed: QueueRow[]
           type = excluded.type, state = excluded.state, arguments = excluded.arguments, policy = excluded.policy,
           dead_letter_exchange = excluded.dead_letter_exchange, dead_letter_routing_key = excluded.dead_letter_routing_key,
           is_dead_letter_queue = excluded.is_dead_letter_queue, dead_letter_sources = excluded.dead_letter_sources,
-          dead_letter_targets = excluded.dead_letter_targets, dlx_missing = excluded.dlx_missing,
+          dead_letter_targets = excluded.dead_letter_targets, bound_from = excluded.bound_from, dlx_missing = excluded.dlx_missing,
           capture_mode = excluded.capture_mode, capture_error = excluded.capture_error, updated_at = excluded.updated_at`);
     }
     if (present) {

@@ -62,6 +62,11 @@ export const rabbitmqQueues = pgTable(
     deadLetterSources: jsonb("dead_letter_sources").$type<string[]>().notNull().default([]),
     /** queues this queue's dead letters land in */
     deadLetterTargets: jsonb("dead_letter_targets").$type<string[]>().notNull().default([]),
+    /**
+     * the exchanges that route to this queue and with which routing keys (bindings of non-default exchanges, read at
+     * most once a minute): the flow map's exchange → queue edges, shown before any traffic
+     */
+    boundFrom: jsonb("bound_from").$type<{ exchange: string; routingKey: string }[]>().notNull().default([]),
     /** its dead-letter exchange is configured but does not exist: RabbitMQ drops its dead letters */
     dlxMissing: boolean("dlx_missing").notNull().default(false),
     /**

@@ -119,14 +119,23 @@ describe("buildFlowGraph", () => {
       e({ source: "gw", target: "shop.orders", targetKind: "topic", edge: "publish", system: "kafka" }),
       e({ source: "shop.orders", sourceKind: "topic", target: "ledger", edge: "consume", system: "kafka", group: "ledger" }),
       e({ source: "shop.orders", sourceKind: "topic", target: "mail", edge: "consume", system: "kafka", group: "mail" }),
+      // kafkajs's consumer spans name no group: the group whose members' client id is the service's
+      e({ source: "shop.orders", sourceKind: "topic", target: "inventory", edge: "consume", system: "kafka" }),
       e({ source: "ledger", target: "books", targetKind: "exchange", edge: "publish", system: "rabbitmq" }),
       e({ source: "books", sourceKind: "queue", target: "bookkeeper", edge: "consume", system: "rabbitmq" }),
     ],
-    lag: [{ cluster: "local", group: "mail", topic: "shop.orders", messages: 900, seconds: 840, status: "STALL" }],
-    queues: [{ broker: "local", vhost: "/", name: "books", ready: 3, unacked: 0, consumers: 1, isDeadLetterQueue: false, deadLetterTargets: ["books.dlq"] }],
+    lag: [
+      { cluster: "local", group: "mail", topic: "shop.orders", messages: 900, seconds: 840, status: "STALL", clientIds: ["mail"] },
+      { cluster: "local", group: "shop-inventory", topic: "shop.orders", messages: 0, seconds: 0, status: "OK", clientIds: ["inventory"] },
+    ],
+    queues: [
+      { broker: "local", vhost: "/", name: "books", ready: 3, unacked: 0, consumers: 1, isDeadLetterQueue: false, deadLetterTargets: ["books.dlq"], boundFrom: [{ exchange: "ledger.events", routingKey: "entry.*" }] },
+      { broker: "local", vhost: "/", name: "audit", ready: 0, unacked: 0, consumers: 1, isDeadLetterQueue: false, deadLetterTargets: [], boundFrom: [{ exchange: "ledger.events", routingKey: "#" }] },
+    ],
     deadLetters: [
       { system: "rabbitmq", source: "books.dlq", originalDestination: "books", count: 4 },
-      { system: "kafka", source: "shop.orders.DLT", originalDestination: "shop.orders", count: 2 },
+      { system: "kafka", source: "shop.orders.DLT", originalDestination: "shop.orders[2]@5", count: 1 },
+      { system: "kafka", source: "shop.orders.DLT", originalDestination: "shop.orders[0]@17", count: 1 },
     ],
     rangeSeconds: 60,
   };
@@ -134,16 +143,21 @@ describe("buildFlowGraph", () => {
   it("names coupling and intent, figures and health on every edge and node", () => {
     const g = buildFlowGraph(input);
     const edge = (s: string, t: string) => g.edges.find((x) => x.source === s && x.target === t)!;
+    const node = (id: string) => g.nodes.find((x) => x.id === id)!;
     expect(edge("service:gw", "service:price")).toMatchObject({ coupling: "sync", intent: "query", rate: 1, errorRate: 0, p50Ms: 10, p95Ms: 10, health: "healthy" });
     expect(edge("service:price", "service:stock")).toMatchObject({ coupling: "sync", intent: "command", errorRate: 0.5, health: "failing" });
     expect(edge("service:gw", "kafka:shop.orders")).toMatchObject({ coupling: "async", intent: "event" });
     expect(edge("kafka:shop.orders", "service:mail")).toMatchObject({ intent: "event", group: "mail" });
+    expect(edge("kafka:shop.orders", "service:inventory")).toMatchObject({ intent: "event", group: "shop-inventory" });
     // one consumer: a command; the exchange and the queue of one name are one node (a known queue)
     expect(edge("service:ledger", "rabbitmq:books")).toMatchObject({ coupling: "async", intent: "command" });
     expect(edge("rabbitmq:books", "rabbitmq:books.dlq")).toMatchObject({ kind: "dead_letter", count: 4 });
+    // bindings: an exchange routing to two queues fans a fact out, before any traffic
+    expect(edge("rabbitmq:ledger.events", "rabbitmq:books")).toMatchObject({ kind: "route", coupling: "async", intent: "event", method: "entry.*", count: 0 });
+    expect(node("rabbitmq:ledger.events")).toMatchObject({ kind: "exchange" });
     expect(edge("kafka:shop.orders", "kafka:shop.orders.DLT")).toMatchObject({ kind: "dead_letter", count: 2 });
-    const node = (id: string) => g.nodes.find((x) => x.id === id)!;
-    expect(node("kafka:shop.orders")).toMatchObject({ kind: "topic", health: "failing", deadLetters: 2, lag: [{ group: "mail", seconds: 840, status: "STALL" }] });
+    expect(node("kafka:shop.orders")).toMatchObject({ kind: "topic", health: "failing", deadLetters: 2, lag: [{ group: "mail", seconds: 840, status: "STALL" }, { group: "shop-inventory" }] });
+    expect(g.nodes.filter((n) => n.name.startsWith("shop.orders")).map((n) => n.name).sort()).toEqual(["shop.orders", "shop.orders.DLT"]);
     expect(node("rabbitmq:books")).toMatchObject({ kind: "queue", depth: { ready: 3, consumers: 1 }, health: "degraded" });
     expect(node("rabbitmq:books.dlq")).toMatchObject({ kind: "dlq", deadLetters: 4, health: "degraded" });
     expect(node("kafka:shop.orders.DLT")).toMatchObject({ kind: "dlt" });
@@ -156,7 +170,7 @@ describe("buildFlowGraph", () => {
     expect(g.edges.find((x) => x.id.startsWith("service:gw->service:price"))).toMatchObject({ intent: "command", overridden: true });
     expect(g.edges.find((x) => x.id.startsWith("service:ledger->rabbitmq:books"))).toMatchObject({ coupling: "sync", overridden: true });
     const f = buildFlowGraph({ ...input, focus: "mail" });
-    expect(f.nodes.map((x) => x.id).sort()).toEqual(["kafka:shop.orders", "kafka:shop.orders.DLT", "service:gw", "service:ledger", "service:mail"]);
+    expect(f.nodes.map((x) => x.id).sort()).toEqual(["kafka:shop.orders", "kafka:shop.orders.DLT", "service:gw", "service:inventory", "service:ledger", "service:mail"]);
     expect(buildFlowGraph({ ...input, focus: "nobody" })).toEqual({ nodes: [], edges: [] });
   });
 });

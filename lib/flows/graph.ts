@@ -1,3 +1,4 @@
+import { kafkaTopicOf } from "../dead-letter-links";
 import { matchesAny } from "../patterns";
 import { quantileMs } from "./histogram";
 import { nodeId, worseOf, type FlowCoupling, type FlowEdgeKind, type FlowHealth, type FlowIntent, type FlowNodeKind } from "./model";
@@ -33,6 +34,8 @@ export interface GroupLag {
   seconds: number | null;
   /** Burrow-style status of the group (lib/kafka/status.ts): OK, WARN, STALL, STOP, ERR */
   status: string;
+  /** the client ids of the group's members (kafkajs sets it to what the service names itself, as a rule) */
+  clientIds?: string[];
 }
 
 export interface QueueInfo {
@@ -44,6 +47,8 @@ export interface QueueInfo {
   consumers: number | null;
   isDeadLetterQueue: boolean;
   deadLetterTargets: string[];
+  /** the exchanges that route to it (its bindings) */
+  boundFrom: { exchange: string; routingKey: string }[];
 }
 
 /** Dead letters captured in the range, by where they were captured (a DLQ or DLT) and where they had been going. */
@@ -188,8 +193,17 @@ export function buildFlowGraph(input: FlowInput): FlowGraph {
     s.add(who);
   };
 
+  // a consumer span that names no group (the kafkajs instrumentation does not) gets the group of the topic whose
+  // members' client id is the service's name, or the topic's only group
+  const groupOf = (topic: string, service: string): string => {
+    const groups = input.lag.filter((l) => l.topic === topic);
+    const byClient = groups.filter((l) => (l.clientIds ?? []).some((c) => c === service || c.startsWith(`${service}-`)));
+    if (byClient.length === 1) return byClient[0]!.group;
+    return groups.length === 1 ? groups[0]!.group : "";
+  };
   const raw: { e: EdgeTotal; source: FlowNode; target: FlowNode }[] = [];
-  for (const e of input.edges) {
+  for (const given of input.edges) {
+    const e = given.edge === "consume" && !given.group && given.system === "kafka" ? { ...given, group: groupOf(given.source, given.target) } : given;
     const source = node(e.sourceKind, e.source, e.sourceKind === "service" ? null : e.system);
     const target = node(e.targetKind, e.target, e.targetKind === "service" ? null : e.system);
     if (e.edge === "consume") consumerOf(source.id, e.group || e.target);
@@ -206,7 +220,26 @@ export function buildFlowGraph(input: FlowInput): FlowGraph {
     }
   }
 
+  // routing: an exchange to each queue bound to it, from the bindings (an edge before any traffic); an exchange's
+  // consumers are its queues, so one bound to several queues fans a fact out
+  const routes: { from: FlowNode; to: FlowNode; keys: string[] }[] = [];
+  for (const q of input.queues) {
+    const byExchange = new Map<string, string[]>();
+    for (const b of q.boundFrom) byExchange.set(b.exchange, [...(byExchange.get(b.exchange) ?? []), b.routingKey]);
+    for (const [exchange, keys] of byExchange) {
+      const from = node("exchange", exchange, "rabbitmq");
+      const to = node("queue", q.name, "rabbitmq");
+      if (from.id === to.id) continue;
+      consumerOf(from.id, to.id);
+      routes.push({ from, to, keys });
+    }
+  }
+
   const edges = new Map<string, FlowEdge>();
+  for (const { from, to, keys } of routes) {
+    const id = `${from.id}->${to.id}:route`;
+    if (!edges.has(id)) edges.set(id, { ...deadLetterEdge(id, from.id, to.id, "rabbitmq", 0), kind: "route", method: keys.filter(Boolean).join(", ") || null, intent: "command" });
+  }
   for (const { e, source, target } of raw) {
     const id = `${source.id}->${target.id}:${e.edge}${e.group ? `:${e.group}` : ""}`;
     const have = edges.get(id);
@@ -257,8 +290,9 @@ export function buildFlowGraph(input: FlowInput): FlowGraph {
   for (const d of input.deadLetters) {
     const catcher = node(d.system === "kafka" ? "dlt" : "dlq", d.source, d.system);
     catcher.deadLetters = (catcher.deadLetters ?? 0) + d.count;
-    if (!d.originalDestination || d.originalDestination === d.source) continue;
-    const from = node(d.system === "kafka" ? "topic" : "queue", d.originalDestination, d.system);
+    const original = d.originalDestination && d.system === "kafka" ? kafkaTopicOf(d.originalDestination) : d.originalDestination;
+    if (!original || original === d.source) continue;
+    const from = node(d.system === "kafka" ? "topic" : "queue", original, d.system);
     lost.set(from.id, (lost.get(from.id) ?? 0) + d.count);
     const id = `${from.id}->${catcher.id}:dead_letter`;
     const have = edges.get(id);
@@ -292,7 +326,7 @@ export function buildFlowGraph(input: FlowInput): FlowGraph {
       e.p50Ms = quantileMs(h.b, 0.5, h.max);
       e.p95Ms = quantileMs(h.b, 0.95, h.max);
     }
-    e.health = e.kind === "dead_letter" ? (e.count > 0 ? "degraded" : "unknown") : errorHealth(e.count, e.errors, t);
+    e.health = e.kind === "dead_letter" ? (e.count > 0 ? "degraded" : "unknown") : e.kind === "route" ? "healthy" : errorHealth(e.count, e.errors, t);
     for (const o of input.overrides ?? []) {
       const a = nodes.get(e.source)?.name ?? e.source;
       const b = nodes.get(e.target)?.name ?? e.target;
@@ -303,14 +337,17 @@ export function buildFlowGraph(input: FlowInput): FlowGraph {
       }
     }
   }
-  // a consume edge's intent is its destination's: the same word on both sides of a topic
-  for (const e of edges.values()) if (e.kind === "consume" && !e.overridden) e.intent = destinationIntent(consumers.get(e.source)?.size ?? 0);
+  // a consume edge's intent is its destination's, a route's its exchange's: the same word all along the flow
+  for (const e of edges.values()) {
+    if (e.overridden) continue;
+    if (e.kind === "consume" || e.kind === "route") e.intent = destinationIntent(consumers.get(e.source)?.size ?? 0);
+  }
 
   for (const n of nodes.values()) {
     if (n.kind === "service") {
       // a service is as healthy as what it answers: the calls into it and the messages it consumes
       for (const e of edges.values()) {
-        if (e.target !== n.id || e.kind === "dead_letter" || e.health === "unknown") continue;
+        if (e.target !== n.id || e.kind === "dead_letter" || e.kind === "route" || e.health === "unknown") continue;
         if (worseOf(n.health, e.health) !== n.health) {
           n.health = e.health;
           n.healthReason = e.health === "healthy" ? null : `${Math.round(e.errorRate * 1000) / 10}% of ${e.kind === "call" ? "calls into it" : "messages it consumed"} from ${nodes.get(e.source)?.name ?? e.source} erred`;

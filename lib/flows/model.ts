@@ -5,8 +5,8 @@
 export const flowNodeKinds = ["service", "topic", "exchange", "queue", "dlq", "dlt"] as const;
 export type FlowNodeKind = (typeof flowNodeKinds)[number];
 
-/** How an edge was observed: a synchronous call (client → server), a publish, a consume, or dead-lettering. */
-export const flowEdgeKinds = ["call", "publish", "consume", "dead_letter"] as const;
+/** How an edge was observed: a synchronous call (client → server), a publish, an exchange routing to a queue (its bindings), a consume, or dead-lettering. */
+export const flowEdgeKinds = ["call", "publish", "route", "consume", "dead_letter"] as const;
 export type FlowEdgeKind = (typeof flowEdgeKinds)[number];
 
 /** sync: the caller waits for the answer; async: it hands a message to a broker and goes on. */

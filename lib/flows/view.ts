@@ -27,6 +27,7 @@ export function formatSeconds(s: number): string {
 export function edgeLabel(e: FlowEdge): string {
   const parts = [`${e.coupling} · ${e.intent}`];
   if (e.kind === "dead_letter") return `dead-letters${e.count ? ` · ${e.count.toLocaleString("en-US")}` : ""}`;
+  if (e.kind === "route") return `routes · ${e.intent}${e.method ? ` · ${e.method}` : ""}`;
   parts.push(formatRate(e.rate));
   if (e.p95Ms !== null) parts.push(`p95 ${e.p95Ms.toLocaleString("en-US")} ms`);
   if (e.errors > 0) parts.push(`${(e.errorRate * 100).toFixed(e.errorRate < 0.01 ? 2 : 1)}% err`);
@@ -85,7 +86,7 @@ export function nodeLinks(n: FlowNode, range: TimeRange): FlowLink[] {
   for (const l of n.lag ?? []) links.push({ label: `lag of ${l.group}`, href: `/kafka/${encodeURIComponent(l.cluster)}/${encodeURIComponent(l.group)}` });
   if (n.broker && n.vhost !== undefined) links.push({ label: "the queue", href: `/rabbitmq/${encodeURIComponent(n.broker)}/${encodeURIComponent(n.vhost)}/${encodeURIComponent(n.name)}` });
   if (n.kind === "dlq" || n.kind === "dlt") links.push({ label: "its dead letters", href: `/dead-letters?${new URLSearchParams({ system: n.system ?? "", source: n.name, exact: "true" })}` });
-  else if (n.kind !== "service" && n.deadLetters) links.push({ label: "dead letters it lost", href: `/dead-letters?${new URLSearchParams({ system: n.system ?? "", destination: n.name })}` });
+  else if (n.kind !== "service" && n.deadLetters) links.push({ label: "dead letters it lost", href: `/dead-letters?${new URLSearchParams({ system: n.system ?? "", q: n.name })}` });
   return links;
 }
 
@@ -97,6 +98,7 @@ export function edgeLinks(e: FlowEdge, g: FlowGraph, range: TimeRange): FlowLink
   if (!s || !t) return [];
   if (e.kind === "call") return [{ label: "traces of these calls", href: `/traces?${new URLSearchParams({ service: t.name, range })}` }];
   if (e.kind === "publish") return [{ label: "traces of these publishes", href: `/traces?${new URLSearchParams({ service: s.name, destination: t.name, range })}` }];
+  if (e.kind === "route") return t.broker && t.vhost !== undefined ? [{ label: "the queue", href: `/rabbitmq/${encodeURIComponent(t.broker)}/${encodeURIComponent(t.vhost)}/${encodeURIComponent(t.name)}` }] : [];
   if (e.kind === "consume") return [{ label: "traces of this consumer", href: `/traces?${new URLSearchParams({ service: t.name, destination: s.name, range })}` }];
   return [{ label: "the dead letters", href: `/dead-letters?${new URLSearchParams({ system: t.system ?? "", source: t.name, exact: "true" })}` }];
 }

@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto";
+import { expect, test } from "@playwright/test";
+
+const otlp = `http://127.0.0.1:${process.env.E2E_OTLP_PORT ?? "14318"}/v1/traces`;
+const hex = (n: number) => randomBytes(n).toString("hex");
+const a = (key: string, v: string) => ({ key, value: { stringValue: v } });
+
+/** A publish by a service with markup in its name to a destination with markup in its name. */
+async function sendHostileFlow(tag: string) {
+  const t = BigInt(Date.now() - 1000) * 1_000_000n;
+  const body = {
+    resourceSpans: [
+      {
+        resource: { attributes: [a("service.name", `e2e-${tag}-<b>svc</b>`)] },
+        scopeSpans: [
+          {
+            spans: [
+              {
+                traceId: hex(16),
+                spanId: hex(8),
+                name: "publish",
+                kind: 4,
+                startTimeUnixNano: String(t),
+                endTimeUnixNano: String(t + 3_000_000n),
+                attributes: [a("messaging.system", "rabbitmq"), a("messaging.destination.name", `e2e-${tag}-<img src=x onerror="window.__pwned=1">`)],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const r = await fetch(otlp, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  expect(r.status).toBe(200);
+}
+
+test("the flow map draws the demo's topology: coupling and intent on the edges, the slow group's lag on shop.orders", async ({ page, request }) => {
+  // the API first: the demo's publishes, consumes (with the group the kafkajs spans leave out), routing and dead-lettering
+  const names = await expect
+    .poll(
+      async () => {
+        const g = await (await request.get("/api/v1/flows")).json();
+        const name = new Map<string, string>(g.nodes.map((n: { id: string; name: string }) => [n.id, n.name]));
+        return g.edges.map((e: { source: string; target: string; kind: string; coupling: string; intent: string; group: string | null }) => `${e.kind} ${name.get(e.source)} -> ${name.get(e.target)} ${e.coupling}/${e.intent}${e.group ? ` ${e.group}` : ""}`);
+      },
+      { timeout: 60_000, intervals: [2000] },
+    )
+    .toEqual(
+      expect.arrayContaining([
+        "publish order-service -> shop.orders async/event",
+        "consume shop.orders -> inventory-service async/event shop-inventory",
+        "consume shop.orders -> analytics-service async/event shop-analytics-slow",
+        "publish inventory-service -> shop.payments async/command",
+        "route shop.payments -> shop.payments.requests async/command",
+        "consume shop.payments.requests -> payment-service async/command",
+        "publish payment-service -> shop.notifications async/command",
+        "route shop.notifications -> shop.notifications.email async/command",
+        "consume shop.notifications.email -> notification-service async/command",
+        "dead_letter shop.payments.requests -> shop.payments.requests.dlq async/command",
+      ]),
+    );
+  void names;
+
+  await page.goto("/flows");
+  const orders = page.locator('[data-testid="flow-node"][data-node-id="kafka:shop.orders"]');
+  await expect(orders).toBeVisible();
+  await expect(orders).toContainText("shop-analytics-slow");
+  await expect(page.locator('[data-testid="flow-node"][data-node-id="service:order-service"]')).toBeVisible();
+  // an edge label says how it couples and what it means
+  await expect(page.getByText(/async · event · [\d.]+\/(s|min)/).first()).toBeVisible();
+
+  // clicking the topic opens its lag; the selection is in the URL
+  await orders.click();
+  await expect(page).toHaveURL(/sel=kafka%3Ashop\.orders/);
+  const panel = page.getByTestId("flow-panel");
+  await expect(panel.getByTestId("flow-node-lag")).toContainText("shop-analytics-slow");
+  await panel.getByRole("link", { name: "lag of shop-analytics-slow" }).click();
+  await expect(page).toHaveURL(/\/kafka\/local\/shop-analytics-slow/);
+
+  // focus: only what touches one service, through its brokers, kept in the URL
+  await page.goto("/flows?focus=payment-service");
+  await expect(page.locator('[data-testid="flow-node"][data-node-id="service:payment-service"]')).toBeVisible();
+  await expect(page.locator('[data-testid="flow-node"][data-node-id="service:analytics-service"]')).toHaveCount(0);
+});
+
+test("names holding markup render as text on the map and in its panel", async ({ page }) => {
+  const tag = hex(4);
+  await sendHostileFlow(tag);
+  await page.goto("/flows");
+  const box = page.locator('[data-testid="flow-node"]', { hasText: `e2e-${tag}-<img` });
+  await expect(box).toBeVisible({ timeout: 30_000 });
+  await box.click();
+  await expect(page.getByTestId("flow-panel")).toContainText(`e2e-${tag}-<img src=x onerror="window.__pwned=1">`);
+  await expect(page.locator('[data-testid="flow-node"] img, [data-testid="flow-panel"] img, [data-testid="flow-node"] b')).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+});
