@@ -137,10 +137,10 @@ async function main(): Promise<void> {
     .catch((e: unknown) => log(`[dead-letters] failure-group backfill stopped: ${errorMessage(e)}`));
 
   const servers: http.Server[] = [];
-  const decoders = preparePool(config.OTLP_DECODE_THREADS);
+  const decoders = preparePool(config.OTLP_DECODE_THREADS, config.FLOW_ROLLUPS === "on");
   const flows = new FlowRollups(dbh.db, log);
   void ready.then(() => {
-    if (!stopping) flows.start();
+    if (!stopping && config.FLOW_ROLLUPS === "on") flows.start();
   });
   const ingest = new SpanIngest({
     maxInFlight: config.OTLP_MAX_IN_FLIGHT,

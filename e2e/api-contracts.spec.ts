@@ -2,6 +2,7 @@ import { compileErrors, validate } from "@readme/openapi-parser";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { apiErrorBody } from "../lib/api/common";
 import { endpoints } from "../lib/api/contracts";
+import * as analysis from "../lib/api/contracts/analysis";
 import * as audit from "../lib/api/contracts/audit";
 import * as auth from "../lib/api/contracts/auth";
 import * as deadLetters from "../lib/api/contracts/dead-letters";
@@ -207,6 +208,21 @@ const cases: Record<string, (request: APIRequestContext) => Promise<void>> = {
     await refused(request, flows.getFlows, `/api/v1/flows?from=${seg(new Date().toISOString())}&to=${seg(from)}`, 400);
     await refused(request, flows.getFlows, "/api/v1/flows?from=yesterday", 400);
     await refused(request, flows.getFlows, "/api/v1/flows?from=2020-01-01T00:00:00Z&to=2020-06-01T00:00:00Z", 400);
+  },
+
+  async getSyncChains(request) {
+    const from = new Date(Date.now() - 3600_000).toISOString();
+    const r = await call(request, analysis.getSyncChains, `/api/v1/analysis/sync-chains?from=${seg(from)}`);
+    expect(r.maxDepth).toBe(3);
+    for (const c of r.items) expect(c.flagged).toBe(c.depth > r.maxDepth);
+    await refused(request, analysis.getSyncChains, `/api/v1/analysis/sync-chains?from=${seg(new Date().toISOString())}&to=${seg(from)}`, 400);
+    await refused(request, analysis.getSyncChains, "/api/v1/analysis/sync-chains?from=2020-01-01T00:00:00Z&to=2020-03-01T00:00:00Z", 400);
+  },
+
+  async getDuplicates(request) {
+    const r = await call(request, analysis.getDuplicates, "/api/v1/analysis/duplicates");
+    for (const d of r.items) expect(d.count).toBeGreaterThan(1);
+    await refused(request, analysis.getDuplicates, "/api/v1/analysis/duplicates?to=soon", 400);
   },
 
   async listReplays(request) {

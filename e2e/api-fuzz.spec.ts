@@ -77,6 +77,8 @@ const apiRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/api/v1/replays/[id]/cancel", query: [] },
   { pattern: "/api/v1/dead-letters/[id]/edit-and-replay", query: [] },
   { pattern: "/api/v1/flows", query: ["from", "to", "focus"] },
+  { pattern: "/api/v1/analysis/sync-chains", query: ["from", "to"] },
+  { pattern: "/api/v1/analysis/duplicates", query: ["from", "to"] },
   { pattern: "/api/[...path]", query: [] },
 ];
 const pageRoutes: { pattern: string; query: string[] }[] = [
@@ -95,6 +97,7 @@ const pageRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/replays", query: ["status", "dryRuns"] },
   { pattern: "/replays/[id]", query: ["status"] },
   { pattern: "/flows", query: ["range", "focus", "sel"] },
+  { pattern: "/analysis", query: ["range"] },
 ];
 
 function routesOnDisk(file: "route.ts" | "page.tsx"): string[] {

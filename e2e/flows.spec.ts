@@ -94,3 +94,31 @@ test("names holding markup render as text on the map and in its panel", async ({
   await expect(page.locator('[data-testid="flow-node"] img, [data-testid="flow-panel"] img, [data-testid="flow-node"] b')).toHaveCount(0);
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
 });
+
+test("the analysis page lists a synchronous chain that is too deep and a message processed twice", async ({ page }) => {
+  const tag = hex(4);
+  const t = BigInt(Date.now() - 2000) * 1_000_000n;
+  const ns = (ms: number) => String(t + BigInt(ms) * 1_000_000n);
+  const traceId = hex(16);
+  const ids = Array.from({ length: 10 }, () => hex(8));
+  const services = ["gw", "price", "stock", "wh", "bin"].map((s) => `e2e-${tag}-${s}`);
+  const spans: Record<string, unknown[]> = {};
+  const add = (svc: string, s: Record<string, unknown>) => (spans[svc] ??= []).push(s);
+  add(services[0]!, { traceId, spanId: ids[0], name: "POST /checkout", kind: 2, startTimeUnixNano: ns(0), endTimeUnixNano: ns(90), attributes: [a("http.request.method", "POST")] });
+  for (let i = 1; i < 5; i++) {
+    add(services[i - 1]!, { traceId, spanId: ids[2 * i - 1], parentSpanId: ids[2 * i - 2], name: "GET", kind: 3, startTimeUnixNano: ns(i * 2), endTimeUnixNano: ns(80 - i * 10), attributes: [a("http.request.method", "GET")] });
+    add(services[i]!, { traceId, spanId: ids[2 * i], parentSpanId: ids[2 * i - 1], name: `GET /${i}`, kind: 2, startTimeUnixNano: ns(i * 2 + 1), endTimeUnixNano: ns(79 - i * 10), attributes: [a("http.request.method", "GET")] });
+  }
+  const mid = `e2e-${tag}-message`;
+  for (const at of [100, 300])
+    add(`e2e-${tag}-mail`, { traceId: hex(16), spanId: hex(8), name: "process mail", kind: 5, startTimeUnixNano: ns(at), endTimeUnixNano: ns(at + 5), attributes: [a("messaging.system", "kafka"), a("messaging.destination.name", "mail"), a("messaging.message.id", mid)] });
+  const body = { resourceSpans: Object.entries(spans).map(([svc, ss]) => ({ resource: { attributes: [a("service.name", svc)] }, scopeSpans: [{ spans: ss }] })) };
+  expect((await fetch(otlp, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).status).toBe(200);
+
+  await page.goto("/analysis?range=15m");
+  const row = page.getByTestId("sync-chains").locator("tr", { hasText: services[0]! });
+  await expect(row).toBeVisible({ timeout: 30_000 });
+  await expect(row).toContainText("too deep");
+  await expect(row).toContainText(services.join(" → "));
+  await expect(page.getByTestId("duplicates").locator("tr", { hasText: mid })).toContainText(`e2e-${tag}-mail`);
+});

@@ -53,6 +53,8 @@ for (const vp of viewports) {
       [`/dead-letters/${dl.id}`, "[data-testid=payload]"],
       ["/traces", "main table, main [role=alert], main p"],
       [`/traces/${traceId}`, "main h1"],
+      ["/flows", "[data-testid=flow-canvas], [data-testid=flows-empty]"],
+      ["/analysis", "main h2"],
     ];
     for (const [path, ready] of pages) {
       await page.goto(path);
@@ -106,6 +108,8 @@ test("the navigation marks the current page", async ({ page }) => {
     ["/rabbitmq", "Queues"],
     ["/dead-letters?system=kafka", "Dead letters"],
     ["/traces", "Traces"],
+    ["/flows?focus=order-service", "Event flows"],
+    ["/analysis", "Analysis"],
   ] as const) {
     await page.goto(path);
     await expect(nav.getByRole("link", { name: current, exact: true })).toHaveAttribute("aria-current", "page");

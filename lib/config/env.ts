@@ -228,11 +228,15 @@ export const envSchema = z
     RETENTION_RAW_HOURS: positiveInt.default(48),
     RETENTION_DOWNSAMPLED_DAYS: positiveInt.default(30),
     RETENTION_SPANS_DAYS: positiveInt.default(7),
+    /** on: the collectors keep the flow map's rollups as spans arrive; off: not (the map shows only brokers' figures) */
+    FLOW_ROLLUPS: z.enum(["on", "off"]).default("on"),
     /** the flow map's coupling and intent overrides (see flowOverrides) */
     FLOW_OVERRIDES: flowOverrides.prefault(""),
     /** error rates at or above which a flow edge is degraded, and failing */
     FLOW_ERROR_DEGRADED: z.coerce.number().min(0).max(1).default(0.01),
     FLOW_ERROR_FAILING: z.coerce.number().min(0).max(1).default(0.1),
+    /** a chain of synchronous calls deeper than this is flagged (/analysis) */
+    SYNC_CHAIN_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(3),
     /** open: no sign-in, everyone has AUTH_OPEN_ROLE; token: AUTH_TOKENS (bearer or sign-in); proxy: a trusted proxy's headers */
     AUTH_MODE: z.enum(authModes).default("open"),
     AUTH_OPEN_ROLE: z.enum(roles).default("viewer"),

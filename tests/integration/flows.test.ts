@@ -5,7 +5,9 @@ import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
+import { callSpans, duplicateProcessing } from "../../db/queries/analysis";
 import { deadLetterFlows, flowEdgeTotals, latestTopicLag, queueFlowInfo } from "../../db/queries/flows";
+import { syncChains } from "../../lib/flows/analysis";
 import { buildFlowGraph } from "../../lib/flows/graph";
 import { collectorsEnv, freshDatabase, runTs, waitUntil, type RunningProcess } from "./helpers";
 
@@ -136,5 +138,49 @@ describe("flow map rollups", () => {
     await waitUntil("50 more", async () => (edge(await graph(), `${P}-gw`, topic)?.count === before + 50 ? true : null), 30_000, 500);
     await new Promise((r) => setTimeout(r, 3000));
     expect(edge(await graph(), `${P}-gw`, topic)!.count).toBe(before + 50);
+  });
+
+  it("analyses: a chain of four synchronous calls is flagged; a message processed twice by one consumer is a duplicate, a failed try is not", async () => {
+    const hop = async (from: string, caller: Context, to: string, method: string, route: string, next?: (ctx: Context) => Promise<void>) => {
+      let server: Context | null = null;
+      let client: ReturnType<ReturnType<TracerProvider["getTracer"]>["startSpan"]> | null = null;
+      await service(`${P}-${from}`, (t) => {
+        client = t.startSpan(method, { kind: SpanKind.CLIENT, attributes: { "http.request.method": method } }, caller);
+        client.end();
+      });
+      await service(`${P}-${to}`, (t) => {
+        const s = t.startSpan(`${method} ${route}`, { kind: SpanKind.SERVER, attributes: { "http.request.method": method } }, under(client!));
+        s.end();
+        server = under(s);
+      });
+      if (next) await next(server!);
+    };
+    let entry: Context | null = null;
+    await service(`${P}-edge`, (t) => {
+      const root = t.startSpan("POST /checkout", { kind: SpanKind.SERVER, attributes: { "http.request.method": "POST" } });
+      root.end();
+      entry = under(root);
+    });
+    await hop("edge", entry!, "price", "GET", "/price", (c1) => hop("price", c1, "stock", "POST", "/reserve", (c2) => hop("stock", c2, "wh", "GET", "/wh", (c3) => hop("wh", c3, "bin", "GET", "/bin"))));
+    const mid = `m-${run}`;
+    await service(`${P}-dup`, (t) => {
+      const attrs = { "messaging.system": "kafka", "messaging.destination.name": topic, "messaging.operation.type": "process", "messaging.message.id": mid, "messaging.consumer.group.name": `${P}-dup` };
+      t.startSpan(`process ${topic}`, { kind: SpanKind.CONSUMER, attributes: attrs }).end();
+      t.startSpan(`process ${topic}`, { kind: SpanKind.CONSUMER, attributes: attrs }).end();
+      const failed = t.startSpan(`process ${topic}`, { kind: SpanKind.CONSUMER, attributes: { ...attrs, "messaging.message.id": `${mid}-retried` } });
+      failed.setStatus({ code: SpanStatusCode.ERROR });
+      failed.end();
+      t.startSpan(`process ${topic}`, { kind: SpanKind.CONSUMER, attributes: { ...attrs, "messaging.message.id": `${mid}-retried` } }).end();
+    });
+    const from = new Date(Date.now() - 15 * 60_000);
+    const to = new Date(Date.now() + 60_000);
+    const chain = await waitUntil("the chain stored", async () => {
+      const { spans } = await callSpans(h.db, from, to, 200_000);
+      return syncChains(spans, 3).find((c) => c.entryService === `${P}-edge`) ?? null;
+    }, 20_000, 500);
+    expect(chain).toMatchObject({ depth: 4, flagged: true, availability: 1, entryOperation: "POST /checkout" });
+    expect(chain.hops.map((x) => x.to)).toEqual([`${P}-price`, `${P}-stock`, `${P}-wh`, `${P}-bin`]);
+    const dups = (await duplicateProcessing(h.db, from, to, 500)).filter((d) => d.consumerGroup === `${P}-dup`);
+    expect(dups).toEqual([expect.objectContaining({ messageId: mid, count: 2, destination: topic, byService: false })]);
   });
 });

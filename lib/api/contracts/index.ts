@@ -3,6 +3,7 @@
  * the tests check it against the route files. A new contract file: add one line below.
  */
 import { httpMethods, type Endpoint } from "../endpoint";
+import * as analysis from "./analysis";
 import * as audit from "./audit";
 import * as auth from "./auth";
 import * as deadLetters from "./dead-letters";
@@ -39,6 +40,7 @@ export const endpoints: readonly NamedEndpoint[] = [
   ...endpointsOf(replays),
   ...endpointsOf(traces),
   ...endpointsOf(flows),
+  ...endpointsOf(analysis),
   ...endpointsOf(auth),
   ...endpointsOf(audit),
   ...endpointsOf(openapi),
