@@ -1,5 +1,6 @@
 import type { Db } from "../../db/client";
 import { addFlowSamples, callerServices } from "../../db/queries/flows";
+import { isDataError } from "../../db/queries/spans";
 import { errorMessage } from "../../lib/errors";
 import { FlowAggregator, type Observation } from "../../lib/flows/observe";
 
@@ -39,33 +40,48 @@ export class FlowRollups {
   }
 
   private async write(): Promise<void> {
-    const { samples, lookups } = this.agg.due(this.now());
-    try {
-      if (lookups.length) {
+    // server spans whose client span never came: their callers looked up by parent id (tried again when Postgres is away)
+    const lookups = this.agg.expire(this.now());
+    if (lookups.length) {
+      try {
         const callers = await callerServices(this.db, lookups);
         for (const s of lookups) {
           const caller = callers.get(`${s.traceId}:${s.parentSpanId}`);
           if (caller) this.agg.callFrom(caller, s);
         }
-      }
-      const all = [...samples, ...this.agg.due(this.now()).samples];
-      try {
-        await addFlowSamples(this.db, all);
       } catch (e) {
-        this.agg.putBack(all);
-        throw e;
+        this.agg.retryLookups(lookups);
+        this.failed(e);
+        return;
       }
+    }
+    // one set of samples (each edge and minute once) per statement
+    const samples = this.agg.takeSamples();
+    try {
+      await addFlowSamples(this.db, samples);
       if (this.failing) this.log("[flows] rollups written again");
       this.failing = false;
     } catch (e) {
-      if (!this.failing) this.log(`[flows] rollups not written, kept for the next try: ${errorMessage(e)}`);
-      this.failing = true;
+      if (isDataError(e)) {
+        // rows Postgres can never take must not stop every later write: these are dropped, and said
+        this.log(`[flows] ${samples.length} rollup rows refused for their data and dropped: ${errorMessage(e)}`);
+        return;
+      }
+      this.agg.putBack(samples);
+      this.failed(e);
     }
+  }
+
+  private failed(e: unknown): void {
+    if (!this.failing) this.log(`[flows] rollups not written, kept for the next try: ${errorMessage(e)}`);
+    this.failing = true;
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // a flush under way may have started before the last exports came in: one more after it
+    await this.flush();
     await this.flush();
   }
 }

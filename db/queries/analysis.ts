@@ -40,7 +40,8 @@ export interface DuplicateRow {
 /**
  * Messages processed successfully more than once by the same consumer in the range: the same message id, or for a
  * span with none the same topic, partition and offset; the consumer is the span's group, or its service when the
- * span names none (kafkajs, amqplib). Most often first, at most `limit`.
+ * span names none (kafkajs, amqplib). One span per processing: a batch's `receive` and an ack's `settle` are not
+ * processings. Most often first, at most `limit`.
  */
 export async function duplicateProcessing(db: Db, from: Date, to: Date, limit: number): Promise<DuplicateRow[]> {
   const r = await db.execute<{ consumer: string; by_service: boolean; destination: string | null; message_id: string | null; p: number | null; o: string | null; n: string; traces: string[] }>(sql`
@@ -50,7 +51,8 @@ export async function duplicateProcessing(db: Db, from: Date, to: Date, limit: n
       count(*)::text as n, (array_agg(distinct trace_id))[1:20] as traces
     from spans
     where start_time >= ${from.toISOString()}::timestamptz and start_time <= ${to.toISOString()}::timestamptz
-      and (kind = 5 or messaging_operation in ('process', 'receive', 'deliver')) and status_code <> 2
+      and (kind = 5 or messaging_operation in ('process', 'deliver')) and coalesce(messaging_operation, '') not in ('receive', 'settle', 'create')
+      and status_code <> 2
       and (messaging_message_id is not null or (kafka_offset is not null and messaging_destination is not null))
     group by 1, 2, 3, 4, 5, 6
     having count(*) > 1

@@ -30,7 +30,7 @@ export async function addFlowSamples(db: Db, samples: readonly EdgeSample[]): Pr
 
 /** The edges of a range, each summed over its minutes (the minute holding `from` counts whole). */
 export async function flowEdgeTotals(db: Db, from: Date, to: Date): Promise<EdgeTotal[]> {
-  const sums = sql.raw(Array.from({ length: bucketCount }, (_, i) => `coalesce(sum(buckets[${i + 1}]), 0)::int`).join(", "));
+  const sums = sql.raw(Array.from({ length: bucketCount }, (_, i) => `coalesce(sum(buckets[${i + 1}]), 0)::bigint`).join(", "));
   const r = await db.execute<{ source: string; source_kind: FlowNodeKind; target: string; target_kind: FlowNodeKind; edge: FlowEdgeKind; system: string; group_name: string; method: string; count: string; errors: string; duration_sum_ms: number; max_ms: number; buckets: number[] }>(sql`
     select source, source_kind, target, target_kind, edge, system, group_name, method, sum(count)::text as count, sum(errors)::text as errors,
       sum(duration_sum_ms)::float8 as duration_sum_ms, max(max_ms)::float8 as max_ms, array[${sums}] as buckets
@@ -49,7 +49,7 @@ export async function flowEdgeTotals(db: Db, from: Date, to: Date): Promise<Edge
     errors: Number(x.errors),
     durationSumMs: Number(x.duration_sum_ms),
     maxMs: Number(x.max_ms),
-    buckets: x.buckets.map(Number),
+    buckets: x.buckets.map(Number), // bigint sums come as text
   }));
 }
 

@@ -46,4 +46,16 @@ describe("syncChains", () => {
     expect(syncChains([a, b], 3)).toEqual([]);
     expect(syncChains([{ ...a, parentSpanId: null }], 3)).toEqual([]);
   });
+
+  it("cuts a hostile chain of 15,000 calls at 64 instead of exhausting the stack", () => {
+    const t = "e".repeat(32);
+    const spans: CallSpan[] = [{ traceId: t, spanId: "s0", parentSpanId: null, service: "svc0", name: "GET /", kind: 2, durationMs: 1, statusCode: 0, attributes: {} }];
+    for (let i = 1; i <= 15_000; i++) {
+      spans.push({ traceId: t, spanId: `c${i}`, parentSpanId: `s${i - 1}`, service: `svc${(i - 1) % 2}`, name: "GET", kind: 3, durationMs: 1, statusCode: 0, attributes: {} });
+      spans.push({ traceId: t, spanId: `s${i}`, parentSpanId: `c${i}`, service: `svc${i % 2}`, name: "GET /", kind: 2, durationMs: 1, statusCode: 0, attributes: {} });
+    }
+    const [c] = syncChains(spans, 3);
+    expect(c!.depth).toBe(64);
+    expect(c!.flagged).toBe(true);
+  });
 });

@@ -93,14 +93,17 @@ export function syncChains(spans: readonly CallSpan[], maxDepth: number): SyncCh
       }
     }
     const memo = new Map<string, Hop[]>();
-    const deepest = (server: CallSpan, seen: Set<string>): Hop[] => {
+    // chains deeper than this are cut there (they are flagged long before; a hostile trace must not exhaust the stack)
+    const maxChain = 64;
+    const deepest = (server: CallSpan, seen: Set<string>, depth = 0): Hop[] => {
       const have = memo.get(server.spanId);
       if (have) return have;
+      if (depth >= maxChain) return [];
       let best: Hop[] = [];
       for (const h of callsOf(server)) {
         if (seen.has(h.server.spanId)) continue;
         seen.add(h.server.spanId);
-        const rest = [h, ...deepest(h.server, seen)];
+        const rest = [h, ...deepest(h.server, seen, depth + 1)];
         if (rest.length > best.length) best = rest;
       }
       memo.set(server.spanId, best);

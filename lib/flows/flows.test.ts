@@ -86,6 +86,36 @@ describe("observeSpans and FlowAggregator", () => {
     ]);
   });
 
+  it("cuts names and words so the rollups' key takes them, never inside a surrogate pair; counts one span per message", () => {
+    const o = observeSpans([
+      span({ service: `${"a".repeat(119)}😀tail`, kind: 4, messagingSystem: "kafka", messagingDestination: "t".repeat(5000), messagingOperation: "send" }),
+      span({ service: "s", kind: 4, messagingSystem: "kafka", messagingDestination: "t", messagingOperation: "create" }),
+      span({ service: "s", kind: 5, messagingSystem: "kafka", messagingDestination: "t", messagingOperation: "receive" }),
+      span({ service: "s", kind: 5, messagingSystem: "kafka", messagingDestination: "t", messagingOperation: "settle" }),
+      span({ service: "s", kind: 5, messagingSystem: "kafka", messagingDestination: "t", messagingOperation: "process" }),
+      // the default exchange routes by queue name: a publish to the queue itself
+      span({ service: "s", kind: 4, messagingSystem: "rabbitmq", messagingDestination: "", rabbitmqRoutingKey: "jobs", messagingOperation: "publish" }),
+    ]);
+    const [long, ...rest] = o.samples;
+    expect(long!.source).toBe(`${"a".repeat(119)}…`);
+    expect(long!.target).toHaveLength(121);
+    expect(rest.map((x) => `${x.edge}:${x.target}:${x.targetKind}`).sort()).toEqual(["consume:s:service", "publish:jobs:queue"]);
+    const c = observeSpans([span({ service: "gw", kind: 3, attributes: { "http.request.method": "X".repeat(4000) } }), span({ service: "gw", kind: 3, attributes: { "db.system": "postgresql" } })]).clients;
+    expect(c).toHaveLength(1);
+    expect(c[0]!.method.length).toBeLessThanOrEqual(33);
+  });
+
+  it("gives lookups that could not be made back to the next expire", () => {
+    const agg = new FlowAggregator({ clientWaitMs: 100, serverWaitMs: 10, maxWaiting: 1000 });
+    agg.add(observeSpans([span({ service: "w", kind: 2, parentSpanId: "cd".repeat(8) })]), 0);
+    const first = agg.expire(20);
+    expect(first).toHaveLength(1);
+    agg.retryLookups(first);
+    expect(agg.pending.waiting).toBe(1);
+    expect(agg.expire(21)).toEqual(first);
+    expect(agg.expire(22)).toEqual([]);
+  });
+
   it("bounds what waits: past maxWaiting the oldest give up first", () => {
     const agg = new FlowAggregator({ clientWaitMs: 1e9, serverWaitMs: 1e9, maxWaiting: 10 });
     agg.add(observeSpans(Array.from({ length: 50 }, (_, i) => span({ service: "gw", kind: 3, attributes: { "server.address": `s${i}` } }))), 0);
@@ -149,17 +179,18 @@ describe("buildFlowGraph", () => {
     expect(edge("service:gw", "kafka:shop.orders")).toMatchObject({ coupling: "async", intent: "event" });
     expect(edge("kafka:shop.orders", "service:mail")).toMatchObject({ intent: "event", group: "mail" });
     expect(edge("kafka:shop.orders", "service:inventory")).toMatchObject({ intent: "event", group: "shop-inventory" });
-    // one consumer: a command; the exchange and the queue of one name are one node (a known queue)
-    expect(edge("service:ledger", "rabbitmq:books")).toMatchObject({ coupling: "async", intent: "command" });
-    expect(edge("rabbitmq:books", "rabbitmq:books.dlq")).toMatchObject({ kind: "dead_letter", count: 4 });
+    // an exchange nothing is bound to: a command; the exchange and the queue of one name stay two nodes
+    expect(edge("service:ledger", "rabbitmq:exchange:books")).toMatchObject({ coupling: "async", intent: "command" });
+    expect(edge("rabbitmq:queue:books", "service:bookkeeper")).toMatchObject({ kind: "consume", intent: "command" });
+    expect(edge("rabbitmq:queue:books", "rabbitmq:queue:books.dlq")).toMatchObject({ kind: "dead_letter", count: 4 });
     // bindings: an exchange routing to two queues fans a fact out, before any traffic
-    expect(edge("rabbitmq:ledger.events", "rabbitmq:books")).toMatchObject({ kind: "route", coupling: "async", intent: "event", method: "entry.*", count: 0 });
-    expect(node("rabbitmq:ledger.events")).toMatchObject({ kind: "exchange" });
+    expect(edge("rabbitmq:exchange:ledger.events", "rabbitmq:queue:books")).toMatchObject({ kind: "route", coupling: "async", intent: "event", method: "entry.*", count: 0 });
+    expect(node("rabbitmq:exchange:ledger.events")).toMatchObject({ kind: "exchange" });
     expect(edge("kafka:shop.orders", "kafka:shop.orders.DLT")).toMatchObject({ kind: "dead_letter", count: 2 });
     expect(node("kafka:shop.orders")).toMatchObject({ kind: "topic", health: "failing", deadLetters: 2, lag: [{ group: "mail", seconds: 840, status: "STALL" }, { group: "shop-inventory" }] });
     expect(g.nodes.filter((n) => n.name.startsWith("shop.orders")).map((n) => n.name).sort()).toEqual(["shop.orders", "shop.orders.DLT"]);
-    expect(node("rabbitmq:books")).toMatchObject({ kind: "queue", depth: { ready: 3, consumers: 1 }, health: "degraded" });
-    expect(node("rabbitmq:books.dlq")).toMatchObject({ kind: "dlq", deadLetters: 4, health: "degraded" });
+    expect(node("rabbitmq:queue:books")).toMatchObject({ kind: "queue", depth: { ready: 3, consumers: 1 }, health: "degraded" });
+    expect(node("rabbitmq:queue:books.dlq")).toMatchObject({ kind: "dlq", deadLetters: 4, health: "degraded" });
     expect(node("kafka:shop.orders.DLT")).toMatchObject({ kind: "dlt" });
     expect(node("service:stock")).toMatchObject({ health: "failing" });
     expect(node("service:gw")).toMatchObject({ health: "healthy" });
@@ -168,7 +199,10 @@ describe("buildFlowGraph", () => {
   it("takes overrides from configuration, and focuses on what touches one service through its brokers", () => {
     const g = buildFlowGraph({ ...input, overrides: [{ match: "gw->price", intent: "command" }, { match: "ledger->*", coupling: "sync" }] });
     expect(g.edges.find((x) => x.id.startsWith("service:gw->service:price"))).toMatchObject({ intent: "command", overridden: true });
-    expect(g.edges.find((x) => x.id.startsWith("service:ledger->rabbitmq:books"))).toMatchObject({ coupling: "sync", overridden: true });
+    expect(g.edges.find((x) => x.id.startsWith("service:ledger->rabbitmq:exchange:books"))).toMatchObject({ coupling: "sync", overridden: true });
+    // focus through an exchange: its queues and their consumers, and the publishers of the exchange
+    const viaExchange = buildFlowGraph({ ...input, edges: [...input.edges, e({ source: "audit", sourceKind: "queue", target: "auditor", edge: "consume", system: "rabbitmq" }), e({ source: "ledger", target: "ledger.events", targetKind: "exchange", edge: "publish", system: "rabbitmq" })], focus: "auditor" });
+    expect(viaExchange.nodes.map((x) => x.id).sort()).toEqual(["rabbitmq:exchange:ledger.events", "rabbitmq:queue:audit", "rabbitmq:queue:books", "service:auditor", "service:bookkeeper", "service:ledger"].concat(["rabbitmq:queue:books.dlq"]).sort());
     const f = buildFlowGraph({ ...input, focus: "mail" });
     expect(f.nodes.map((x) => x.id).sort()).toEqual(["kafka:shop.orders", "kafka:shop.orders.DLT", "service:gw", "service:inventory", "service:ledger", "service:mail"]);
     expect(buildFlowGraph({ ...input, focus: "nobody" })).toEqual({ nodes: [], edges: [] });

@@ -170,7 +170,7 @@ export function buildFlowGraph(input: FlowInput): FlowGraph {
   const kindOf = (kind: FlowNodeKind, name: string, system: string): FlowNodeKind => {
     if (kind === "service") return kind;
     if (system === "kafka" || kind === "topic") return dlts.has(name) ? "dlt" : "topic";
-    if (system === "rabbitmq") return dlqs.has(name) ? "dlq" : queues.has(name) ? "queue" : kind;
+    if (system === "rabbitmq") return kind === "exchange" ? "exchange" : dlqs.has(name) ? "dlq" : "queue";
     return kind;
   };
   const nodes = new Map<string, FlowNode>();
@@ -382,8 +382,20 @@ export function buildFlowGraph(input: FlowInput): FlowGraph {
       if (e.source === focusId) near.add(e.target);
       if (e.target === focusId) near.add(e.source);
     }
-    // through a broker node the flow goes on: its other producers and consumers touch the service too
+    // through a broker node the flow goes on: its other producers and consumers touch the service too, and an
+    // exchange's queues (or a queue's exchanges) are the same hop
     const brokers = new Set([...near].filter((id) => nodes.get(id)?.kind !== "service"));
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const e of outEdges) {
+        if (e.kind !== "route") continue;
+        for (const [a, b] of [[e.source, e.target], [e.target, e.source]] as const)
+          if (brokers.has(a) && !brokers.has(b)) {
+            brokers.add(b);
+            grew = true;
+          }
+      }
+    }
     outEdges = outEdges.filter((e) => e.source === focusId || e.target === focusId || brokers.has(e.source) || brokers.has(e.target));
     const keep = new Set(outEdges.flatMap((e) => [e.source, e.target]));
     keep.add(focusId);

@@ -23,8 +23,13 @@ export type FlowHealth = (typeof flowHealths)[number];
 
 export const worseOf = (a: FlowHealth, b: FlowHealth): FlowHealth => (flowHealths.indexOf(a) >= flowHealths.indexOf(b) ? a : b);
 
-/** A node's id: its kind's family and name, so a topic and a service of one name stay two nodes. */
+/**
+ * A node's id: a service by name; a Kafka topic (or DLT) by name; a RabbitMQ exchange and a queue (or DLQ) apart even
+ * when they share a name (the default exchange's habit), so `rabbitmq:exchange:orders` routes to `rabbitmq:queue:orders`.
+ */
 export function nodeId(kind: FlowNodeKind, name: string, system?: string | null): string {
   if (kind === "service") return `service:${name}`;
-  return `${system ?? (kind === "topic" || kind === "dlt" ? "kafka" : "rabbitmq")}:${name}`;
+  const sys = system ?? (kind === "topic" || kind === "dlt" ? "kafka" : "rabbitmq");
+  if (sys === "rabbitmq") return `rabbitmq:${kind === "exchange" ? "exchange" : "queue"}:${name}`;
+  return `${sys}:${name}`;
 }

@@ -25,6 +25,8 @@ export interface ObservedSpan {
   messagingDestination: string | null;
   messagingOperation: string | null;
   messagingConsumerGroup: string | null;
+  /** RabbitMQ: the routing key a message was published with (the queue's name, on the default exchange) */
+  rabbitmqRoutingKey?: string | null;
 }
 
 /** One edge in one minute: how often, how many erred, and the latency histogram (lib/flows/histogram.ts). */
@@ -85,22 +87,40 @@ const SERVER = 2;
 const CLIENT = 3;
 const PRODUCER = 4;
 const CONSUMER = 5;
-const publishOps = new Set(["publish", "send", "create"]);
-const consumeOps = new Set(["process", "receive", "deliver", "settle"]);
+/**
+ * One span per message and hop: a producer's `create` span (current conventions add it beside `send`) and a
+ * consumer's `receive` (a batch's fetch, beside each message's `process`) and `settle` (its ack) are not counted.
+ */
+const publishOps = new Set(["publish", "send"]);
+const consumeOps = new Set(["process", "deliver"]);
+const notCounted = new Set(["create", "receive", "settle"]);
 
 const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null);
 
-/** Names are keys of the rollups' primary key: a name longer than this is cut (and marked) so the index takes it. */
-export const MAX_NAME_CHARS = 200;
-const nameOf = (s: string) => (s.length > MAX_NAME_CHARS ? `${s.slice(0, MAX_NAME_CHARS)}…` : s);
+/**
+ * Names are keys of the rollups' primary key (a btree entry holds at most 2,704 bytes): a name longer than this many
+ * UTF-16 units is cut (and marked with …), never inside a surrogate pair, so source, target and group of up to 4-byte
+ * characters, method and system stay well under the limit together.
+ */
+export const MAX_NAME_CHARS = 120;
+const MAX_WORD_CHARS = 32;
+function cut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let end = max;
+  const c = s.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--; // a high surrogate whose pair would be cut off
+  return `${s.slice(0, end)}…`;
+}
+const nameOf = (s: string) => cut(s, MAX_NAME_CHARS);
+const wordOf = (s: string) => cut(s, MAX_WORD_CHARS);
 const minuteOf = (d: Date) => Math.floor(d.getTime() / 60_000) * 60_000;
 
 /** The HTTP method or RPC system of a call span, upper-cased; "" when it is neither. */
 export function callMethod(a: Record<string, unknown>): { method: string; system: string } {
   const m = str(a["http.request.method"]) ?? str(a["http.method"]);
-  if (m) return { method: m.toUpperCase(), system: "http" };
+  if (m) return { method: wordOf(m.toUpperCase()), system: "http" };
   const rpc = str(a["rpc.system"]);
-  if (rpc) return { method: rpc.toLowerCase(), system: rpc.toLowerCase() };
+  if (rpc) return { method: wordOf(rpc.toLowerCase()), system: wordOf(rpc.toLowerCase()) };
   return { method: "", system: "" };
 }
 
@@ -131,7 +151,17 @@ export class SampleSet {
   private readonly m = new Map<string, EdgeSample>();
 
   add(s: Omit<EdgeSample, "count" | "errors" | "durationSumMs" | "maxMs" | "buckets">, durationMs: number, error: boolean, count = 1): void {
-    this.merge({ ...s, count, errors: error ? count : 0, durationSumMs: durationMs * count, maxMs: durationMs, buckets: bucketsOf(durationMs, count) });
+    const k = keyOf(s);
+    const have = this.m.get(k);
+    if (have) {
+      have.count += count;
+      if (error) have.errors += count;
+      have.durationSumMs += durationMs * count;
+      if (durationMs > have.maxMs) have.maxMs = durationMs;
+      have.buckets[bucketOf(durationMs)]! += count;
+      return;
+    }
+    this.m.set(k, { ...s, count, errors: error ? count : 0, durationSumMs: durationMs * count, maxMs: durationMs, buckets: bucketsOf(durationMs, count) });
   }
 
   merge(s: EdgeSample): void {
@@ -174,31 +204,32 @@ export function observeSpans(spans: readonly ObservedSpan[]): Observation {
   const samples = new SampleSet();
   const clients: ClientCall[] = [];
   const servers: ServerCall[] = [];
-  for (const sp of spans) {
-    const s = { ...sp, service: nameOf(sp.service), messagingDestination: sp.messagingDestination === null ? null : nameOf(sp.messagingDestination), messagingConsumerGroup: sp.messagingConsumerGroup === null ? null : nameOf(sp.messagingConsumerGroup) };
-    const minute = minuteOf(s.startTime);
-    const error = s.statusCode === 2;
-    const dest = s.messagingDestination;
-    const system = s.messagingSystem ?? "";
-    const op = s.messagingOperation?.toLowerCase() ?? "";
-    if (dest && (s.kind === PRODUCER || (s.kind !== CONSUMER && publishOps.has(op)))) {
-      samples.add({ minute, source: s.service, sourceKind: "service", target: dest, targetKind: destinationKind(system, false), edge: "publish", system: system || "messaging", group: "", method: "" }, s.durationMs, error);
-      continue;
+  for (const s of spans) {
+    const kind = s.kind;
+    const op = s.messagingOperation === null ? "" : s.messagingOperation.toLowerCase();
+    // RabbitMQ's default exchange ("", or amq.default) routes by queue name: such a publish goes to the queue itself
+    const toDefault = s.messagingSystem === "rabbitmq" && (s.messagingDestination === "" || s.messagingDestination === "amq.default" || s.messagingDestination === null) && !!s.rabbitmqRoutingKey && kind === PRODUCER;
+    const rawDest = toDefault ? s.rabbitmqRoutingKey! : s.messagingDestination;
+    if (rawDest !== null && rawDest !== "" && !notCounted.has(op)) {
+      const system = s.messagingSystem === null || s.messagingSystem === "" ? "messaging" : wordOf(s.messagingSystem);
+      if (kind === PRODUCER || (kind !== CONSUMER && publishOps.has(op))) {
+        samples.add({ minute: minuteOf(s.startTime), source: nameOf(s.service), sourceKind: "service", target: nameOf(rawDest), targetKind: toDefault ? "queue" : destinationKind(system, false), edge: "publish", system, group: "", method: "" }, s.durationMs, s.statusCode === 2);
+        continue;
+      }
+      if (kind === CONSUMER || consumeOps.has(op)) {
+        const group = s.messagingConsumerGroup === null ? "" : nameOf(s.messagingConsumerGroup);
+        samples.add({ minute: minuteOf(s.startTime), source: nameOf(rawDest), sourceKind: destinationKind(system, true), target: nameOf(s.service), targetKind: "service", edge: "consume", system, group, method: "" }, s.durationMs, s.statusCode === 2);
+        continue;
+      }
     }
-    if (dest && (s.kind === CONSUMER || consumeOps.has(op))) {
-      samples.add(
-        { minute, source: dest, sourceKind: destinationKind(system, true), target: s.service, targetKind: "service", edge: "consume", system: system || "messaging", group: s.messagingConsumerGroup ?? "", method: "" },
-        s.durationMs,
-        error,
-      );
-      continue;
-    }
-    if (s.kind === CLIENT) {
+    if (kind === CLIENT) {
+      const a = s.attributes;
+      if (a["db.system"] !== undefined || a["db.system.name"] !== undefined) continue; // a database call: no service answers it
+      const { method, system: callSystem } = callMethod(a);
+      clients.push({ traceId: s.traceId, spanId: s.spanId, service: nameOf(s.service), method, system: callSystem || "http", peer: callPeer(a), minute: minuteOf(s.startTime), durationMs: s.durationMs, error: s.statusCode === 2 });
+    } else if (kind === SERVER && s.parentSpanId) {
       const { method, system: callSystem } = callMethod(s.attributes);
-      clients.push({ traceId: s.traceId, spanId: s.spanId, service: s.service, method, system: callSystem || "http", peer: callPeer(s.attributes), minute, durationMs: s.durationMs, error });
-    } else if (s.kind === SERVER && s.parentSpanId) {
-      const { method, system: callSystem } = callMethod(s.attributes);
-      servers.push({ traceId: s.traceId, parentSpanId: s.parentSpanId, service: s.service, method, system: callSystem || "http", minute, durationMs: s.durationMs, error });
+      servers.push({ traceId: s.traceId, parentSpanId: s.parentSpanId, service: nameOf(s.service), method, system: callSystem || "http", minute: minuteOf(s.startTime), durationMs: s.durationMs, error: s.statusCode === 2 });
     }
   }
   return { samples: samples.take(), clients, servers };
@@ -226,6 +257,7 @@ export class FlowAggregator {
   private readonly clients = new Map<string, { c: ClientCall; at: number }>();
   private readonly servers = new Map<string, { s: ServerCall[]; at: number }>();
   private waiting = 0;
+  private retry: ServerCall[] = [];
   constructor(private readonly opts: AggregatorOptions = defaultAggregatorOptions) {}
 
   add(o: Observation, now: number): void {
@@ -297,33 +329,50 @@ export class FlowAggregator {
   }
 
   /**
-   * What is due at `now`: the edge samples summed so far (taken), and the server spans that waited long enough for
-   * their client span: the caller is to be looked up by the parent span id (then `callFrom`). Client spans that
-   * waited their time count as calls to their peer.
+   * What is due at `now`: the server spans that waited long enough for their client span (their caller is to be looked
+   * up by the parent span id, then `callFrom`), and lookups given back by `retryLookups`; client spans that waited
+   * their time count as calls to their peer. The samples stay until `takeSamples`.
    */
-  due(now: number): { samples: EdgeSample[]; lookups: ServerCall[] } {
+  expire(now: number): ServerCall[] {
     for (const [k, v] of this.clients) {
       if (now - v.at < this.opts.clientWaitMs) break; // in arrival order: the rest are younger
       this.clients.delete(k);
       this.waiting--;
       this.peerCall(v.c);
     }
-    const lookups: ServerCall[] = [];
+    const lookups: ServerCall[] = this.retry;
+    this.retry = [];
     for (const [k, v] of this.servers) {
       if (now - v.at < this.opts.serverWaitMs) break;
       this.servers.delete(k);
       this.waiting -= v.s.length;
       lookups.push(...v.s);
     }
-    return { samples: this.samples.take(), lookups };
+    return lookups;
   }
 
-  /** Samples taken by `due` that could not be written: kept for the next flush. */
+  /** Lookups that could not be made (Postgres away): made again at the next `expire`, at most maxWaiting of them. */
+  retryLookups(lookups: readonly ServerCall[]): void {
+    this.retry = [...this.retry, ...lookups].slice(-this.opts.maxWaiting);
+  }
+
+  /** The edge samples summed so far, and the set emptied. */
+  takeSamples(): EdgeSample[] {
+    return this.samples.take();
+  }
+
+  /** `expire` then `takeSamples` (lookups left to the caller). */
+  due(now: number): { samples: EdgeSample[]; lookups: ServerCall[] } {
+    const lookups = this.expire(now);
+    return { samples: this.takeSamples(), lookups };
+  }
+
+  /** Samples taken that could not be written: kept for the next flush. */
   putBack(samples: readonly EdgeSample[]): void {
     for (const s of samples) this.samples.merge(s);
   }
 
   get pending(): { samples: number; waiting: number } {
-    return { samples: this.samples.size, waiting: this.waiting };
+    return { samples: this.samples.size, waiting: this.waiting + this.retry.length };
   }
 }
