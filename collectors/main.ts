@@ -16,6 +16,7 @@ import { applyKafkaRetention } from "../db/queries/kafka";
 import { applyRabbitRetention } from "../db/queries/rabbitmq";
 import { applyFlowRetention } from "../db/queries/flows";
 import { FlowRollups } from "./otlp/flows";
+import { WorkflowEngine } from "./workflows/engine";
 import { storeSpanCopy } from "../db/queries/spans";
 import { maintainSpanPartitions } from "../db/queries/span-partitions";
 import { backfillFailureGroups } from "../db/queries/dead-letter-store";
@@ -137,10 +138,18 @@ async function main(): Promise<void> {
     .catch((e: unknown) => log(`[dead-letters] failure-group backfill stopped: ${errorMessage(e)}`));
 
   const servers: http.Server[] = [];
-  const decoders = preparePool(config.OTLP_DECODE_THREADS, config.FLOW_ROLLUPS === "on");
+  const decoders = preparePool(config.OTLP_DECODE_THREADS, config.FLOW_ROLLUPS === "on", config.WORKFLOW_KEYS);
   const flows = new FlowRollups(dbh.db, log);
+  const workflows = new WorkflowEngine(
+    dbh.db,
+    { names: config.WORKFLOW_NAMES, compensations: config.WORKFLOW_COMPENSATIONS, quietMs: config.WORKFLOW_QUIET_AFTER, stuckAfterMs: config.WORKFLOW_STUCK_AFTER },
+    log,
+    [config.KAFKA_DLT_GROUP],
+  );
   void ready.then(() => {
-    if (!stopping && config.FLOW_ROLLUPS === "on") flows.start();
+    if (stopping) return;
+    if (config.FLOW_ROLLUPS === "on") flows.start();
+    workflows.start();
   });
   const ingest = new SpanIngest({
     maxInFlight: config.OTLP_MAX_IN_FLIGHT,
@@ -150,7 +159,10 @@ async function main(): Promise<void> {
       // spans Postgres refused for their data come back and are counted in the export's rejected_spans
       return storeSpanCopy(dbh, batch);
     },
-    stored: (p) => flows.add(p.flows),
+    stored: (p) => {
+      flows.add(p.flows);
+      workflows.add(p.workflows);
+    },
     log,
   });
   // bodies being received, HTTP and gRPC together, hold at most the in-flight limit x the body limit
@@ -223,6 +235,7 @@ async function main(): Promise<void> {
     await decoders.close().catch(() => undefined);
     // what the receivers took before they closed goes into the rollups
     await flows.stop().catch(() => undefined);
+    await workflows.stop().catch(() => undefined);
     await dbh.close().catch(() => undefined);
     log("stopped");
     process.exit(0);

@@ -13,6 +13,7 @@ import * as openapi from "../lib/api/contracts/openapi";
 import * as rabbitmq from "../lib/api/contracts/rabbitmq";
 import * as replays from "../lib/api/contracts/replays";
 import * as traces from "../lib/api/contracts/traces";
+import * as workflows from "../lib/api/contracts/workflows";
 import type { Endpoint, ResponseOf } from "../lib/api/endpoint";
 
 /**
@@ -223,6 +224,36 @@ const cases: Record<string, (request: APIRequestContext) => Promise<void>> = {
     const r = await call(request, analysis.getDuplicates, "/api/v1/analysis/duplicates");
     for (const d of r.items) expect(d.count).toBeGreaterThan(1);
     await refused(request, analysis.getDuplicates, "/api/v1/analysis/duplicates?to=soon", 400);
+  },
+
+  async listWorkflows(request) {
+    // the demo's orders carry their id as the Kafka message key: each is a workflow within a few derivations
+    const l = await until(request, workflows.listWorkflows, "/api/v1/workflows?limit=5", (d) => d.items.length > 0, "the demo's workflows");
+    for (const w of l.items) expect(w.traceIds.length).toBeGreaterThan(0);
+    if (l.nextCursor) await call(request, workflows.listWorkflows, `/api/v1/workflows?limit=5&cursor=${seg(l.nextCursor)}`);
+    const byKey = await call(request, workflows.listWorkflows, `/api/v1/workflows?key=${seg(l.items[0]!.key)}`);
+    expect(byKey.items.map((w) => w.id)).toEqual([l.items[0]!.id]);
+    await call(request, workflows.listWorkflows, "/api/v1/workflows?state=dead_lettered&stuck=false");
+    await refused(request, workflows.listWorkflows, "/api/v1/workflows?state=lost", 400);
+    await refused(request, workflows.listWorkflows, "/api/v1/workflows?cursor=zz", 400);
+    await refused(request, workflows.listWorkflows, "/api/v1/workflows?stuck=maybe", 400);
+  },
+
+  async getWorkflow(request) {
+    const l = await call(request, workflows.listWorkflows, "/api/v1/workflows?limit=3");
+    for (const w of l.items) {
+      const d = await call(request, workflows.getWorkflow, `/api/v1/workflows/${w.id}`);
+      expect(d.key).toBe(w.key);
+      expect(d.steps.length).toBeGreaterThan(0);
+    }
+    await refused(request, workflows.getWorkflow, "/api/v1/workflows/abc", 400);
+    await refused(request, workflows.getWorkflow, "/api/v1/workflows/9007199254740991", 404);
+  },
+
+  async getWorkflowSummary(request) {
+    const s = await call(request, workflows.getWorkflowSummary, "/api/v1/workflows/summary");
+    expect(s.byState.reduce((a, x) => a + x.count, 0)).toBe(s.byName.reduce((a, x) => a + x.count, 0));
+    await refused(request, workflows.getWorkflowSummary, "/api/v1/workflows/summary?from=never", 400);
   },
 
   async listReplays(request) {

@@ -79,6 +79,9 @@ const apiRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/api/v1/flows", query: ["from", "to", "focus"] },
   { pattern: "/api/v1/analysis/sync-chains", query: ["from", "to"] },
   { pattern: "/api/v1/analysis/duplicates", query: ["from", "to"] },
+  { pattern: "/api/v1/workflows", query: ["state", "name", "key", "stuck", "from", "to", "cursor", "limit"] },
+  { pattern: "/api/v1/workflows/[id]", query: [] },
+  { pattern: "/api/v1/workflows/summary", query: ["from", "to"] },
   { pattern: "/api/[...path]", query: [] },
 ];
 const pageRoutes: { pattern: string; query: string[] }[] = [
@@ -98,6 +101,8 @@ const pageRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/replays/[id]", query: ["status"] },
   { pattern: "/flows", query: ["range", "focus", "sel"] },
   { pattern: "/analysis", query: ["range"] },
+  { pattern: "/workflows", query: ["range", "state", "name", "key", "stuck"] },
+  { pattern: "/workflows/[id]", query: [] },
 ];
 
 function routesOnDisk(file: "route.ts" | "page.tsx"): string[] {

@@ -122,3 +122,21 @@ test("the analysis page lists a synchronous chain that is too deep and a message
   await expect(row).toContainText(services.join(" → "));
   await expect(page.getByTestId("duplicates").locator("tr", { hasText: mid })).toContainText(`e2e-${tag}-mail`);
 });
+
+test("the workflows page lists the demo's orders by state and opens a dead-lettered one with its evidence and steps", async ({ page, request }) => {
+  // a declined payment is dead-lettered into shop.payments.requests.dlq: its order's workflow is dead-lettered
+  await expect
+    .poll(async () => ((await (await request.get("/api/v1/workflows?state=dead_lettered")).json()).items ?? []).filter((w: { deadLetterIds: number[] }) => w.deadLetterIds.length > 0).length, { timeout: 90_000, intervals: [3000] })
+    .toBeGreaterThan(0);
+  await page.goto("/workflows?state=dead_lettered");
+  await expect(page.getByTestId("workflow-summary")).toBeVisible();
+  const row = page.getByTestId("workflows-table").locator("tbody tr").first();
+  await expect(row.getByTestId("workflow-state")).toHaveText("dead-lettered");
+  await expect(row.getByRole("link", { name: /dead letter \d+/ }).first()).toBeVisible();
+  await row.getByRole("link").first().click();
+  await expect(page).toHaveURL(/\/workflows\/\d+$/);
+  await expect(page.getByTestId("workflow-evidence")).toContainText("dead-lettered into");
+  await expect(page.getByTestId("workflow-steps").locator("tbody tr").first()).toBeVisible();
+  await page.getByTestId("workflow-evidence").getByRole("link", { name: /dead letter/ }).first().click();
+  await expect(page).toHaveURL(/\/dead-letters\/\d+/);
+});

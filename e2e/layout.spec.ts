@@ -55,6 +55,7 @@ for (const vp of viewports) {
       [`/traces/${traceId}`, "main h1"],
       ["/flows", "[data-testid=flow-canvas], [data-testid=flows-empty]"],
       ["/analysis", "main h2"],
+      ["/workflows", "[data-testid=workflow-summary], main [role=alert]"],
     ];
     for (const [path, ready] of pages) {
       await page.goto(path);
@@ -110,6 +111,7 @@ test("the navigation marks the current page", async ({ page }) => {
     ["/traces", "Traces"],
     ["/flows?focus=order-service", "Event flows"],
     ["/analysis", "Analysis"],
+    ["/workflows", "Workflows"],
   ] as const) {
     await page.goto(path);
     await expect(nav.getByRole("link", { name: current, exact: true })).toHaveAttribute("aria-current", "page");

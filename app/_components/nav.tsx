@@ -11,6 +11,7 @@ const links: [href: string, label: string][] = [
   ["/dead-letters", "Dead letters"],
   ["/replays", "Replays"],
   ["/flows", "Event flows"],
+  ["/workflows", "Workflows"],
   ["/analysis", "Analysis"],
   ["/traces", "Traces"],
   ["/audit", "Audit"],

@@ -103,48 +103,50 @@ export function TraceSearchView() {
       ) : (
         <>
           {error ? <p className="error">Could not refresh: {error.message}</p> : null}
-          <table className="grid-table" data-testid="traces-table">
-            <thead>
-              <tr>
-                <th>Started</th>
-                <th>Root</th>
-                <th>Services</th>
-                <th className="num">Spans</th>
-                <th className="num">Errors</th>
-                <th className="num">Dead letters</th>
-                <th className="num">Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((t) => (
-                <tr key={t.traceId} data-trace-id={t.traceId}>
-                  <td>
-                    <AppLink href={`/traces/${t.traceId}`}>
-                      <Time value={t.startTime} relative />
-                    </AppLink>
-                  </td>
-                  <td>
-                    {t.rootName} <span className="muted">{t.rootService}</span>
-                    {t.rootIsTrueRoot ? null : (
-                      <span className={styles.pendingRoot} data-testid="root-pending">
-                        {" "}
-                        · root span not received yet
-                      </span>
-                    )}
-                  </td>
-                  <td className="clip" title={t.services.join(", ")}>
-                    {t.services.join(", ")}
-                  </td>
-                  <td className="num">{t.spanCount}</td>
-                  <td className={`num${t.errorCount ? " bad-text" : ""}`}>{t.errorCount}</td>
-                  <td className={`num${t.deadLetterCount ? " bad-text" : ""}`} data-testid="dead-letter-count">
-                    {t.deadLetterCount}
-                  </td>
-                  <td className="num">{formatDuration(t.durationMs)}</td>
+          <div className="table-scroll">
+            <table className="grid-table" data-testid="traces-table">
+              <thead>
+                <tr>
+                  <th>Started</th>
+                  <th>Root</th>
+                  <th>Services</th>
+                  <th className="num">Spans</th>
+                  <th className="num">Errors</th>
+                  <th className="num">Dead letters</th>
+                  <th className="num">Duration</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {items.map((t) => (
+                  <tr key={t.traceId} data-trace-id={t.traceId}>
+                    <td>
+                      <AppLink href={`/traces/${t.traceId}`}>
+                        <Time value={t.startTime} relative />
+                      </AppLink>
+                    </td>
+                    <td>
+                      {t.rootName} <span className="muted">{t.rootService}</span>
+                      {t.rootIsTrueRoot ? null : (
+                        <span className={styles.pendingRoot} data-testid="root-pending">
+                          {" "}
+                          · root span not received yet
+                        </span>
+                      )}
+                    </td>
+                    <td className="clip" title={t.services.join(", ")}>
+                      {t.services.join(", ")}
+                    </td>
+                    <td className="num">{t.spanCount}</td>
+                    <td className={`num${t.errorCount ? " bad-text" : ""}`}>{t.errorCount}</td>
+                    <td className={`num${t.deadLetterCount ? " bad-text" : ""}`} data-testid="dead-letter-count">
+                      {t.deadLetterCount}
+                    </td>
+                    <td className="num">{formatDuration(t.durationMs)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
       {partial && lastPage?.scannedBackTo ? (

@@ -11,8 +11,8 @@ export type Prepare = (format: OtlpFormat, body: Uint8Array) => Promise<Prepared
  * most of the receiver's CPU, runs beside the main thread's sockets and COPY streams instead of queueing behind them;
  * or, with 0 threads, on the main thread. The SpanIngest admission limit bounds how many tasks wait.
  */
-export function preparePool(threads: number, flows = true): { prepare: Prepare; close(): Promise<void> } {
-  if (threads === 0) return { prepare: async (format, body) => prepareExport(format, body, flows), close: async () => undefined };
+export function preparePool(threads: number, flows = true, workflowKeys: string[] = []): { prepare: Prepare; close(): Promise<void> } {
+  if (threads === 0) return { prepare: async (format, body) => prepareExport(format, body, flows, workflowKeys), close: async () => undefined };
   const pool = new Piscina({
     filename: path.join(__dirname, "prepare-worker.ts"),
     minThreads: threads,
@@ -27,7 +27,7 @@ export function preparePool(threads: number, flows = true): { prepare: Prepare; 
       // view would copy the whole buffer under it
       const owns = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
       const own = owns ? body : new Uint8Array(body);
-      const r = (await pool.run({ format, body: own, flows }, { transferList: [own.buffer as ArrayBuffer] })) as PrepareResult;
+      const r = (await pool.run({ format, body: own, flows, workflowKeys }, { transferList: [own.buffer as ArrayBuffer] })) as PrepareResult;
       if (!r.ok) throw new ValidationError(r.invalid);
       return r.prepared;
     },

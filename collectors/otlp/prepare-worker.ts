@@ -7,9 +7,9 @@ import { prepareExport, type OtlpFormat, type PreparedExport } from "./prepare";
  */
 export type PrepareResult = { ok: true; prepared: PreparedExport } | { ok: false; invalid: string };
 
-export default function prepareTask({ format, body, flows }: { format: OtlpFormat; body: Uint8Array; flows: boolean }): PrepareResult {
+export default function prepareTask({ format, body, flows, workflowKeys }: { format: OtlpFormat; body: Uint8Array; flows: boolean; workflowKeys: string[] }): PrepareResult {
   try {
-    return { ok: true, prepared: prepareExport(format, body, flows) };
+    return { ok: true, prepared: prepareExport(format, body, flows, workflowKeys) };
   } catch (e) {
     if (e instanceof ValidationError) return { ok: false, invalid: e.message };
     throw new Error(errorMessage(e));

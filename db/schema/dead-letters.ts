@@ -84,5 +84,7 @@ export const deadLetters = pgTable(
     // the engine looks each second at the dead letters that came back lately (db/queries/replay-run.ts settleItems)
     index("dead_letters_returned").on(t.capturedAt).where(sql`${t.replayId} is not null`),
     index("dead_letters_trace").on(t.traceId).where(sql`${t.traceId} is not null`),
+    // the workflow engine looks each turn at the dead letters captured since the last (captured_at never changes)
+    index("dead_letters_captured").on(t.capturedAt),
   ],
 );

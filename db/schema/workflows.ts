@@ -1,20 +1,44 @@
-import { check, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, bigserial, boolean, check, index, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { oneOf, tsOpts } from "./types";
 import { workflowStates } from "../../lib/workflow-states";
+import type { Evidence, WaitingOn } from "../../lib/workflows/derive";
 
-/** A business workflow (an order, a payment) and where it stands, derived from spans and dead letters. */
+/**
+ * Business workflow instances (an order, a payment): one per business key value (WORKFLOW_KEYS), with the traces it
+ * joins and where it stands, derived continuously by the collectors (collectors/workflows/engine.ts) from spans and
+ * dead letters. `dirty` says new evidence came since the last derivation.
+ */
 export const workflows = pgTable(
   "workflows",
   {
-    type: text("type").notNull(),
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** the business key's value (an order id) */
     key: text("key").notNull(),
+    /** the attribute or header it was found under (order.id, messaging.kafka.message.key) */
+    keyName: text("key_name").notNull(),
+    name: text("name").notNull().default(""),
     /** lib/workflow-states.ts workflowStates */
-    state: text("state").notNull(),
-    lastStep: text("last_step"),
-    attempts: integer("attempts").notNull().default(0),
-    traceId: text("trace_id"),
+    state: text("state").notNull().default("running"),
+    /** pending or running past WORKFLOW_STUCK_AFTER at the last derivation */
+    stuck: boolean("stuck").notNull().default(false),
+    traceIds: text("trace_ids").array().notNull().default(sql`'{}'::text[]`),
+    deadLetterIds: bigint("dead_letter_ids", { mode: "number" }).array().notNull().default(sql`'{}'::bigint[]`),
+    waitingOn: jsonb("waiting_on").$type<WaitingOn | null>(),
+    evidence: jsonb("evidence").$type<Evidence[]>().notNull().default([]),
     startedAt: timestamp("started_at", tsOpts).notNull(),
-    updatedAt: timestamp("updated_at", tsOpts).notNull(),
+    lastActivityAt: timestamp("last_activity_at", tsOpts).notNull(),
+    touchedAt: timestamp("touched_at", tsOpts).notNull().defaultNow(),
+    evaluatedAt: timestamp("evaluated_at", tsOpts),
+    dirty: boolean("dirty").notNull().default(true),
   },
-  (t) => [primaryKey({ columns: [t.type, t.key] }), index("workflows_state").on(t.state, t.updatedAt.desc()), check("workflows_state_check", oneOf(t.state, workflowStates))],
+  (t) => [
+    uniqueIndex("workflows_key").on(t.key),
+    index("workflows_state").on(t.state, t.lastActivityAt.desc()),
+    index("workflows_activity").on(t.lastActivityAt.desc(), t.id.desc()),
+    index("workflows_name").on(t.name, t.lastActivityAt.desc()),
+    index("workflows_traces").using("gin", t.traceIds),
+    index("workflows_dirty").on(t.touchedAt).where(sql`${t.dirty}`),
+    check("workflows_state_check", oneOf(t.state, workflowStates)),
+  ],
 );

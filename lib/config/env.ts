@@ -180,6 +180,30 @@ const flowOverrides = z
     return out;
   });
 
+/** `glob=name,…`: WORKFLOW_NAMES, a workflow's name from its root operation (`POST /orders=order`). */
+const nameRules = z.string().transform((s, ctx) => {
+  const out: { match: string; name: string }[] = [];
+  for (const part of s.split(",").map((x) => x.trim()).filter(Boolean)) {
+    const at = part.lastIndexOf("=");
+    if (at <= 0 || at === part.length - 1) {
+      ctx.addIssue({ code: "custom", message: `"${part}" must be glob=name, e.g. POST /orders=order` });
+      return z.NEVER;
+    }
+    out.push({ match: part.slice(0, at).trim(), name: part.slice(at + 1).trim() });
+  }
+  return out;
+});
+
+/** A duration: seconds, or a number with s, m or h (`300`, `90s`, `5m`, `1h`), in milliseconds. */
+const duration = z.string().transform((s, ctx) => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/.exec(s);
+  if (!m || Number(m[1]) <= 0) {
+    ctx.addIssue({ code: "custom", message: `"${s}" is no duration: seconds, or a number with s, m or h (5m)` });
+    return z.NEVER;
+  }
+  return Math.round(Number(m[1]) * (m[2] === "h" ? 3_600_000 : m[2] === "m" ? 60_000 : 1000));
+});
+
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, "must be an HTTP header name").transform((s) => s.toLowerCase());
 
 export const envSchema = z
@@ -235,6 +259,16 @@ export const envSchema = z
     /** error rates at or above which a flow edge is degraded, and failing */
     FLOW_ERROR_DEGRADED: z.coerce.number().min(0).max(1).default(0.01),
     FLOW_ERROR_FAILING: z.coerce.number().min(0).max(1).default(0.1),
+    /** attribute names whose values are business keys joining traces into one workflow (an order id) */
+    WORKFLOW_KEYS: globList.prefault("order.id,payment.id,messaging.kafka.message.key"),
+    /** a workflow's name from its root operation: glob=name,… (default: the root operation itself) */
+    WORKFLOW_NAMES: nameRules.prefault(""),
+    /** span names (globs) of compensation steps */
+    WORKFLOW_COMPENSATIONS: globList.prefault(""),
+    /** a workflow with activity more recent than this is running (then, with nothing outstanding, completed) */
+    WORKFLOW_QUIET_AFTER: duration.prefault("30s"),
+    /** a pending or running workflow older than this is stuck */
+    WORKFLOW_STUCK_AFTER: duration.prefault("5m"),
     /** a chain of synchronous calls deeper than this is flagged (/analysis) */
     SYNC_CHAIN_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(3),
     /** open: no sign-in, everyone has AUTH_OPEN_ROLE; token: AUTH_TOKENS (bearer or sign-in); proxy: a trusted proxy's headers */

@@ -14,6 +14,7 @@ import * as openapi from "./openapi";
 import * as rabbitmq from "./rabbitmq";
 import * as replays from "./replays";
 import * as traces from "./traces";
+import * as workflows from "./workflows";
 
 /** A contract and the name it is exported under (the OpenAPI operationId). */
 export interface NamedEndpoint {
@@ -41,6 +42,7 @@ export const endpoints: readonly NamedEndpoint[] = [
   ...endpointsOf(traces),
   ...endpointsOf(flows),
   ...endpointsOf(analysis),
+  ...endpointsOf(workflows),
   ...endpointsOf(auth),
   ...endpointsOf(audit),
   ...endpointsOf(openapi),

@@ -1,0 +1,7 @@
+import { route } from "@/app/api/_lib/handler";
+import { listWorkflows } from "@/app/_server/workflows";
+import * as api from "@/lib/api/contracts/workflows";
+
+export const dynamic = "force-dynamic";
+
+export const GET = route(api.listWorkflows, async ({ query }) => listWorkflows(query));

@@ -1,0 +1,1 @@
+CREATE INDEX "dead_letters_captured" ON "dead_letters" USING btree ("captured_at");

@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { workflowStates } from "../../workflow-states";
+import { endpoint } from "../endpoint";
+import { idSegment, isoTime, queryBool, queryLimit, safeText, utcTime } from "../common";
+
+const range = {
+  from: isoTime.optional().meta({ description: "workflows active at or after this (ISO)" }),
+  to: isoTime.optional().meta({ description: "workflows started at or before this (ISO)" }),
+};
+
+export const workflowListQuery = z.object({
+  state: z.enum(workflowStates).optional(),
+  name: safeText(500).optional(),
+  key: safeText(500).optional().meta({ description: "a business key value (an order id): its workflow" }),
+  stuck: queryBool.optional().meta({ description: "pending or running past WORKFLOW_STUCK_AFTER" }),
+  ...range,
+  cursor: safeText(2000).optional(),
+  limit: queryLimit(200, 50),
+});
+
+export const workflowSummaryQuery = z.object(range);
+
+const evidence = z.object({ at: utcTime, text: z.string(), traceId: z.string().optional(), spanId: z.string().optional(), deadLetterId: z.number().int().optional() });
+
+export const workflowSchema = z
+  .object({
+    id: z.number().int(),
+    key: z.string().meta({ description: "the business key value joining its traces" }),
+    keyName: z.string(),
+    name: z.string().meta({ description: "from its root operation, or WORKFLOW_NAMES" }),
+    state: z.enum(workflowStates),
+    stuck: z.boolean(),
+    startedAt: utcTime,
+    lastActivityAt: utcTime,
+    derivedAt: utcTime.nullable(),
+    traceIds: z.array(z.string()),
+    deadLetterIds: z.array(z.number().int()),
+    waitingOn: z
+      .object({
+        system: z.string(),
+        destination: z.string(),
+        group: z.string().nullable(),
+        since: utcTime,
+        lag: z.object({ messages: z.number().nullable(), seconds: z.number().nullable(), status: z.string() }).nullable().meta({ description: "the group's lag on the topic now" }),
+        depth: z.object({ ready: z.number().nullable(), consumers: z.number().nullable() }).nullable().meta({ description: "the queue's depth now" }),
+      })
+      .nullable(),
+    evidence: z.array(evidence),
+  })
+  .meta({ id: "Workflow" });
+
+export const workflowListSchema = z.object({ items: z.array(workflowSchema), nextCursor: z.string().nullable() });
+
+export const workflowStepSchema = z.object({ traceId: z.string(), spanId: z.string(), service: z.string(), name: z.string(), kind: z.number().int(), start: utcTime, durationMs: z.number(), error: z.boolean(), destination: z.string().nullable() });
+export const workflowDetailSchema = workflowSchema.extend({ steps: z.array(workflowStepSchema).meta({ description: "its spans across its traces, in time order (at most 500)" }) }).meta({ id: "WorkflowDetail" });
+
+export const workflowSummarySchema = z.object({
+  from: utcTime,
+  to: utcTime,
+  bucketSeconds: z.number().int(),
+  byState: z.array(z.object({ state: z.enum(workflowStates), count: z.number().int() })),
+  byName: z.array(z.object({ name: z.string(), state: z.enum(workflowStates), count: z.number().int() })),
+  stuck: z.number().int(),
+  series: z.array(z.object({ t: utcTime, state: z.enum(workflowStates), count: z.number().int() })).meta({ description: "workflows started per bucket, by the state they are in now" }),
+});
+
+export const listWorkflows = endpoint({
+  method: "GET",
+  path: "/api/v1/workflows",
+  tag: "workflows",
+  role: "viewer",
+  summary: "Business workflows (an order, a payment) and where each stands: running, pending, retrying, failed, dead-lettered, compensated or completed, with its evidence",
+  query: workflowListQuery,
+  response: workflowListSchema,
+});
+
+export const getWorkflowSummary = endpoint({
+  method: "GET",
+  path: "/api/v1/workflows/summary",
+  tag: "workflows",
+  role: "viewer",
+  summary: "Workflow counts by state and name, and over time",
+  query: workflowSummaryQuery,
+  response: workflowSummarySchema,
+});
+
+export const getWorkflow = endpoint({
+  method: "GET",
+  path: "/api/v1/workflows/{id}",
+  tag: "workflows",
+  role: "viewer",
+  summary: "One workflow with its steps across its traces",
+  params: z.object({ id: idSegment("workflow") }),
+  response: workflowDetailSchema,
+  errors: [404],
+});
