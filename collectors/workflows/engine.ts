@@ -1,8 +1,10 @@
 import type { Db } from "../../db/client";
-import { addWorkflowKeys, consumerGroups, saveDerived, touchByDeadLetters, touchWorkflows, workflowDeadLetters, workflowSpans, workflowsToDerive } from "../../db/queries/workflows";
+import { addWorkflowKeys, consumerGroups, saveDerived, saveDerivedMany, touchByDeadLetters, touchWorkflows, workflowDeadLetters, workflowSpans, workflowsToDerive } from "../../db/queries/workflows";
 import { errorMessage } from "../../lib/errors";
 import { deriveWorkflow, type WorkflowRules } from "../../lib/workflows/derive";
 import type { WorkflowObservation } from "../../lib/workflows/observe";
+import type { ConsumerGroup } from "../../lib/workflows/derive";
+import type { WorkflowToDerive } from "../../db/queries/workflows";
 
 /**
  * Business workflows, derived continuously (not on request): what each stored export says (keys, links, traces seen;
@@ -76,11 +78,7 @@ export class WorkflowEngine {
       for (let round = 0; round < 5; round++) {
         const todo = await workflowsToDerive(this.db, 200, 15_000);
         if (!todo.length) break;
-        for (const w of todo) {
-          const startedAt = new Date();
-          const [spans, deadLetters] = await Promise.all([workflowSpans(this.db, w.traceIds), workflowDeadLetters(this.db, w.traceIds)]);
-          await saveDerived(this.db, w.id, startedAt, deriveWorkflow(spans, deadLetters, this.rules, Date.now(), groups));
-        }
+        await this.derive(todo, groups);
         if (todo.length < 200) break;
       }
       if (this.failing) this.log("[workflows] deriving again");
@@ -88,6 +86,41 @@ export class WorkflowEngine {
     } catch (e) {
       this.failed(e);
     }
+  }
+
+  /**
+   * Derives a batch: the spans and dead letters of all its traces in one statement each (at most 20,000 spans; past
+   * that, one workflow at a time), each workflow from those of its own traces, saved in one statement.
+   */
+  private async derive(todo: WorkflowToDerive[], groups: ConsumerGroup[]): Promise<void> {
+    const startedAt = new Date();
+    const traces = [...new Set(todo.flatMap((w) => w.traceIds))];
+    const budget = 20_000;
+    const [spans, deadLetters] = await Promise.all([workflowSpans(this.db, traces, budget + 1), workflowDeadLetters(this.db, traces, 5000)]);
+    if (spans.length > budget) {
+      for (const w of todo) {
+        const at = new Date();
+        const [own, dls] = await Promise.all([workflowSpans(this.db, w.traceIds), workflowDeadLetters(this.db, w.traceIds)]);
+        await saveDerived(this.db, w.id, at, deriveWorkflow(own, dls, this.rules, Date.now(), groups));
+      }
+      return;
+    }
+    const spansOf = new Map<string, typeof spans>();
+    for (const s of spans) spansOf.set(s.traceId, [...(spansOf.get(s.traceId) ?? []), s]);
+    const dlOf = new Map<string, typeof deadLetters>();
+    for (const d of deadLetters) dlOf.set(d.traceId, [...(dlOf.get(d.traceId) ?? []), d]);
+    const now = Date.now();
+    const rows = todo.map((w) => ({
+      id: w.id,
+      d: deriveWorkflow(
+        w.traceIds.flatMap((t) => spansOf.get(t) ?? []),
+        w.traceIds.flatMap((t) => dlOf.get(t) ?? []),
+        this.rules,
+        now,
+        groups,
+      ),
+    }));
+    await saveDerivedMany(this.db, startedAt, rows);
   }
 
   private failed(e: unknown): void {

@@ -68,7 +68,7 @@ export async function workflowsToDerive(db: Db, limit: number, staleMs: number):
   return r.rows.map((x) => ({ id: Number(x.id), key: x.key, traceIds: x.trace_ids }));
 }
 
-/** The spans of these traces the derivation reads, at most `limit` (the earliest). */
+/** The spans of these traces the derivation reads, at most `limit` (the earliest); one statement for many workflows. */
 export async function workflowSpans(db: Db, traceIds: readonly string[], limit = 5000): Promise<WorkflowSpan[]> {
   if (!traceIds.length) return [];
   const r = await db.execute<{ trace_id: string; span_id: string; parent_span_id: string | null; service: string; name: string; kind: number; start_ms: number; duration_ms: number; status_code: number; messaging_system: string | null; messaging_destination: string | null; messaging_operation: string | null; messaging_message_id: string | null; messaging_consumer_group: string | null; links: { traceId: string; spanId: string }[] }>(sql`
@@ -94,13 +94,13 @@ export async function workflowSpans(db: Db, traceIds: readonly string[], limit =
   }));
 }
 
-/** The dead letters carrying these traces' ids. */
-export async function workflowDeadLetters(db: Db, traceIds: readonly string[]): Promise<WorkflowDeadLetter[]> {
+/** The dead letters carrying these traces' ids (each with its trace), at most `limit`. */
+export async function workflowDeadLetters(db: Db, traceIds: readonly string[], limit = 100): Promise<(WorkflowDeadLetter & { traceId: string })[]> {
   if (!traceIds.length) return [];
-  const r = await db.execute<{ id: string; status: string; system: string; source: string; original_destination: string | null; reason: string | null; at_ms: number }>(sql`
-    select id::text as id, status, system, source, original_destination, reason, (extract(epoch from coalesce(last_dead_at, first_dead_at, captured_at)) * 1000)::float8 as at_ms
-    from dead_letters where trace_id = any(${sql.param([...traceIds])}::text[]) order by id limit 100`);
-  return r.rows.map((x) => ({ id: Number(x.id), status: x.status, system: x.system, source: x.source, destination: x.original_destination, reason: x.reason, atMs: Number(x.at_ms) }));
+  const r = await db.execute<{ id: string; trace_id: string; status: string; system: string; source: string; original_destination: string | null; reason: string | null; at_ms: number }>(sql`
+    select id::text as id, trace_id, status, system, source, original_destination, reason, (extract(epoch from coalesce(last_dead_at, first_dead_at, captured_at)) * 1000)::float8 as at_ms
+    from dead_letters where trace_id = any(${sql.param([...traceIds])}::text[]) order by id limit ${limit}`);
+  return r.rows.map((x) => ({ id: Number(x.id), traceId: x.trace_id, status: x.status, system: x.system, source: x.source, destination: x.original_destination, reason: x.reason, atMs: Number(x.at_ms) }));
 }
 
 /** Kafka consumer groups with the topics their members are assigned and their client ids (but `except`, Switchyard's own). */
@@ -114,6 +114,21 @@ export async function consumerGroups(db: Db, except: readonly string[]): Promise
       clientIds: [...new Set((x.member_details ?? []).map((m) => m.clientId ?? "").filter(Boolean))],
     }))
     .filter((g) => g.topics.length > 0);
+}
+
+/** Many derivations' answers in one statement, each kept unless newer evidence came while it was made. */
+export async function saveDerivedMany(db: Db, startedAt: Date, rows: readonly { id: number; d: DerivedWorkflow }[]): Promise<void> {
+  if (!rows.length) return;
+  const json = JSON.stringify(
+    rows.map(({ id, d }) => ({ id, name: d.name, state: d.state, stuck: d.stuck, dead_letter_ids: d.deadLetterIds, waiting_on: d.waitingOn, evidence: d.evidence, started_ms: d.startedMs, last_ms: d.lastActivityMs })),
+  );
+  await db.execute(sql`
+    update workflows w set name = x.name, state = x.state, stuck = x.stuck,
+      dead_letter_ids = array(select jsonb_array_elements_text(x.dead_letter_ids)::bigint), waiting_on = nullif(x.waiting_on, 'null'::jsonb), evidence = x.evidence,
+      started_at = to_timestamp(x.started_ms / 1000), last_activity_at = to_timestamp(x.last_ms / 1000),
+      evaluated_at = ${startedAt.toISOString()}::timestamptz, dirty = w.dirty and w.touched_at > ${startedAt.toISOString()}::timestamptz
+    from jsonb_to_recordset(${json}::jsonb) as x(id bigint, name text, state text, stuck boolean, dead_letter_ids jsonb, waiting_on jsonb, evidence jsonb, started_ms float8, last_ms float8)
+    where w.id = x.id`);
 }
 
 /** A derivation's answer, kept unless newer evidence came while it was made (then it is derived again). */
