@@ -34,6 +34,9 @@ describe("deriveWorkflow", () => {
     const d = deriveWorkflow([root, pub, inv], [], rules, later);
     expect(d).toMatchObject({ state: "completed", stuck: false, name: "order", startedMs: 1000, lastActivityMs: 1030 });
     expect(deriveWorkflow([root, pub, inv], [], rules, 1040).state).toBe("running");
+    // called by a client that sends spans too (a load generator): named by the operation that answered
+    const caller = span({ service: "traffic", name: "POST", kind: 3, startMs: 990 });
+    expect(deriveWorkflow([caller, { ...root, parentSpanId: caller.spanId }, pub, inv], [], rules, later).name).toBe("order");
   });
 
   it("pending while a group reading the topic (found by its members' client id) has not processed it; stuck past the limit", () => {

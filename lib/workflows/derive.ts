@@ -103,7 +103,9 @@ export function deriveWorkflow(spans: readonly WorkflowSpan[], deadLetters: read
   const sorted = [...spans].sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
   const ids = new Set(sorted.map((s) => `${s.traceId}:${s.spanId}`));
   const roots = sorted.filter((s) => !s.parentSpanId || !ids.has(`${s.traceId}:${s.parentSpanId}`));
-  const root = roots.find((s) => s.kind === SERVER || s.kind === PRODUCER) ?? roots[0] ?? sorted[0];
+  const first = roots.find((s) => s.kind === SERVER || s.kind === PRODUCER) ?? roots[0] ?? sorted[0];
+  // a root that is a client's call (a load generator, a browser) is named by the operation that answered it
+  const root = first && first.kind === 3 ? (sorted.find((s) => s.kind === SERVER && s.parentSpanId === first.spanId && s.traceId === first.traceId) ?? first) : first;
   const startedMs = Math.min(sorted[0]?.startMs ?? nowMs, ...deadLetters.map((d) => d.atMs));
   const lastActivityMs = Math.max(...sorted.map((s) => s.endMs), ...deadLetters.map((d) => d.atMs), startedMs);
   const evidence: Evidence[] = [];
