@@ -14,6 +14,8 @@ const stackEnv = {
   KAFKA_POLL_INTERVAL_MS: "2000",
   RABBITMQ_POLL_INTERVAL_MS: "2000",
   KAFKA_STATUS_WINDOW: "5",
+  // the demo's orders wait in its slow group's lag for minutes: stuck within the run (e2e/flows.spec.ts)
+  WORKFLOW_STUCK_AFTER: "20s",
   E2E_RUN: process.env.E2E_RUN ?? String(Date.now()),
   NEXT_DIST_DIR: process.env.NEXT_DIST_DIR ?? ".next-test",
   NEXT_TELEMETRY_DISABLED: "1",

@@ -65,6 +65,16 @@ test("the flow map draws the demo's topology: coupling and intent on the edges, 
   const orders = page.locator('[data-testid="flow-node"][data-node-id="kafka:shop.orders"]');
   await expect(orders).toBeVisible();
   await expect(orders).toContainText("shop-analytics-slow");
+  // coloured by its groups' status: the box shows the health the API gives the node (the page refreshes every 10 s)
+  await expect
+    .poll(
+      async () => {
+        const api = (await (await request.get("/api/v1/flows")).json()).nodes.find((n: { id: string }) => n.id === "kafka:shop.orders")?.health;
+        return (await orders.getAttribute("data-health")) === api ? api : `page ${await orders.getAttribute("data-health")}, API ${api}`;
+      },
+      { timeout: 30_000, intervals: [2000] },
+    )
+    .toMatch(/^(unknown|healthy|degraded|failing)$/);
   await expect(page.locator('[data-testid="flow-node"][data-node-id="service:order-service"]')).toBeVisible();
   // an edge label says how it couples and what it means
   await expect(page.getByText(/async · event · [\d.]+\/(s|min)/).first()).toBeVisible();
@@ -139,4 +149,17 @@ test("the workflows page lists the demo's orders by state and opens a dead-lette
   await expect(page.getByTestId("workflow-steps").locator("tbody tr").first()).toBeVisible();
   await page.getByTestId("workflow-evidence").getByRole("link", { name: /dead letter/ }).first().click();
   await expect(page).toHaveURL(/\/dead-letters\/\d+/);
+});
+
+test("a stuck order: pending in the slow group's lag past WORKFLOW_STUCK_AFTER (20 s here), listed as stuck, its trace one click away", async ({ page, request }) => {
+  await expect
+    .poll(async () => ((await (await request.get("/api/v1/workflows?stuck=true")).json()).items ?? []).length, { timeout: 120_000, intervals: [3000] })
+    .toBeGreaterThan(0);
+  const w = (await (await request.get("/api/v1/workflows?stuck=true")).json()).items[0];
+  expect(["pending", "running"]).toContain(w.state);
+  await page.goto("/workflows?stuck=true");
+  const row = page.getByTestId("workflows-table").locator("tbody tr").first();
+  await expect(row.getByTestId("workflow-stuck")).toBeVisible();
+  await row.getByRole("link", { name: "trace" }).click();
+  await expect(page).toHaveURL(/\/traces\/[0-9a-f]{32}/);
 });

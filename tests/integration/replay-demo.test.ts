@@ -53,6 +53,7 @@ describe("replay with the demo's consumers", () => {
       KAFKA_DLT_GROUP: `it-replay-demo-${process.pid}-${Date.now()}`,
       RABBITMQ_DLQ_PATTERNS: topology.rabbit.paymentsDlq,
       KAFKA_GROUP_INCLUDE: "none-of-the-demo",
+      WORKFLOW_QUIET_AFTER: "3s",
     });
     collectors = runTs("collectors/main.ts", env);
   });
@@ -92,6 +93,10 @@ describe("replay with the demo's consumers", () => {
       90_000,
       1000,
     );
+    // the declined order's workflow is dead-lettered, its dead letter linked
+    const workflowOf = async () => (await client.query<{ state: string; dead_letter_ids: string[]; evidence: { text: string }[] }>("select state, dead_letter_ids::text[], evidence from workflows where $1 = any(trace_ids)", [declined.trace_id])).rows[0];
+    const before = await waitUntil("the declined order's workflow dead-lettered", async () => ((await workflowOf())?.state === "dead_lettered" ? workflowOf() : null), 60_000, 1000);
+    expect(before!.dead_letter_ids).toContain(declined.id);
     // the payment service accepts declined cards now; no new traffic
     await demo.stop();
     demo = await startDemo({ DEMO_RATE: "0", DEMO_DECLINES: "off" });
@@ -132,5 +137,8 @@ describe("replay with the demo's consumers", () => {
     );
     expect(spans.rows.find((s) => s.span_id === pay.spanId)?.service).toBe("switchyard");
     expect(spans.rows.some((s) => s.parent_span_id === pay.spanId && s.service === "payment-service")).toBe(true);
+    // and its workflow moved on from dead-lettered to completed by the same evidence
+    const after = await waitUntil("the replayed order's workflow completed", async () => ((await workflowOf())?.state === "completed" ? workflowOf() : null), 60_000, 1000);
+    expect(after!.evidence.some((e) => /is replayed/.test(e.text))).toBe(true);
   }, 300_000);
 });

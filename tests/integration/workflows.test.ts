@@ -48,7 +48,7 @@ describe("workflow states", () => {
     return w && ok(w) ? w : null;
   }, ms, 500);
 
-  it("joins by business key a trace that lost its context, and completes it once quiet; one workflow per key", async () => {
+  it("joins by business key a trace that lost its context and by link a batch consumer's, and completes it once quiet; one workflow per key", async () => {
     const key = `${P}-ord-1`;
     const traces: string[] = [];
     let pubCtx: Context | null = null;
@@ -68,7 +68,13 @@ describe("workflow states", () => {
       traces.push(lost.spanContext().traceId);
       t.startSpan(`${P}.books process`, { kind: SpanKind.CONSUMER, attributes: { "messaging.system": "rabbitmq", "messaging.destination.name": `${P}.books`, "messaging.operation.type": "process", "order.id": key } }, under(lost)).end();
     });
-    const w = await until(key, "completed", (x) => x.state === "completed" && x.traceIds.length === 2);
+    // a batch consumer in a trace of its own, with no key, only linking to the publish: its trace joins too
+    await service(`${P}-mail`, (t) => {
+      const s = t.startSpan(`${P}.orders process`, { kind: SpanKind.CONSUMER, links: [{ context: trace.getSpanContext(pubCtx!)! }], attributes: { "messaging.system": "rabbitmq", "messaging.destination.name": `${P}.orders`, "messaging.operation.type": "process" } });
+      s.end();
+      traces.push(s.spanContext().traceId);
+    });
+    const w = await until(key, "completed", (x) => x.state === "completed" && x.traceIds.length === 3);
     expect(new Set(w.traceIds)).toEqual(new Set(traces));
     expect(w).toMatchObject({ name: "checkout", keyName: "order.id", stuck: false });
     expect((await listWorkflows(h.db, { key, limit: 5 })).items).toHaveLength(1);
