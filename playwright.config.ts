@@ -68,6 +68,10 @@ export default defineConfig({
         // declined payments are the largest failure group (e2e/replay-demo.spec.ts replays it; their replays are accepted)
         DEMO_DECLINE_RATE: "0.15",
         DEMO_DECLINES: "first",
+        // transient payment failures still happen and are retried, but a replayed message failing all 4 attempts
+        // (0.15^4 per message at the default: 1 in 2,000, so a 1,000-message replay failed one again 4 times in 10)
+        // would make e2e/replay-demo.spec.ts's "every one processed" a coin toss: 0.03^4 is about 1 in a million
+        DEMO_FLAKY_RATE: "0.03",
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${stackEnv.OTLP_HTTP_PORT}/v1/traces`,
         KAFKAJS_NO_PARTITIONER_WARNING: "1",
       },
