@@ -11,9 +11,7 @@
  *    lag, queues, dead letters, lib/flows/graph.ts), the workflow list and summary (of the workflows the collectors
  *    derived from these spans, one per order id) and the two analyses likewise: p50 and p95 of each.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import http from "node:http";
-import path from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { sql } from "drizzle-orm";
 import { callSpans, duplicateProcessing } from "../db/queries/analysis";
 import { listWorkflows, workflowSummary } from "../db/queries/workflows";
@@ -22,63 +20,14 @@ import { syncChains } from "../lib/flows/analysis";
 import { buildFlowGraph } from "../lib/flows/graph";
 import { parseConfig } from "../lib/config/env";
 import { exportBodies, spansPerOrder } from "./span-gen";
-import { benchDatabase } from "./lib";
+import { benchDatabase, ingestExports as ingest, otlpAgent, pct, receiverUp as up, spawnCollectors } from "./lib";
 
 const spans = Number(process.env.BENCH_SPANS ?? 1_000_000);
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 const queries = Number(process.env.BENCH_QUERIES ?? 30);
 const exporters = 4;
-const agent = new http.Agent({ keepAlive: true, maxSockets: exporters });
-
-function post(url: string, body: Uint8Array): Promise<{ status: number; retryAfter: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/x-protobuf", "content-length": body.length } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
-
 function collectors(url: string, port: number, opsPort: number, rollups: "on" | "off"): ChildProcess {
-  const p = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "collectors", "main.ts")], {
-    env: { ...process.env, DATABASE_URL: url, KAFKA_CLUSTERS: "", RABBITMQ_BROKERS: "", OTLP_HTTP_PORT: String(port), OTLP_GRPC_PORT: String(port + 1), COLLECTORS_PORT: String(opsPort), FLOW_ROLLUPS: rollups },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  return p;
-}
-
-async function up(endpoint: string) {
-  for (let i = 0; ; i++) {
-    if (await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }).then((r) => r.ok, () => false)) return;
-    if (i > 200) throw new Error(`collectors at ${endpoint} did not start`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-async function ingest(endpoint: string, bodies: Uint8Array[]) {
-  let next = 0;
-  let refused = 0;
-  const worker = async () => {
-    for (let i = next++; i < bodies.length; i = next++) {
-      for (;;) {
-        const r = await post(endpoint, bodies[i]!);
-        if (r.status === 200) break;
-        if (r.status !== 503) throw new Error(`export answered ${r.status}`);
-        refused++;
-        await new Promise((res) => setTimeout(res, Number(r.retryAfter ?? 1) * 1000));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: exporters }, worker));
-  return refused;
+  return spawnCollectors(url, port, opsPort, { FLOW_ROLLUPS: rollups });
 }
 
 async function main() {
@@ -153,7 +102,7 @@ async function main() {
     on.kill("SIGTERM");
     off.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 2000));
-    agent.destroy();
+    otlpAgent.destroy();
     await bench.drop();
   }
 }

@@ -14,7 +14,6 @@
  *      alternate in BENCH_ROUNDS (default 4) rounds over the same exports, each from empty tables.
  */
 import { spawn } from "node:child_process";
-import http from "node:http";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -32,7 +31,7 @@ import { parseConfig } from "../lib/config/env";
 import { insertResources, insertSpans, linkColumns, spanColumns, spanCopy, spanRows, storeSpans } from "../db/queries/spans";
 import { spanLinks, spans } from "../db/schema";
 import type { DbHandle } from "../db/client";
-import { benchDatabase } from "./lib";
+import { benchDatabase, otlpAgent, pct, postExport } from "./lib";
 
 const total = Number(process.env.BENCH_SPANS ?? 50_000);
 const batch = 500;
@@ -127,28 +126,6 @@ async function timeMethod(name: string, h: DbHandle, records: SpanRecord[], writ
   return records.length / secs;
 }
 
-/**
- * One export as the SDK's OTLP/HTTP exporter sends it: node's http.request through a keep-alive Agent
- * (@opentelemetry/otlp-exporter-base, platform/node/transport/http-transport-utils), the body written whole.
- */
-const agent = new http.Agent({ keepAlive: true });
-function post(url: string, body: Uint8Array): Promise<{ status: number; retryAfter: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/x-protobuf", "content-length": body.length } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
-
 /** CPU seconds (user + system) used so far by the given process, or by every process named `comm`, with their exited children. */
 function cpuSeconds(pidOrComm: number | string): number {
   const ticks = 100; // USER_HZ on Linux
@@ -236,7 +213,7 @@ async function sustained(url: string, h: DbHandle, exporters: number, orders: nu
         for (let i = next++; i < to; i = next++) {
           for (;;) {
             const t0 = performance.now();
-            const r = await post(endpoint, bodies[i]!);
+            const r = await postExport(endpoint, bodies[i]!);
             latencies.push(performance.now() - t0);
             if (r.status === 200) break;
             if (r.status !== 503) throw new Error(`export answered ${r.status}`);
@@ -309,7 +286,7 @@ async function sustained(url: string, h: DbHandle, exporters: number, orders: nu
     console.log(`raw COPY of the same rows into the same tables (${exporters} connections, one COPY per export's spans and links): ${total.sent - total.copyLost} spans in ${total.copy.toFixed(1)} s = ${Math.round(copyRate)} spans/s; Postgres CPU ${total.copyPostgres.toFixed(1)} s (${perSpan(total.copyPostgres)} µs/span)`);
     console.log(`ingest reaches ${((100 * rate) / copyRate).toFixed(0)}% of the raw COPY rate`);
   } finally {
-    agent.destroy();
+    otlpAgent.destroy();
     p.kill("SIGTERM");
     await new Promise((r) => p.once("exit", r));
   }

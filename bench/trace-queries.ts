@@ -17,15 +17,11 @@ import { parseConfig } from "../lib/config/env";
 import { decodeProtobufRequest } from "../lib/otlp/decode";
 import { flattenRequest } from "../lib/otlp/spans";
 import { exportBodies, spansPerOrder } from "./span-gen";
+import { pct } from "./lib";
 
 const target = Number(process.env.BENCH_TRACE_SPANS ?? 5_000_000);
 const runs = Number(process.env.BENCH_RUNS ?? 40);
 const dbName = `switchyard_bench_traces_${target}`;
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
 
 async function main() {
   const config = parseConfig(process.env);

@@ -15,6 +15,7 @@ import { upsertSourceHealth } from "../db/queries/health";
 import { applyKafkaRetention } from "../db/queries/kafka";
 import { applyRabbitRetention } from "../db/queries/rabbitmq";
 import { applyFlowRetention } from "../db/queries/flows";
+import { applyWorkflowRetention } from "../db/queries/workflows";
 import { FlowRollups } from "./otlp/flows";
 import { WorkflowEngine } from "./workflows/engine";
 import { storeSpanCopy } from "../db/queries/spans";
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
         await applyKafkaRetention(dbh.db, config.RETENTION_RAW_HOURS, config.RETENTION_DOWNSAMPLED_DAYS);
         await applyRabbitRetention(dbh.db, config.RETENTION_RAW_HOURS, config.RETENTION_DOWNSAMPLED_DAYS);
         await applyFlowRetention(dbh.db, config.RETENTION_SPANS_DAYS);
+        await applyWorkflowRetention(dbh.db, config.RETENTION_SPANS_DAYS);
         const parts = await maintainSpanPartitions(dbh.db, { retentionDays: config.RETENTION_SPANS_DAYS });
         if (parts.dropped.length) log(`[retention] dropped span partitions ${parts.dropped.join(", ")}`);
       })

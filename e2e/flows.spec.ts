@@ -163,3 +163,52 @@ test("a stuck order: pending in the slow group's lag past WORKFLOW_STUCK_AFTER (
   await row.getByRole("link", { name: "trace" }).click();
   await expect(page).toHaveURL(/\/traces\/[0-9a-f]{32}/);
 });
+
+test("the workflows list filters by age and stacks its chart by name, and a pending order's 'waiting on' opens its group's lag page", async ({ page, request }) => {
+  type W = { id: number; key: string; startedAt: string; waitingOn: { destination: string; group: string | null; cluster: string | null } | null };
+  let waiting: W | undefined;
+  await expect
+    .poll(
+      async () => {
+        const items: W[] = (await (await request.get("/api/v1/workflows?state=pending&limit=200")).json()).items ?? [];
+        waiting = items.find((w) => w.waitingOn?.group && w.waitingOn.cluster);
+        return Boolean(waiting);
+      },
+      { timeout: 120_000, intervals: [3000] },
+    )
+    .toBe(true);
+  // the API: olderThan keeps only workflows started longer ago; what is no duration is a 400 naming the parameter
+  const asked = Date.now();
+  const older: W[] = (await (await request.get("/api/v1/workflows?olderThan=30s&limit=200")).json()).items;
+  for (const w of older) expect(Date.parse(w.startedAt), `${w.id} started ${w.startedAt}`).toBeLessThanOrEqual(asked - 30_000 + 1000);
+  const bad = await request.get("/api/v1/workflows?olderThan=5%20weeks");
+  expect(bad.status()).toBe(400);
+  expect(JSON.stringify(await bad.json())).toContain("olderThan");
+
+  // its "waiting on" is a link to the lag page of the group it waits in
+  await page.goto(`/workflows?key=${encodeURIComponent(waiting!.key)}`);
+  const link = page.getByTestId("workflows-table").locator("tbody tr").first().getByTestId("waiting-on");
+  await expect(link).toContainText(waiting!.waitingOn!.destination);
+  await link.click();
+  await expect(page).toHaveURL(new RegExp(`/kafka/${encodeURIComponent(waiting!.waitingOn!.cluster!)}/${encodeURIComponent(waiting!.waitingOn!.group!)}$`));
+
+  // the age filter lives in the URL and leaves out what started since
+  await page.goto("/workflows");
+  await page.getByLabel("Age").selectOption("1m");
+  await expect(page).toHaveURL(/olderThan=1m/);
+  const started = page.getByTestId("workflows-table").locator("tbody tr td:nth-child(5) time");
+  await expect(started.first()).toBeVisible({ timeout: 20_000 });
+  await expect
+    .poll(async () => (await started.evaluateAll((els) => els.map((e) => Date.parse(e.getAttribute("datetime")!)))).every((t) => t <= Date.now() - 60_000 + 1000))
+    .toBe(true);
+
+  // the chart by name: the stacks are the workflows' names, the choice in the URL
+  const summary = (await (await request.get(`/api/v1/workflows/summary?from=${new Date(Date.now() - 3600_000).toISOString()}`)).json()) as { byName: { name: string; count: number }[] };
+  const top = [...summary.byName].sort((a, b) => b.count - a.count)[0]!.name;
+  await page.getByLabel("name", { exact: true }).check();
+  await expect(page).toHaveURL(/chart=name/);
+  await expect(page.getByTestId("workflow-summary").locator(".recharts-legend-wrapper")).toContainText(top);
+  await expect(page.getByTestId("workflow-summary").locator(".recharts-legend-wrapper")).not.toContainText("dead-lettered");
+  await page.reload();
+  await expect(page.getByLabel("name", { exact: true })).toBeChecked();
+});

@@ -11,6 +11,7 @@ export interface DeadLetterPlace {
 const enc = encodeURIComponent;
 
 export const rabbitQueueHref = (broker: string, vhost: string | null, queue: string) => `/rabbitmq/${enc(broker)}/${enc(vhost ?? "/")}/${enc(queue)}`;
+export const kafkaGroupHref = (cluster: string, group: string) => `/kafka/${enc(cluster)}/${enc(group)}`;
 
 /** `shop.orders[2]@1234` → `shop.orders` (Kafka topic names cannot hold `[` or `@`). */
 export function kafkaTopicOf(destination: string): string {
@@ -31,7 +32,7 @@ export function deadLetterLinks(d: DeadLetterPlace): { source: string; destinati
   }
   return {
     source: `/dead-letters?${new URLSearchParams({ system: d.system, broker: d.sourceName, source: d.source, exact: "true" })}`,
-    destination: d.originalDestination && d.consumerGroup ? `/kafka/${enc(d.sourceName)}/${enc(d.consumerGroup)}` : null,
+    destination: d.originalDestination && d.consumerGroup ? kafkaGroupHref(d.sourceName, d.consumerGroup) : null,
   };
 }
 

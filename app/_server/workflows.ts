@@ -38,6 +38,9 @@ async function present(rows: WorkflowRow[]): Promise<Out[]> {
             since: new Date(w.sinceMs).toISOString(),
             lag: l ? { messages: l.messages, seconds: l.seconds, status: l.status } : null,
             depth: q ? { ready: q.ready, consumers: q.consumers } : null,
+            cluster: l?.cluster ?? null,
+            broker: q?.broker ?? null,
+            vhost: q?.vhost ?? null,
           }
         : null,
       evidence: r.evidence.map((e) => ({ at: new Date(e.atMs).toISOString(), text: e.text, ...(e.traceId ? { traceId: e.traceId } : {}), ...(e.spanId ? { spanId: e.spanId } : {}), ...(e.deadLetterId !== undefined ? { deadLetterId: e.deadLetterId } : {}) })),

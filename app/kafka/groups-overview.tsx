@@ -15,6 +15,7 @@ import { useScrollAnchor } from "../_components/scroll-anchor";
 import { useUrlState } from "../_components/use-url-state";
 import { useRef } from "react";
 import { groupStatuses as statuses } from "@/lib/kafka/group-health";
+import { kafkaGroupHref } from "@/lib/dead-letter-links";
 
 const columns: [key: string, label: string][] = [
   ["group", "Group"],
@@ -92,7 +93,7 @@ export function GroupsOverview() {
             {data.items.map((g) => (
               <tr key={`${g.cluster}/${g.groupId}`} data-anchor={`${g.cluster}/${g.groupId}`} data-testid={`group-${g.groupId}`} data-status={g.status}>
                 <td>
-                  <AppLink href={`/kafka/${encodeURIComponent(g.cluster)}/${encodeURIComponent(g.groupId)}`}>{g.groupId}</AppLink>
+                  <AppLink href={kafkaGroupHref(g.cluster, g.groupId)}>{g.groupId}</AppLink>
                   {g.error || g.stale ? <div className="error small">{g.error ?? "figures are stale: the collectors have not polled recently"}</div> : null}
                 </td>
                 <td>

@@ -14,7 +14,7 @@ import { useScrollAnchor } from "../_components/scroll-anchor";
 import { useUrlState } from "../_components/use-url-state";
 import { useRef } from "react";
 import { captureModeText } from "@/lib/rabbitmq/view";
-import { rabbitQueueDeadLettersHref } from "@/lib/dead-letter-links";
+import { rabbitQueueDeadLettersHref, rabbitQueueHref } from "@/lib/dead-letter-links";
 
 const columns: [key: string, label: string][] = [
   ["name", "Queue"],
@@ -26,8 +26,7 @@ const columns: [key: string, label: string][] = [
   ["growth", "Growth /s"],
 ];
 
-export const queueHref = (q: { broker: string; vhost: string; name: string }) =>
-  `/rabbitmq/${encodeURIComponent(q.broker)}/${encodeURIComponent(q.vhost)}/${encodeURIComponent(q.name)}`;
+export const queueHref = (q: { broker: string; vhost: string; name: string }) => rabbitQueueHref(q.broker, q.vhost, q.name);
 
 const rate = (v: number | null) => (v === null ? "—" : v.toFixed(1));
 

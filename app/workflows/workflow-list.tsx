@@ -11,7 +11,8 @@ import type * as api from "@/lib/api/contracts/workflows";
 import type { ResponseOf } from "@/lib/api/endpoint";
 import { timeRangeMs, timeRangeOf, type TimeRange } from "@/lib/time-range";
 import { workflowStates, type WorkflowState } from "@/lib/workflow-states";
-import { stackedSeries, stateColour, stateLabel } from "@/lib/workflows/view";
+import { kafkaGroupHref, rabbitQueueHref } from "@/lib/dead-letter-links";
+import { chartByOf, chartDimensions, stackColour, stackedSeries, stackLabel, stateColour, stateLabel, workflowAges } from "@/lib/workflows/view";
 
 type Page = ResponseOf<typeof api.listWorkflows>;
 export type Workflow = Page["items"][number];
@@ -34,14 +35,22 @@ export function StateBadge({ state, stuck }: { state: WorkflowState; stuck?: boo
   );
 }
 
+/** Where a waiting workflow's message waits: the group's lag page, the queue's page, or the traces through it. */
+function waitingHref(w: NonNullable<Workflow["waitingOn"]>): string {
+  if (w.group && w.cluster) return kafkaGroupHref(w.cluster, w.group);
+  if (w.broker && w.vhost !== null) return rabbitQueueHref(w.broker, w.vhost, w.destination);
+  return `/traces?${new URLSearchParams({ destination: w.destination })}`;
+}
+
 export function WaitingOn({ w }: { w: Workflow["waitingOn"] }) {
   if (!w) return <span className="muted">–</span>;
   return (
     <span className="small">
-      {w.destination}
-      {w.group ? ` (${w.group}` : ""}
-      {w.lag ? `${w.group ? ", " : " ("}lag ${w.lag.messages ?? "?"} msgs${w.lag.seconds !== null ? ` / ${Math.round(w.lag.seconds)} s` : ""}` : ""}
-      {w.group || w.lag ? ")" : ""}
+      <AppLink href={waitingHref(w)} data-testid="waiting-on">
+        {w.destination}
+        {w.group ? ` (${w.group})` : ""}
+      </AppLink>
+      {w.lag ? ` lag ${w.lag.messages ?? "?"} msgs${w.lag.seconds !== null ? ` / ${Math.round(w.lag.seconds)} s` : ""}` : ""}
       {w.depth ? ` · depth ${w.depth.ready ?? "?"}` : ""} since <Time value={w.since} relative />
     </span>
   );
@@ -52,7 +61,8 @@ export function WorkflowList() {
   const range = timeRangeOf(url.get("range") || "1h");
   const state = url.get("state");
   const filter = new URLSearchParams();
-  for (const k of ["state", "name", "key", "stuck"]) if (url.get(k)) filter.set(k, url.get(k));
+  for (const k of ["state", "name", "key", "stuck", "olderThan"]) if (url.get(k)) filter.set(k, url.get(k));
+  const chartBy = chartByOf(url.get("chart"));
   const from = () => new Date(Date.now() - timeRangeMs(range)).toISOString();
   const summary = useQuery({
     queryKey: ["workflows-summary", range],
@@ -74,7 +84,8 @@ export function WorkflowList() {
     placeholderData: keepPreviousData,
   });
   const items = pages.data?.pages.flatMap((p) => p.items) ?? [];
-  const rows = summary.data ? stackedSeries(summary.data.series) : [];
+  const chart = summary.data ? stackedSeries(summary.data.series, chartBy) : { keys: [], rows: [] };
+  const rows = chart.rows;
   const names = summary.data ? [...new Set(summary.data.byName.map((x) => x.name))].sort() : [];
   return (
     <section>
@@ -102,6 +113,14 @@ export function WorkflowList() {
             </option>
           ))}
         </select>
+        <select aria-label="Age" value={url.get("olderThan")} onChange={(e) => url.set({ olderThan: e.target.value || null })}>
+          <option value="">any age</option>
+          {[...new Set([...workflowAges, ...(url.get("olderThan") ? [url.get("olderThan")] : [])])].map((a) => (
+            <option key={a} value={a}>
+              started over {a} ago
+            </option>
+          ))}
+        </select>
         <input aria-label="Business key" placeholder="order id, payment id…" defaultValue={url.get("key")} onChange={(e) => url.set({ key: e.target.value.trim() })} />
         <label className="small">
           <input type="checkbox" checked={url.get("stuck") === "true"} onChange={(e) => url.set({ stuck: e.target.checked ? "true" : null })} /> stuck only
@@ -120,6 +139,14 @@ export function WorkflowList() {
             <button type="button" className="link-button" onClick={() => url.set({ stuck: url.get("stuck") === "true" ? null : "true" })}>
               stuck {summary.data.stuck.toLocaleString("en-US")}
             </button>
+            <span className="nowrap" style={{ marginLeft: "1rem" }}>
+              chart by{" "}
+              {chartDimensions.map((d) => (
+                <label key={d} style={{ marginRight: "0.5rem" }}>
+                  <input type="radio" name="workflow-chart" value={d} checked={chartBy === d} onChange={() => url.set({ chart: d === "state" ? null : d })} /> {d}
+                </label>
+              ))}
+            </span>
           </p>
           {rows.length ? (
             <ResponsiveContainer width="100%" height={180}>
@@ -129,8 +156,9 @@ export function WorkflowList() {
                 <YAxis allowDecimals={false} stroke="#8b949e" fontSize={11} width={40} />
                 <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} contentStyle={{ background: "#171d24", border: "1px solid #2a323c" }} />
                 <Legend wrapperStyle={{ fontSize: 11 }} />
-                {workflowStates.map((s) => (
-                  <Bar key={s} dataKey={s} stackId="state" fill={stateColour[s]} name={stateLabel(s)} isAnimationActive={false} />
+                {/* a function, not the key as text: recharts reads a text dataKey as a path, and names hold dots */}
+                {chart.keys.map((k, i) => (
+                  <Bar key={k} dataKey={(row: Record<string, number>) => row[k] ?? 0} stackId="stack" fill={stackColour(chartBy, k, i)} name={stackLabel(chartBy, k)} isAnimationActive={false} />
                 ))}
               </BarChart>
             </ResponsiveContainer>

@@ -6,6 +6,20 @@ import type { WorkflowObservation } from "../../lib/workflows/observe";
 import type { ConsumerGroup } from "../../lib/workflows/derive";
 import type { WorkflowToDerive } from "../../db/queries/workflows";
 
+/** Workflows derived together: their spans and dead letters read in one statement each, saved in one. */
+const deriveBatch = 500;
+
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const list = m.get(k);
+    if (list) list.push(x);
+    else m.set(k, [x]);
+  }
+  return m;
+}
+
 /**
  * Business workflows, derived continuously (not on request): what each stored export says (keys, links, traces seen;
  * lib/workflows/observe.ts) is gathered in memory and written every `flushMs` (new keys become workflows, their traces
@@ -31,6 +45,7 @@ export class WorkflowEngine {
     /** consumer groups that are Switchyard's own (its DLT capture): no workflow waits on them */
     private readonly ownGroups: string[] = [],
     private readonly flushMs = 2000,
+    private readonly deriveBudgetMs = 5000,
   ) {}
 
   add(o: WorkflowObservation): void {
@@ -73,13 +88,15 @@ export class WorkflowEngine {
       return;
     }
     try {
-      // a few hundred a turn: a burst of new keys is worked off over the next turns
+      // batches of 500 for up to `deriveBudgetMs` a turn: a burst of new keys is worked off over the next turns,
+      // and what arrives meanwhile is written at the next turn (this one holds it back only that long)
       const groups = await consumerGroups(this.db, this.ownGroups);
-      for (let round = 0; round < 5; round++) {
-        const todo = await workflowsToDerive(this.db, 200, 15_000);
+      const until = Date.now() + this.deriveBudgetMs;
+      while (Date.now() < until) {
+        const todo = await workflowsToDerive(this.db, deriveBatch, 15_000);
         if (!todo.length) break;
         await this.derive(todo, groups);
-        if (todo.length < 200) break;
+        if (todo.length < deriveBatch) break;
       }
       if (this.failing) this.log("[workflows] deriving again");
       this.failing = false;
@@ -89,26 +106,31 @@ export class WorkflowEngine {
   }
 
   /**
-   * Derives a batch: the spans and dead letters of all its traces in one statement each (at most 20,000 spans; past
-   * that, one workflow at a time), each workflow from those of its own traces, saved in one statement.
+   * Derives a batch: the spans and dead letters of all its traces in one statement each (at most 20,000 spans and
+   * 5,000 dead letters; past that, in halves), each workflow from those of its own traces, saved in one statement.
    */
   private async derive(todo: WorkflowToDerive[], groups: ConsumerGroup[]): Promise<void> {
     const startedAt = new Date();
     const traces = [...new Set(todo.flatMap((w) => w.traceIds))];
     const budget = 20_000;
-    const [spans, deadLetters] = await Promise.all([workflowSpans(this.db, traces, budget + 1), workflowDeadLetters(this.db, traces, 5000)]);
-    if (spans.length > budget) {
-      for (const w of todo) {
-        const at = new Date();
-        const [own, dls] = await Promise.all([workflowSpans(this.db, w.traceIds), workflowDeadLetters(this.db, w.traceIds)]);
-        await saveDerived(this.db, w.id, at, deriveWorkflow(own, dls, this.rules, Date.now(), groups));
-      }
+    const dlBudget = 5000;
+    const [spans, deadLetters] = await Promise.all([workflowSpans(this.db, traces, budget + 1, true), workflowDeadLetters(this.db, traces, dlBudget + 1)]);
+    // past either bound a workflow could miss some of its own: halves of the batch, down to one workflow at a time
+    // (a workflow's own bounds are those of workflowSpans and workflowDeadLetters)
+    if ((spans.length > budget || deadLetters.length > dlBudget) && todo.length > 1) {
+      const half = Math.ceil(todo.length / 2);
+      await this.derive(todo.slice(0, half), groups);
+      await this.derive(todo.slice(half), groups);
       return;
     }
-    const spansOf = new Map<string, typeof spans>();
-    for (const s of spans) spansOf.set(s.traceId, [...(spansOf.get(s.traceId) ?? []), s]);
-    const dlOf = new Map<string, typeof deadLetters>();
-    for (const d of deadLetters) dlOf.set(d.traceId, [...(dlOf.get(d.traceId) ?? []), d]);
+    if (spans.length > budget || deadLetters.length > dlBudget) {
+      const w = todo[0]!;
+      const [own, dls] = await Promise.all([workflowSpans(this.db, w.traceIds), workflowDeadLetters(this.db, w.traceIds)]);
+      await saveDerived(this.db, w.id, startedAt, deriveWorkflow(own, dls, this.rules, Date.now(), groups));
+      return;
+    }
+    const spansOf = groupBy(spans, (s) => s.traceId);
+    const dlOf = groupBy(deadLetters, (d) => d.traceId);
     const now = Date.now();
     const rows = todo.map((w) => ({
       id: w.id,

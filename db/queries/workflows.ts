@@ -10,7 +10,7 @@ export const MAX_WORKFLOW_TRACES = 100;
 
 /**
  * The collectors' side: what arrived. Each key value is a workflow; the traces carrying it join it (new ones are made
- * dirty, to be derived). Rows in key order, so two writers never deadlock.
+ * dirty, to be derived) and are noted in workflow_traces. Rows in key order, so two writers never deadlock.
  */
 export async function addWorkflowKeys(db: Db, keys: readonly { traceId: string; key: string; keyName: string }[]): Promise<void> {
   if (!keys.length) return;
@@ -22,24 +22,35 @@ export async function addWorkflowKeys(db: Db, keys: readonly { traceId: string; 
   }
   const rows = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   await db.execute(sql`
-    insert into workflows as w (key, key_name, trace_ids, started_at, last_activity_at, touched_at, dirty)
-    select k, kn, (select array_agg(t) from (select distinct unnest(string_to_array(ts, ',')) t limit ${MAX_WORKFLOW_TRACES}) x), now(), now(), now(), true
-    from unnest(${sql.param(rows.map(([k]) => k))}::text[], ${sql.param(rows.map(([, v]) => v.keyName))}::text[], ${sql.param(rows.map(([, v]) => [...v.traces].join(",")))}::text[]) as u(k, kn, ts)
-    on conflict (key) do update set
-      trace_ids = (select array_agg(t) from (select distinct unnest(w.trace_ids || excluded.trace_ids) t limit ${MAX_WORKFLOW_TRACES}) x),
-      touched_at = now(), dirty = true`);
+    with up as (
+      insert into workflows as w (key, key_name, trace_ids, started_at, last_activity_at, touched_at, dirty)
+      select k, kn, (select array_agg(t) from (select distinct unnest(string_to_array(ts, ',')) t limit ${MAX_WORKFLOW_TRACES}) x), now(), now(), now(), true
+      from unnest(${sql.param(rows.map(([k]) => k))}::text[], ${sql.param(rows.map(([, v]) => v.keyName))}::text[], ${sql.param(rows.map(([, v]) => [...v.traces].join(",")))}::text[]) as u(k, kn, ts)
+      on conflict (key) do update set
+        trace_ids = (select array_agg(t) from (select distinct unnest(w.trace_ids || excluded.trace_ids) t limit ${MAX_WORKFLOW_TRACES}) x),
+        touched_at = now(), dirty = true
+      returning w.id, w.trace_ids)
+    insert into workflow_traces (trace_id, workflow_id) select distinct unnest(up.trace_ids), up.id from up order by 1, 2 on conflict do nothing`);
 }
 
 /** Traces that link to a trace of a workflow join it; every workflow holding a trace seen now has new evidence. */
 export async function touchWorkflows(db: Db, links: readonly { traceId: string; linkedTraceId: string }[], traces: readonly string[]): Promise<void> {
   if (links.length) {
+    // each link's linked trace looked up by its key (workflow_traces), never by scanning the workflows' arrays
     await db.execute(sql`
-      with l as (select * from unnest(${sql.param(links.map((l) => l.traceId))}::text[], ${sql.param(links.map((l) => l.linkedTraceId))}::text[]) as u(t, lt)),
-      j as (select w.id, array_agg(distinct l.t) as ts from workflows w join l on w.trace_ids @> array[l.lt] group by w.id)
-      update workflows w set trace_ids = (select array_agg(t) from (select distinct unnest(w.trace_ids || j.ts) t limit ${MAX_WORKFLOW_TRACES}) x), touched_at = now(), dirty = true
-      from j where w.id = j.id`);
+      with l as (select distinct t, lt from unnest(${sql.param(links.map((l) => l.traceId))}::text[], ${sql.param(links.map((l) => l.linkedTraceId))}::text[]) as u(t, lt)),
+      j as (select wt.workflow_id as id, array_agg(distinct l.t) as ts from l join workflow_traces wt on wt.trace_id = l.lt group by wt.workflow_id),
+      up as (
+        update workflows w set trace_ids = (select array_agg(t) from (select distinct unnest(w.trace_ids || j.ts) t limit ${MAX_WORKFLOW_TRACES}) x), touched_at = now(), dirty = true
+        from j where w.id = j.id
+        returning w.id, w.trace_ids)
+      insert into workflow_traces (trace_id, workflow_id) select distinct unnest(up.trace_ids), up.id from up order by 1, 2 on conflict do nothing`);
   }
-  if (traces.length) await db.execute(sql`update workflows set touched_at = now(), dirty = true where trace_ids && ${sql.param([...traces])}::text[]`);
+  if (traces.length) {
+    await db.execute(sql`
+      update workflows set touched_at = now(), dirty = true
+      where id in (select workflow_id from workflow_traces where trace_id = any(${sql.param([...new Set(traces)])}::text[]))`);
+  }
 }
 
 /**
@@ -49,8 +60,14 @@ export async function touchWorkflows(db: Db, links: readonly { traceId: string; 
 export async function touchByDeadLetters(db: Db, since: Date): Promise<void> {
   await db.execute(sql`
     update workflows set touched_at = now(), dirty = true
-    where trace_ids && (select coalesce(array_agg(distinct trace_id), '{}') from dead_letters
-      where captured_at > ${since.toISOString()}::timestamptz and trace_id is not null)`);
+    where id in (select wt.workflow_id from workflow_traces wt
+      where wt.trace_id in (select trace_id from dead_letters where captured_at > ${since.toISOString()}::timestamptz and trace_id is not null))`);
+}
+
+/** Workflows quiet for longer than the spans they are made of are kept: dropped with them (their traces with them). */
+export async function applyWorkflowRetention(db: Db, days: number): Promise<number> {
+  const r = await db.execute(sql`delete from workflows where last_activity_at < now() - make_interval(days => ${days})`);
+  return r.rowCount ?? 0;
 }
 
 export interface WorkflowToDerive {
@@ -68,13 +85,16 @@ export async function workflowsToDerive(db: Db, limit: number, staleMs: number):
   return r.rows.map((x) => ({ id: Number(x.id), key: x.key, traceIds: x.trace_ids }));
 }
 
-/** The spans of these traces the derivation reads, at most `limit` (the earliest); one statement for many workflows. */
-export async function workflowSpans(db: Db, traceIds: readonly string[], limit = 5000): Promise<WorkflowSpan[]> {
+/**
+ * The spans of these traces the derivation reads, at most `limit` (the earliest); one statement for many workflows.
+ * `anyOrder`: any `limit` of them, unsorted (a batch that only needs to know whether it passed the bound).
+ */
+export async function workflowSpans(db: Db, traceIds: readonly string[], limit = 5000, anyOrder = false): Promise<WorkflowSpan[]> {
   if (!traceIds.length) return [];
   const r = await db.execute<{ trace_id: string; span_id: string; parent_span_id: string | null; service: string; name: string; kind: number; start_ms: number; duration_ms: number; status_code: number; messaging_system: string | null; messaging_destination: string | null; messaging_operation: string | null; messaging_message_id: string | null; messaging_consumer_group: string | null; links: { traceId: string; spanId: string }[] }>(sql`
     select trace_id, span_id, parent_span_id, service, name, kind, (extract(epoch from start_time) * 1000)::float8 as start_ms, duration_ms, status_code,
       messaging_system, messaging_destination, messaging_operation, messaging_message_id, messaging_consumer_group, links
-    from spans where trace_id = any(${sql.param([...traceIds])}::text[]) order by start_time limit ${limit}`);
+    from spans where trace_id = any(${sql.param([...traceIds])}::text[]) ${anyOrder ? sql`` : sql`order by start_time`} limit ${limit}`);
   return r.rows.map((x) => ({
     traceId: x.trace_id,
     spanId: x.span_id,
@@ -166,6 +186,8 @@ export interface WorkflowFilter {
   name?: string;
   key?: string;
   stuck?: boolean;
+  /** started longer ago than this */
+  olderThan?: number;
   from?: Date;
   to?: Date;
   cursor?: string;
@@ -198,6 +220,7 @@ export async function listWorkflows(db: Db, f: WorkflowFilter): Promise<{ items:
   if (f.name) where.push(sql`name = ${f.name}`);
   if (f.key) where.push(sql`key = ${f.key}`);
   if (f.stuck !== undefined) where.push(sql`stuck = ${f.stuck}`);
+  if (f.olderThan !== undefined) where.push(sql`started_at <= now() - make_interval(secs => ${f.olderThan / 1000})`);
   if (f.from) where.push(sql`last_activity_at >= ${f.from.toISOString()}::timestamptz`);
   if (f.to) where.push(sql`started_at <= ${f.to.toISOString()}::timestamptz`);
   if (f.cursor) {
@@ -220,14 +243,14 @@ export async function workflowSummary(db: Db, from: Date, to: Date, bucketSecond
   const range = sql`evaluated_at is not null and last_activity_at >= ${from.toISOString()}::timestamptz and started_at <= ${to.toISOString()}::timestamptz`;
   const [byName, series, stuck] = await Promise.all([
     db.execute<{ name: string; state: WorkflowState; n: string }>(sql`select name, state, count(*)::text as n from workflows where ${range} group by name, state order by name, state`),
-    db.execute<{ t: Date; state: WorkflowState; n: string }>(sql`
-      select to_timestamp(floor(extract(epoch from started_at) / ${bucketSeconds}) * ${bucketSeconds}) as t, state, count(*)::text as n
-      from workflows where ${range} group by 1, 2 order by 1, 2`),
+    db.execute<{ t: Date; name: string; state: WorkflowState; n: string }>(sql`
+      select to_timestamp(floor(extract(epoch from started_at) / ${bucketSeconds}) * ${bucketSeconds}) as t, name, state, count(*)::text as n
+      from workflows where ${range} group by 1, 2, 3 order by 1, 2, 3`),
     db.execute<{ n: string }>(sql`select count(*)::text as n from workflows where ${range} and stuck`),
   ]);
   return {
     byName: byName.rows.map((x) => ({ name: x.name, state: x.state, count: Number(x.n) })),
-    series: series.rows.map((x) => ({ t: new Date(x.t), state: x.state, count: Number(x.n) })),
+    series: series.rows.map((x) => ({ t: new Date(x.t), name: x.name, state: x.state, count: Number(x.n) })),
     stuck: Number(stuck.rows[0]?.n ?? 0),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { durationHint, parseDuration } from "../duration";
 import type { FlowOverride } from "../flows/graph";
 import { flowCouplings, flowIntents, type FlowCoupling, type FlowIntent } from "../flows/model";
 import { isRole, roles, type Role } from "../auth/roles";
@@ -196,12 +197,12 @@ const nameRules = z.string().transform((s, ctx) => {
 
 /** A duration: seconds, or a number with s, m or h (`300`, `90s`, `5m`, `1h`), in milliseconds. */
 const duration = z.string().transform((s, ctx) => {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/.exec(s);
-  if (!m || Number(m[1]) <= 0) {
-    ctx.addIssue({ code: "custom", message: `"${s}" is no duration: seconds, or a number with s, m or h (5m)` });
+  const ms = parseDuration(s);
+  if (ms === null) {
+    ctx.addIssue({ code: "custom", message: `"${s}" is no duration: ${durationHint}` });
     return z.NEVER;
   }
-  return Math.round(Number(m[1]) * (m[2] === "h" ? 3_600_000 : m[2] === "m" ? 60_000 : 1000));
+  return ms;
 });
 
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, "must be an HTTP header name").transform((s) => s.toLowerCase());

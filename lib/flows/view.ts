@@ -1,6 +1,7 @@
 import type { FlowEdge, FlowGraph, FlowNode } from "./graph";
 import type { FlowHealth, FlowNodeKind } from "./model";
 import type { TimeRange } from "../time-range";
+import { kafkaGroupHref, rabbitQueueHref } from "../dead-letter-links";
 
 /**
  * What the flow map page draws, prepared from the API's graph: labels (plain text), sizes and the layered layout's
@@ -83,8 +84,8 @@ export function nodeLinks(n: FlowNode, range: TimeRange): FlowLink[] {
   const links: FlowLink[] = [];
   if (n.kind === "service") links.push({ label: "traces of this service", href: `/traces?${new URLSearchParams({ service: n.name, range })}` });
   else links.push({ label: `traces through this ${kindLabel[n.kind]}`, href: `/traces?${new URLSearchParams({ destination: n.name, range })}` });
-  for (const l of n.lag ?? []) links.push({ label: `lag of ${l.group}`, href: `/kafka/${encodeURIComponent(l.cluster)}/${encodeURIComponent(l.group)}` });
-  if (n.broker && n.vhost !== undefined) links.push({ label: "the queue", href: `/rabbitmq/${encodeURIComponent(n.broker)}/${encodeURIComponent(n.vhost)}/${encodeURIComponent(n.name)}` });
+  for (const l of n.lag ?? []) links.push({ label: `lag of ${l.group}`, href: kafkaGroupHref(l.cluster, l.group) });
+  if (n.broker && n.vhost !== undefined) links.push({ label: "the queue", href: rabbitQueueHref(n.broker, n.vhost, n.name) });
   if (n.kind === "dlq" || n.kind === "dlt") links.push({ label: "its dead letters", href: `/dead-letters?${new URLSearchParams({ system: n.system ?? "", source: n.name, exact: "true" })}` });
   else if (n.kind !== "service" && n.deadLetters) links.push({ label: "dead letters it lost", href: `/dead-letters?${new URLSearchParams({ system: n.system ?? "", q: n.name })}` });
   return links;
@@ -98,7 +99,7 @@ export function edgeLinks(e: FlowEdge, g: FlowGraph, range: TimeRange): FlowLink
   if (!s || !t) return [];
   if (e.kind === "call") return [{ label: "traces of these calls", href: `/traces?${new URLSearchParams({ service: t.name, range })}` }];
   if (e.kind === "publish") return [{ label: "traces of these publishes", href: `/traces?${new URLSearchParams({ service: s.name, destination: t.name, range })}` }];
-  if (e.kind === "route") return t.broker && t.vhost !== undefined ? [{ label: "the queue", href: `/rabbitmq/${encodeURIComponent(t.broker)}/${encodeURIComponent(t.vhost)}/${encodeURIComponent(t.name)}` }] : [];
+  if (e.kind === "route") return t.broker && t.vhost !== undefined ? [{ label: "the queue", href: rabbitQueueHref(t.broker, t.vhost, t.name) }] : [];
   if (e.kind === "consume") return [{ label: "traces of this consumer", href: `/traces?${new URLSearchParams({ service: t.name, destination: s.name, range })}` }];
   return [{ label: "the dead letters", href: `/dead-letters?${new URLSearchParams({ system: t.system ?? "", source: t.name, exact: "true" })}` }];
 }

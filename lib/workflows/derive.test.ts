@@ -97,18 +97,3 @@ describe("deriveWorkflow", () => {
     expect(o.traces).toEqual([T, "d".repeat(32)]);
   });
 });
-
-describe("stackedSeries", () => {
-  it("one row per bucket, oldest first, every state present", async () => {
-    const { stackedSeries } = await import("./view");
-    const rows = stackedSeries([
-      { t: "2026-12-01T10:01:00.000Z", state: "pending", count: 2 },
-      { t: "2026-12-01T10:00:00.000Z", state: "completed", count: 5 },
-      { t: "2026-12-01T10:01:00.000Z", state: "dead_lettered", count: 1 },
-    ]);
-    expect(rows.map((r) => [r.t, r.completed, r.pending, r.dead_lettered, r.failed])).toEqual([
-      [Date.parse("2026-12-01T10:00:00Z"), 5, 0, 0, 0],
-      [Date.parse("2026-12-01T10:01:00Z"), 0, 2, 1, 0],
-    ]);
-  });
-});

@@ -35,10 +35,12 @@ describe("migrations", () => {
       "span_resources",
       "spans",
       "spans_default",
+      "workflow_traces",
       "workflows",
     ]);
     const idx = (await c.query("select indexname from pg_indexes where schemaname = 'public'")).rows.map((r) => r.indexname);
-    expect(idx).toEqual(expect.arrayContaining(["dead_letters_dedup", "kafka_lag_samples_group_time", "spans_service_time", "span_links_linked", "flow_edge_minutes_pk", "workflows_key", "workflows_traces", "dead_letters_captured"]));
+    expect(idx).toEqual(expect.arrayContaining(["dead_letters_dedup", "kafka_lag_samples_group_time", "spans_service_time", "span_links_linked", "flow_edge_minutes_pk", "workflows_key", "workflow_traces_trace_id_workflow_id_pk", "workflow_traces_workflow", "dead_letters_captured"]));
+    expect(idx).not.toContain("workflows_traces");
     // the dead-letter idempotency key is really unique
     const row = `insert into dead_letters (system, source_name, source, dedup_key, payload, payload_size) values ('kafka','local','t.DLT','t.DLT/0/1','\\x00',1)`;
     await c.query(row);

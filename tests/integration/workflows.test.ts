@@ -2,10 +2,11 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context } from "@op
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
-import { listWorkflows, type WorkflowRow } from "../../db/queries/workflows";
+import { applyWorkflowRetention, listWorkflows, touchWorkflows, type WorkflowRow } from "../../db/queries/workflows";
 import { collectorsEnv, freshDatabase, runTs, waitUntil, type RunningProcess } from "./helpers";
 
 /**
@@ -129,5 +130,30 @@ describe("workflow states", () => {
       t.startSpan("POST /refund", { kind: SpanKind.SERVER, attributes: { "order.id": cKey } }, under(s)).end();
     });
     await until(cKey, "compensated", (x) => x.state === "compensated");
+  });
+
+  it("links find their workflow by trace (workflow_traces), and retention drops a workflow quiet past the spans' days with its traces", async () => {
+    const key = `${P}-ord-5`;
+    const r = await h.db.execute<{ id: string }>(sql`
+      insert into workflows (key, key_name, trace_ids, started_at, last_activity_at, evaluated_at, dirty)
+      values (${key}, 'order.id', array[${"e".repeat(32)}], now() - interval '9 days', now() - interval '8 days', now(), false) returning id::text as id`);
+    const id = Number(r.rows[0]!.id);
+    const fresh = await h.db.execute<{ id: string }>(sql`
+      insert into workflows (key, key_name, trace_ids, started_at, last_activity_at, evaluated_at, dirty)
+      values (${`${key}-active`}, 'order.id', '{}', now(), now(), now(), false) returning id::text as id`);
+    await h.db.execute(sql`insert into workflow_traces (trace_id, workflow_id) values (${"e".repeat(32)}, ${id})`);
+    // a batch consumer's trace that only links to the old trace joins it, found through workflow_traces
+    await touchWorkflows(h.db, [{ traceId: "f".repeat(32), linkedTraceId: "e".repeat(32) }], []);
+    const joined = await h.db.execute<{ trace_ids: string[]; dirty: boolean }>(sql`select trace_ids, dirty from workflows where id = ${id}`);
+    expect(joined.rows[0]).toEqual({ trace_ids: expect.arrayContaining(["e".repeat(32), "f".repeat(32)]), dirty: true });
+    const traces = await h.db.execute<{ trace_id: string }>(sql`select trace_id from workflow_traces where workflow_id = ${id} order by 1`);
+    expect(traces.rows.map((x) => x.trace_id)).toEqual(["e".repeat(32), "f".repeat(32)]);
+    // the derivation saw no span of it in 8 days: with 7 days of spans kept, it goes, and its traces with it
+    await h.db.execute(sql`update workflows set dirty = false, last_activity_at = now() - interval '8 days' where id = ${id}`);
+    expect(await applyWorkflowRetention(h.db, 7)).toBeGreaterThanOrEqual(1);
+    expect((await h.db.execute(sql`select 1 from workflows where id = ${id}`)).rows).toHaveLength(0);
+    expect((await h.db.execute(sql`select 1 from workflow_traces where workflow_id = ${id}`)).rows).toHaveLength(0);
+    // one active now stays
+    expect((await h.db.execute(sql`select 1 from workflows where id = ${Number(fresh.rows[0]!.id)}`)).rows).toHaveLength(1);
   });
 });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { workflowStates } from "../../workflow-states";
 import { endpoint } from "../endpoint";
 import { idSegment, isoTime, queryBool, queryLimit, safeText, utcTime } from "../common";
+import { durationHint, parseDuration } from "../../duration";
 
 const range = {
   from: isoTime.optional().meta({ description: "workflows active at or after this (ISO)" }),
@@ -13,6 +14,19 @@ export const workflowListQuery = z.object({
   name: safeText(500).optional(),
   key: safeText(500).optional().meta({ description: "a business key value (an order id): its workflow" }),
   stuck: queryBool.optional().meta({ description: "pending or running past WORKFLOW_STUCK_AFTER" }),
+  olderThan: z
+    .string()
+    .max(20)
+    .transform((s, ctx) => {
+      const ms = parseDuration(s);
+      if (ms === null) {
+        ctx.addIssue({ code: "custom", message: `must be a duration: ${durationHint}` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional()
+    .meta({ description: "only workflows started longer ago than this (`5m`, `1h`, `2d`)" }),
   ...range,
   cursor: safeText(2000).optional(),
   limit: queryLimit(200, 50),
@@ -43,6 +57,9 @@ export const workflowSchema = z
         since: utcTime,
         lag: z.object({ messages: z.number().nullable(), seconds: z.number().nullable(), status: z.string() }).nullable().meta({ description: "the group's lag on the topic now" }),
         depth: z.object({ ready: z.number().nullable(), consumers: z.number().nullable() }).nullable().meta({ description: "the queue's depth now" }),
+        cluster: z.string().nullable().meta({ description: "Kafka: the cluster of the group it waits in (its lag page), when known" }),
+        broker: z.string().nullable().meta({ description: "RabbitMQ: the broker of the queue it waits in, when known" }),
+        vhost: z.string().nullable().meta({ description: "RabbitMQ: the queue's vhost, when known" }),
       })
       .nullable(),
     evidence: z.array(evidence),
@@ -61,7 +78,9 @@ export const workflowSummarySchema = z.object({
   byState: z.array(z.object({ state: z.enum(workflowStates), count: z.number().int() })),
   byName: z.array(z.object({ name: z.string(), state: z.enum(workflowStates), count: z.number().int() })),
   stuck: z.number().int(),
-  series: z.array(z.object({ t: utcTime, state: z.enum(workflowStates), count: z.number().int() })).meta({ description: "workflows started per bucket, by the state they are in now" }),
+  series: z
+    .array(z.object({ t: utcTime, name: z.string(), state: z.enum(workflowStates), count: z.number().int() }))
+    .meta({ description: "workflows started per bucket, by name and the state they are in now" }),
 });
 
 export const listWorkflows = endpoint({
