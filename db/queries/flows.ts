@@ -88,12 +88,12 @@ export async function queueFlowInfo(db: Db): Promise<QueueInfo[]> {
 
 /** Dead letters that died in the range (the list's order index, dead_letters_dead_at), by where they were caught and where they had been going. */
 export async function deadLetterFlows(db: Db, from: Date, to: Date): Promise<DeadLetterCount[]> {
-  const r = await db.execute<{ system: string; source: string; original_destination: string | null; n: string }>(sql`
-    select system, source, original_destination, count(*)::text as n from dead_letters
+  const r = await db.execute<{ system: string; source_name: string; vhost: string | null; source: string; original_destination: string | null; n: string }>(sql`
+    select system, source_name, vhost, source, original_destination, count(*)::text as n from dead_letters
     where coalesce(last_dead_at, first_dead_at, captured_at) >= ${from.toISOString()}::timestamptz
       and coalesce(last_dead_at, first_dead_at, captured_at) <= ${to.toISOString()}::timestamptz
-    group by system, source, original_destination`);
-  return r.rows.map((x) => ({ system: x.system, source: x.source, originalDestination: x.original_destination, count: Number(x.n) }));
+    group by system, source_name, vhost, source, original_destination`);
+  return r.rows.map((x) => ({ system: x.system, sourceName: x.source_name, vhost: x.vhost, source: x.source, originalDestination: x.original_destination, count: Number(x.n) }));
 }
 
 /** Rollups older than the spans they came from are dropped with them. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildFlowGraph, type EdgeTotal } from "./graph";
+import { buildFlowGraph, type EdgeTotal, type FlowInput, type QueueInfo } from "./graph";
 import { bucketOf, emptyBuckets, quantileMs } from "./histogram";
 import { FlowAggregator, observeSpans, type ObservedSpan } from "./observe";
 
@@ -124,24 +124,26 @@ describe("observeSpans and FlowAggregator", () => {
   });
 });
 
+/** An edge's rollups over the range: 60 of 10 ms by default. */
+const e = (p: Partial<EdgeTotal> & Pick<EdgeTotal, "source" | "target" | "edge">): EdgeTotal => ({
+  sourceKind: "service",
+  targetKind: "service",
+  system: "http",
+  group: "",
+  method: "",
+  count: 60,
+  errors: 0,
+  durationSumMs: 600,
+  maxMs: 20,
+  buckets: (() => {
+    const b = emptyBuckets();
+    b[bucketOf(10)] = 60;
+    return b;
+  })(),
+  ...p,
+});
+
 describe("buildFlowGraph", () => {
-  const e = (p: Partial<EdgeTotal> & Pick<EdgeTotal, "source" | "target" | "edge">): EdgeTotal => ({
-    sourceKind: "service",
-    targetKind: "service",
-    system: "http",
-    group: "",
-    method: "",
-    count: 60,
-    errors: 0,
-    durationSumMs: 600,
-    maxMs: 20,
-    buckets: (() => {
-      const b = emptyBuckets();
-      b[bucketOf(10)] = 60;
-      return b;
-    })(),
-    ...p,
-  });
   const input = {
     edges: [
       e({ source: "gw", target: "price", edge: "call", method: "GET" }),
@@ -206,6 +208,65 @@ describe("buildFlowGraph", () => {
     const f = buildFlowGraph({ ...input, focus: "mail" });
     expect(f.nodes.map((x) => x.id).sort()).toEqual(["kafka:shop.orders", "kafka:shop.orders.DLT", "service:gw", "service:inventory", "service:ledger", "service:mail"]);
     expect(buildFlowGraph({ ...input, focus: "nobody" })).toEqual({ nodes: [], edges: [] });
+  });
+});
+
+describe("several vhosts and clusters", () => {
+  const q = (broker: string, vhost: string, name: string, extra: Partial<QueueInfo> = {}): QueueInfo => ({ broker, vhost, name, ready: 0, unacked: 0, consumers: 1, isDeadLetterQueue: false, deadLetterTargets: [], boundFrom: [], ...extra });
+  const input: FlowInput = {
+    edges: [
+      e({ source: "gw", target: "orders", targetKind: "exchange", edge: "publish", system: "rabbitmq" }),
+      e({ source: "billing", target: "invoices", targetKind: "exchange", edge: "publish", system: "rabbitmq" }),
+    ],
+    lag: [
+      { cluster: "eu", group: "mail", topic: "shop.orders", messages: 900, seconds: 840, status: "STALL" },
+      { cluster: "us", group: "mail", topic: "shop.orders", messages: 0, seconds: 0, status: "OK" },
+    ],
+    queues: [
+      q("local", "/", "orders", { ready: 5, boundFrom: [{ exchange: "orders", routingKey: "#" }], deadLetterTargets: ["orders.dlq"] }),
+      q("local", "staging", "orders", { ready: 70, consumers: 0, boundFrom: [{ exchange: "orders", routingKey: "#" }] }),
+      q("local", "/", "invoices", { boundFrom: [{ exchange: "invoices", routingKey: "" }] }),
+    ],
+    deadLetters: [
+      { system: "rabbitmq", sourceName: "local", vhost: "/", source: "orders.dlq", originalDestination: "orders", count: 3 },
+      { system: "kafka", sourceName: "eu", source: "shop.orders.DLT", originalDestination: "shop.orders[0]@4", count: 2 },
+    ],
+    rangeSeconds: 60,
+  };
+
+  it("a queue, exchange or topic of one name in two vhosts or clusters is two nodes, each with its own figures", () => {
+    const g = buildFlowGraph(input);
+    const node = (id: string) => g.nodes.find((x) => x.id === id);
+    expect(node("rabbitmq:queue:orders@local//")).toMatchObject({ broker: "local", vhost: "/", depth: { ready: 5 }, deadLetters: 3 });
+    expect(node("rabbitmq:queue:orders@local/staging")).toMatchObject({ broker: "local", vhost: "staging", depth: { ready: 70, consumers: 0 }, health: "failing" });
+    expect(node("rabbitmq:queue:orders@local/staging")!.deadLetters).toBeUndefined();
+    // each exchange routes to its own vhost's queue only
+    const routes = g.edges.filter((x) => x.kind === "route" && x.target.startsWith("rabbitmq:queue:orders")).map((x) => `${x.source} -> ${x.target}`).sort();
+    expect(routes).toEqual(["rabbitmq:exchange:orders@local// -> rabbitmq:queue:orders@local//", "rabbitmq:exchange:orders@local/staging -> rabbitmq:queue:orders@local/staging"]);
+    // the dead letters went from the / vhost's queue to its DLQ
+    expect(g.edges.find((x) => x.kind === "dead_letter" && x.target.startsWith("rabbitmq:queue:orders.dlq"))).toMatchObject({ source: "rabbitmq:queue:orders@local//", count: 3 });
+    // a topic in two clusters: the lag of each cluster on its own node; the DLT's dead letters from eu's
+    expect(node("kafka:shop.orders@eu")).toMatchObject({ cluster: "eu", health: "failing", deadLetters: 2, lag: [{ cluster: "eu", status: "STALL" }] });
+    expect(node("kafka:shop.orders@us")).toMatchObject({ cluster: "us", health: "healthy", lag: [{ cluster: "us", status: "OK" }] });
+    expect(g.edges.find((x) => x.kind === "dead_letter" && x.system === "kafka")).toMatchObject({ source: "kafka:shop.orders@eu" });
+  });
+
+  it("spans' traffic to a name known in several places goes to a node of its own that says so; a name known once keeps its plain id", async () => {
+    const { nodeLines, nodeLinks } = await import("./view");
+    const g = buildFlowGraph(input);
+    const unplaced = g.nodes.find((x) => x.id === "rabbitmq:exchange:orders")!;
+    expect(unplaced).toMatchObject({ unplaced: true });
+    expect(unplaced.healthReason).toContain("local//, local/staging");
+    expect(g.edges.find((x) => x.kind === "publish" && x.source === "service:gw")).toMatchObject({ target: "rabbitmq:exchange:orders" });
+    expect(nodeLines(unplaced)[0]).toBe("where: not known (spans)");
+    // invoices is only in /: one node, its plain id, placed; gw's publish and the binding meet on it
+    expect(g.nodes.filter((x) => x.name === "invoices" && x.kind === "exchange").map((x) => x.id)).toEqual(["rabbitmq:exchange:invoices"]);
+    expect(g.edges.find((x) => x.kind === "publish" && x.source === "service:billing")).toMatchObject({ target: "rabbitmq:exchange:invoices" });
+    const staging = g.nodes.find((x) => x.id === "rabbitmq:queue:orders@local/staging")!;
+    expect(nodeLines(staging)[0]).toBe("local · vhost staging");
+    expect(nodeLinks(staging, "1h").map((l) => l.href)).toContain("/rabbitmq/local/staging/orders");
+    const dlq = g.nodes.find((x) => x.name === "orders.dlq")!;
+    expect(nodeLinks(dlq, "1h").map((l) => l.href)).toContain("/dead-letters?system=rabbitmq&broker=local&vhost=%2F&source=orders.dlq&exact=true");
   });
 });
 

@@ -54,6 +54,10 @@ export interface QueueInfo {
 /** Dead letters captured in the range, by where they were captured (a DLQ or DLT) and where they had been going. */
 export interface DeadLetterCount {
   system: string;
+  /** the Kafka cluster or RabbitMQ broker it was captured from */
+  sourceName?: string;
+  /** RabbitMQ: the vhost of its DLQ */
+  vhost?: string | null;
   source: string;
   originalDestination: string | null;
   count: number;
@@ -84,9 +88,17 @@ export interface FlowNode {
   healthReason: string | null;
   /** a topic's consumer groups: their lag on it now */
   lag?: { cluster: string; group: string; messages: number | null; seconds: number | null; status: string }[];
-  /** a queue's broker and vhost (for its page) */
+  /** a topic's cluster, when the collectors place it in one */
+  cluster?: string;
+  /** a queue's or an exchange's broker and vhost (for its page), when the collectors place it in one */
   broker?: string;
   vhost?: string;
+  /**
+   * A name the collectors know in several clusters, or brokers and vhosts, is a node in each (its id ends in
+   * `@cluster` or `@broker/vhost`); spans name only the destination, so their traffic to such a name goes to a node
+   * of its own, `unplaced`.
+   */
+  unplaced?: boolean;
   /** a queue's depth now */
   depth?: { ready: number | null; unacked: number | null; consumers: number | null };
   /** dead letters captured in the range: for a DLQ or DLT those it caught, for a topic or queue those it lost */
@@ -162,7 +174,6 @@ export function errorHealth(count: number, errors: number, t: FlowThresholds): F
 export function buildFlowGraph(input: FlowInput): FlowGraph {
   const t = input.thresholds ?? defaultThresholds;
   const seconds = Math.max(1, input.rangeSeconds);
-  const queues = new Map(input.queues.map((q) => [q.name, q]));
   const dlts = new Set(input.deadLetters.filter((d) => d.system === "kafka").map((d) => d.source));
   const dlqs = new Set([...input.queues.filter((q) => q.isDeadLetterQueue).map((q) => q.name), ...input.deadLetters.filter((d) => d.system === "rabbitmq").map((d) => d.source)]);
 
@@ -173,13 +184,52 @@ export function buildFlowGraph(input: FlowInput): FlowGraph {
     if (system === "rabbitmq") return kind === "exchange" ? "exchange" : dlqs.has(name) ? "dlq" : "queue";
     return kind;
   };
+  // where the collectors place each broker name: a Kafka cluster, or a RabbitMQ broker and vhost
+  const rabbitScope = (broker: string, vhost: string | null | undefined) => `${broker}/${vhost ?? "/"}`;
+  const classOf = (kind: FlowNodeKind, system: string | null) => (kind === "service" ? "service" : system === "kafka" || kind === "topic" || kind === "dlt" ? "kafka" : kind === "exchange" ? "exchange" : "queue");
+  const places = new Map<string, Map<string, { cluster?: string; broker?: string; vhost?: string }>>();
+  const place = (cls: string, name: string, scope: string, where: { cluster?: string; broker?: string; vhost?: string }) => {
+    const k = `${cls}\u0000${name}`;
+    let m = places.get(k);
+    if (!m) places.set(k, (m = new Map()));
+    m.set(scope, where);
+  };
+  for (const l of input.lag) place("kafka", l.topic, l.cluster, { cluster: l.cluster });
+  for (const q of input.queues) {
+    const where = { broker: q.broker, vhost: q.vhost };
+    place("queue", q.name, rabbitScope(q.broker, q.vhost), where);
+    for (const b of q.boundFrom) place("exchange", b.exchange, rabbitScope(q.broker, q.vhost), where);
+    for (const t of q.deadLetterTargets) place("queue", t, rabbitScope(q.broker, q.vhost), where);
+  }
+  const dlScope = (d: DeadLetterCount) => (d.sourceName === undefined ? null : d.system === "kafka" ? d.sourceName : rabbitScope(d.sourceName, d.vhost));
+  for (const d of input.deadLetters) {
+    const scope = dlScope(d);
+    if (scope === null) continue;
+    const where = d.system === "kafka" ? { cluster: d.sourceName! } : { broker: d.sourceName!, vhost: d.vhost ?? "/" };
+    place(d.system === "kafka" ? "kafka" : "queue", d.source, scope, where);
+  }
+
   const nodes = new Map<string, FlowNode>();
-  const node = (kind: FlowNodeKind, name: string, system: string | null): FlowNode => {
+  /** A node, in its cluster or broker and vhost when `scope` says and its name is known in more than one. */
+  const node = (kind: FlowNodeKind, name: string, system: string | null, scope: string | null = null): FlowNode => {
     const k = kindOf(kind, name, system ?? "");
-    const id = nodeId(k, name, k === "service" ? null : system);
+    const seen = k === "service" ? undefined : places.get(`${classOf(k, system)}\u0000${name}`);
+    const several = (seen?.size ?? 0) > 1;
+    const base = nodeId(k, name, k === "service" ? null : system);
+    const id = several ? (scope !== null && seen!.has(scope) ? `${base}@${scope}` : base) : base;
     let n = nodes.get(id);
     if (!n) {
       n = { id, kind: k, name, system: k === "service" ? null : system, health: "unknown", healthReason: null };
+      const where = several ? (scope !== null ? seen!.get(scope) : undefined) : seen?.values().next().value;
+      if (where?.cluster !== undefined) n.cluster = where.cluster;
+      if (where?.broker !== undefined) {
+        n.broker = where.broker;
+        n.vhost = where.vhost;
+      }
+      if (several && !where) {
+        n.unplaced = true;
+        n.healthReason = `seen in spans; the collectors know ${name} in ${[...seen!.keys()].join(", ")}, and spans do not say which`;
+      }
       nodes.set(id, n);
     }
     return n;
@@ -210,7 +260,7 @@ export function buildFlowGraph(input: FlowInput): FlowGraph {
     raw.push({ e, source, target });
   }
   for (const l of input.lag) {
-    const n = node("topic", l.topic, "kafka");
+    const n = node("topic", l.topic, "kafka", l.cluster);
     consumerOf(n.id, l.group);
     (n.lag ??= []).push({ cluster: l.cluster, group: l.group, messages: l.messages, seconds: l.seconds, status: l.status });
     const h = statusHealth(l.status);
@@ -227,8 +277,8 @@ export function buildFlowGraph(input: FlowInput): FlowGraph {
     const byExchange = new Map<string, string[]>();
     for (const b of q.boundFrom) byExchange.set(b.exchange, [...(byExchange.get(b.exchange) ?? []), b.routingKey]);
     for (const [exchange, keys] of byExchange) {
-      const from = node("exchange", exchange, "rabbitmq");
-      const to = node("queue", q.name, "rabbitmq");
+      const from = node("exchange", exchange, "rabbitmq", rabbitScope(q.broker, q.vhost));
+      const to = node("queue", q.name, "rabbitmq", rabbitScope(q.broker, q.vhost));
       if (from.id === to.id) continue;
       consumerOf(from.id, to.id);
       routes.push({ from, to, keys });
@@ -288,11 +338,11 @@ export function buildFlowGraph(input: FlowInput): FlowGraph {
   // dead-lettering: a queue to the DLQ its policy names; a topic to the DLT its dead letters were caught in
   const lost = new Map<string, number>();
   for (const d of input.deadLetters) {
-    const catcher = node(d.system === "kafka" ? "dlt" : "dlq", d.source, d.system);
+    const catcher = node(d.system === "kafka" ? "dlt" : "dlq", d.source, d.system, dlScope(d));
     catcher.deadLetters = (catcher.deadLetters ?? 0) + d.count;
     const original = d.originalDestination && d.system === "kafka" ? kafkaTopicOf(d.originalDestination) : d.originalDestination;
     if (!original || original === d.source) continue;
-    const from = node(d.system === "kafka" ? "topic" : "queue", original, d.system);
+    const from = node(d.system === "kafka" ? "topic" : "queue", original, d.system, dlScope(d));
     lost.set(from.id, (lost.get(from.id) ?? 0) + d.count);
     const id = `${from.id}->${catcher.id}:dead_letter`;
     const have = edges.get(id);
@@ -300,18 +350,18 @@ export function buildFlowGraph(input: FlowInput): FlowGraph {
     else edges.set(id, deadLetterEdge(id, from.id, catcher.id, d.system, d.count));
   }
   for (const q of input.queues) {
+    const scope = rabbitScope(q.broker, q.vhost);
     for (const target of q.deadLetterTargets) {
-      const from = node("queue", q.name, "rabbitmq");
-      const to = node("dlq", target, "rabbitmq");
+      const from = node("queue", q.name, "rabbitmq", scope);
+      const to = node("dlq", target, "rabbitmq", scope);
       const id = `${from.id}->${to.id}:dead_letter`;
       if (!edges.has(id)) edges.set(id, deadLetterEdge(id, from.id, to.id, "rabbitmq", 0));
     }
-    const n = nodes.get(nodeId(kindOf("queue", q.name, "rabbitmq"), q.name, "rabbitmq"));
-    if (n && !n.broker) {
-      n.broker = q.broker;
-      n.vhost = q.vhost;
-      n.depth = { ready: q.ready, unacked: q.unacked, consumers: q.consumers };
-    }
+    // a queue on the map (traffic, bindings, dead letters) shows its depth; one with none of those stays off it
+    const before = nodes.size;
+    const n = node("queue", q.name, "rabbitmq", scope);
+    if (nodes.size > before) nodes.delete(n.id);
+    else if (!n.depth && !n.unplaced) n.depth = { ready: q.ready, unacked: q.unacked, consumers: q.consumers };
   }
   for (const [id, count] of lost) {
     const n = nodes.get(id);

@@ -38,6 +38,9 @@ export function edgeLabel(e: FlowEdge): string {
 /** A node's lines under its name: the worst lag of a topic, a queue's depth, its dead letters. */
 export function nodeLines(n: FlowNode): string[] {
   const lines: string[] = [];
+  // a name in several clusters or vhosts: each box says where it is (spans' traffic that cannot say goes apart)
+  if (n.unplaced) lines.push("where: not known (spans)");
+  else if (n.id.includes("@")) lines.push(n.cluster !== undefined ? `cluster ${n.cluster}` : `${n.broker ?? "?"} · vhost ${n.vhost ?? "?"}`);
   if (n.lag?.length) {
     const worst = [...n.lag].sort((a, b) => (b.seconds ?? -1) - (a.seconds ?? -1) || (b.messages ?? -1) - (a.messages ?? -1))[0]!;
     lines.push(`lag ${worst.messages === null ? "?" : worst.messages.toLocaleString("en-US")} msgs${worst.seconds !== null ? ` / ${formatSeconds(worst.seconds)}` : ""} (${worst.group} ${worst.status})`);
@@ -85,8 +88,9 @@ export function nodeLinks(n: FlowNode, range: TimeRange): FlowLink[] {
   if (n.kind === "service") links.push({ label: "traces of this service", href: `/traces?${new URLSearchParams({ service: n.name, range })}` });
   else links.push({ label: `traces through this ${kindLabel[n.kind]}`, href: `/traces?${new URLSearchParams({ destination: n.name, range })}` });
   for (const l of n.lag ?? []) links.push({ label: `lag of ${l.group}`, href: kafkaGroupHref(l.cluster, l.group) });
-  if (n.broker && n.vhost !== undefined) links.push({ label: "the queue", href: rabbitQueueHref(n.broker, n.vhost, n.name) });
-  if (n.kind === "dlq" || n.kind === "dlt") links.push({ label: "its dead letters", href: `/dead-letters?${new URLSearchParams({ system: n.system ?? "", source: n.name, exact: "true" })}` });
+  if ((n.kind === "queue" || n.kind === "dlq") && n.broker && n.vhost !== undefined) links.push({ label: "the queue", href: rabbitQueueHref(n.broker, n.vhost, n.name) });
+  const where: Record<string, string> = n.kind === "dlt" && n.cluster !== undefined ? { broker: n.cluster } : n.kind === "dlq" && n.broker !== undefined ? { broker: n.broker, vhost: n.vhost ?? "/" } : {};
+  if (n.kind === "dlq" || n.kind === "dlt") links.push({ label: "its dead letters", href: `/dead-letters?${new URLSearchParams({ system: n.system ?? "", ...where, source: n.name, exact: "true" })}` });
   else if (n.kind !== "service" && n.deadLetters) links.push({ label: "dead letters it lost", href: `/dead-letters?${new URLSearchParams({ system: n.system ?? "", q: n.name })}` });
   return links;
 }

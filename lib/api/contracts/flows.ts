@@ -26,8 +26,13 @@ export const flowNodeSchema = z
       .array(z.object({ cluster: z.string(), group: z.string(), messages: z.number().nullable(), seconds: z.number().nullable(), status: z.string() }))
       .optional()
       .meta({ description: "a topic's consumer groups and their lag on it at their latest poll" }),
-    broker: z.string().optional().meta({ description: "a queue's broker" }),
+    cluster: z.string().optional().meta({ description: "a topic's Kafka cluster, when the collectors place it" }),
+    broker: z.string().optional().meta({ description: "a queue's or exchange's broker, when the collectors place it" }),
     vhost: z.string().optional(),
+    unplaced: z
+      .boolean()
+      .optional()
+      .meta({ description: "true for traffic to a name the collectors know in several clusters or vhosts (each a node of its own, id ending in @cluster or @broker/vhost): spans do not say which" }),
     depth: z.object({ ready: z.number().nullable(), unacked: z.number().nullable(), consumers: z.number().nullable() }).optional().meta({ description: "a queue's depth at its latest poll" }),
     deadLetters: z.number().int().optional().meta({ description: "dead letters in the range: caught by this DLQ or DLT, or lost by this topic or queue" }),
   })
