@@ -7,21 +7,24 @@ import { NotFoundError } from "@/lib/errors";
 import type { GroupStatus } from "@/lib/kafka/group-health";
 import type { LagMethod } from "@/lib/kafka/group-summary";
 import { isStale } from "@/lib/staleness";
-import { filterGroups, ownerOf, sortGroups, type GroupSummary } from "@/lib/kafka/view";
+import { filterGroups, isInactive, ownerOf, sortGroups, type GroupSummary } from "@/lib/kafka/view";
 import { serverContext } from "./context";
 
-function summary(row: Awaited<ReturnType<typeof listGroupStatuses>>[number], pollMs: number, now: number): GroupSummary {
+function summary(row: Awaited<ReturnType<typeof listGroupStatuses>>[number], pollMs: number, inactiveAfterMs: number, now: number): GroupSummary {
   return {
     cluster: row.cluster,
     groupId: row.groupId,
     state: row.state,
     status: row.status as GroupStatus,
     totalLag: row.totalLag,
+    uncommittedBacklog: row.uncommittedBacklog ?? 0,
     maxLagSeconds: row.maxLagSeconds,
     etaSeconds: row.etaSeconds,
     consumeRate: row.consumeRate,
     produceRate: row.produceRate,
     members: row.members,
+    emptySince: row.emptySince?.toISOString() ?? null,
+    inactive: isInactive(row.emptySince, inactiveAfterMs, now),
     evaluatedAt: row.evaluatedAt.toISOString(),
     error: row.error,
     stale: isStale(row.evaluatedAt, pollMs, now),
@@ -37,9 +40,10 @@ export async function listConsumerGroups(query: z.infer<typeof groupListQuery>):
     const k = `${t.cluster}\u0000${t.groupId}`;
     spark.set(k, [...(spark.get(k) ?? []), Number(t.totalLag)]);
   }
-  const groups = rows.map((r) => ({ ...summary(r, config.KAFKA_POLL_INTERVAL_MS, now), sparkline: spark.get(`${r.cluster}\u0000${r.groupId}`) ?? [] }));
-  const items = sortGroups(filterGroups(groups, { q: query.q, status: query.status, cluster: query.cluster }), query.sort, query.dir);
-  return { items, clusters: config.KAFKA_CLUSTERS.map((c) => c.name), pollIntervalMs: config.KAFKA_POLL_INTERVAL_MS };
+  const groups = rows.map((r) => ({ ...summary(r, config.KAFKA_POLL_INTERVAL_MS, config.KAFKA_INACTIVE_AFTER, now), sparkline: spark.get(`${r.cluster}\u0000${r.groupId}`) ?? [] }));
+  const matching = filterGroups(groups, { q: query.q, status: query.status, cluster: query.cluster, inactive: true });
+  const items = sortGroups(query.inactive ? matching : matching.filter((g) => !g.inactive), query.sort, query.dir);
+  return { items, clusters: config.KAFKA_CLUSTERS.map((c) => c.name), inactiveCount: matching.filter((g) => g.inactive).length, pollIntervalMs: config.KAFKA_POLL_INTERVAL_MS };
 }
 
 export async function getConsumerGroup(cluster: string, groupId: string, query: z.infer<typeof groupDetailQuery>): Promise<z.input<typeof consumerGroupDetailSchema>> {
@@ -53,7 +57,7 @@ export async function getConsumerGroup(cluster: string, groupId: string, query: 
     statusHistory(db.db, cluster, groupId),
   ]);
   return {
-    ...summary(row, config.KAFKA_POLL_INTERVAL_MS, now),
+    ...summary(row, config.KAFKA_POLL_INTERVAL_MS, config.KAFKA_INACTIVE_AFTER, now),
     memberDetails: row.memberDetails,
     partitions: parts.map((p) => ({
       topic: p.topic,
@@ -64,6 +68,7 @@ export async function getConsumerGroup(cluster: string, groupId: string, query: 
       lagSeconds: p.lagSeconds,
       // both as the collectors wrote them: lagMethod from lib/kafka/lag-poll.ts, status under a check constraint
       lagMethod: p.lagMethod as LagMethod,
+      uncommittedBacklog: p.committedOffset === null && p.endOffset !== null && p.logStartOffset !== null ? Math.max(0, p.endOffset - p.logStartOffset) : null,
       status: p.status as GroupStatus | null,
       note: p.endOffset === null ? "topic deleted" : p.committedOffset === null ? "no committed offset" : null,
       member: ownerOf(row.memberDetails, p.topic, p.partition),

@@ -30,7 +30,7 @@ export function GroupsOverview() {
   const sort = url.get("sort") || "status";
   const dir = url.get("dir") || "desc";
   const query = new URLSearchParams();
-  for (const k of ["q", "status", "cluster", "sort", "dir"]) if (url.get(k)) query.set(k, url.get(k));
+  for (const k of ["q", "status", "cluster", "sort", "dir", "inactive"]) if (url.get(k)) query.set(k, url.get(k));
   const refresh = useAutoRefresh(5);
   const { data, error, isFetching } = useQuery({
     queryKey: ["consumer-groups", query.toString()],
@@ -67,6 +67,10 @@ export function GroupsOverview() {
             </button>
           ))}
         </span>
+        <label className="small nowrap">
+          <input type="checkbox" checked={url.get("inactive") === "true"} onChange={(e) => url.set({ inactive: e.target.checked ? "true" : null })} /> show inactive
+          {data ? ` (${data.inactiveCount.toLocaleString("en-US")})` : ""}
+        </label>
         <RefreshControl state={refresh} busy={isFetching} />
       </div>
       {error && !data ? (
@@ -101,11 +105,24 @@ export function GroupsOverview() {
                 </td>
                 <td className="num" data-testid="total-lag">
                   {g.totalLag === null ? "—" : g.totalLag.toLocaleString("en-US")}
+                  {g.uncommittedBacklog > 0 ? (
+                    <div className="muted small" data-testid="uncommitted-backlog" title="messages on partitions it never committed on: the backlog it would face on joining, not lag">
+                      + {g.uncommittedBacklog.toLocaleString("en-US")} never committed
+                    </div>
+                  ) : null}
                 </td>
                 <td className="num">{formatDuration(g.maxLagSeconds)}</td>
                 <td className="num">{g.totalLag === 0 ? "caught up" : g.etaSeconds === null ? "not catching up" : formatDuration(g.etaSeconds)}</td>
                 <td>{g.cluster}</td>
-                <td>{g.state}</td>
+                <td>
+                  {g.state}
+                  {g.inactive ? (
+                    <span className="badge badge-stall" data-testid="group-inactive" title="no members for longer than KAFKA_INACTIVE_AFTER">
+                      {" "}
+                      inactive
+                    </span>
+                  ) : null}
+                </td>
                 <td className="num">{g.members}</td>
                 <td className="nowrap small">
                   <Time value={g.evaluatedAt} relative />

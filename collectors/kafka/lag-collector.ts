@@ -162,7 +162,7 @@ export class LagCollector {
       states: new Map(described.map((d) => [d.groupId, d.state])),
       members,
     });
-    const groupRows = groups.map((g) => ({ cluster: this.cluster.name, ...g, members: g.members.length, memberDetails: g.members, evaluatedAt: at }));
+    const groupRows = groups.map((g) => ({ cluster: this.cluster.name, ...g, members: g.members.length, memberDetails: g.members, emptySince: g.members.length === 0 ? at : null, evaluatedAt: at }));
 
     const samples: LagSampleRow[] = rows.map((r) => ({
       cluster: this.cluster.name,
@@ -173,6 +173,7 @@ export class LagCollector {
       endOffset: r.endOffset,
       lag: r.lag,
       lagSeconds: r.lagSeconds,
+      logStartOffset: r.endOffset === null ? null : r.low,
       lagMethod: r.lagMethod,
       status: r.status,
       sampledAt: at,

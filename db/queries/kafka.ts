@@ -28,7 +28,8 @@ export async function writeLagPoll(
     if (groups.length) {
       await tx.execute(sql`${bulkInsert(kafkaGroupStatus, groups)}
         on conflict (cluster, group_id) do update set
-          state = excluded.state, status = excluded.status, total_lag = excluded.total_lag,
+          state = excluded.state, status = excluded.status, total_lag = excluded.total_lag, uncommitted_backlog = excluded.uncommitted_backlog,
+          empty_since = case when excluded.members = 0 then coalesce(kafka_group_status.empty_since, excluded.empty_since) else null end,
           max_lag_seconds = excluded.max_lag_seconds, eta_seconds = excluded.eta_seconds,
           consume_rate = excluded.consume_rate, produce_rate = excluded.produce_rate, members = excluded.members,
           member_details = excluded.member_details, error = null, evaluated_at = excluded.evaluated_at`);

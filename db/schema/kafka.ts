@@ -17,6 +17,8 @@ export const kafkaLagSamples = pgTable(
     endOffset: bigint("end_offset", { mode: "number" }),
     lag: bigint("lag", { mode: "number" }),
     lagSeconds: doublePrecision("lag_seconds"),
+    /** the partition's log start offset: with no committed offset, end − this is the backlog the group would face on joining */
+    logStartOffset: bigint("log_start_offset", { mode: "number" }),
     /** exact | interpolated | none */
     lagMethod: text("lag_method").notNull(),
     /** Switchyard's partition status (lib/kafka/group-health.ts groupStatuses) */
@@ -57,11 +59,15 @@ export const kafkaGroupStatus = pgTable(
     /** Switchyard's health (lib/kafka/group-health.ts groupStatuses) */
     status: text("status").notNull(),
     totalLag: bigint("total_lag", { mode: "number" }),
+    /** messages on the partitions it never committed on (end − log start), apart from total_lag */
+    uncommittedBacklog: bigint("uncommitted_backlog", { mode: "number" }),
     maxLagSeconds: doublePrecision("max_lag_seconds"),
     etaSeconds: doublePrecision("eta_seconds"),
     consumeRate: doublePrecision("consume_rate"),
     produceRate: doublePrecision("produce_rate"),
     members: integer("members").notNull().default(0),
+    /** since when it has had no members (null while it has some): past KAFKA_INACTIVE_AFTER it is inactive */
+    emptySince: timestamp("empty_since", tsOpts),
     /** [{ memberId, clientId, host, assignment: { topic: [partitions] } }] */
     memberDetails: jsonb("member_details").$type<GroupMember[]>().notNull().default([]),
     /** why the last poll could not evaluate this group (cluster down, ...) */

@@ -270,6 +270,8 @@ export const envSchema = z
     WORKFLOW_QUIET_AFTER: duration.prefault("30s"),
     /** a pending or running workflow older than this is stuck */
     WORKFLOW_STUCK_AFTER: duration.prefault("5m"),
+    /** a consumer group with no members for longer than this is inactive: listed apart, after the live ones */
+    KAFKA_INACTIVE_AFTER: duration.prefault("1h"),
     /** a chain of synchronous calls deeper than this is flagged (/analysis) */
     SYNC_CHAIN_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(3),
     /** open: no sign-in, everyone has AUTH_OPEN_ROLE; token: AUTH_TOKENS (bearer or sign-in); proxy: a trusted proxy's headers */

@@ -30,12 +30,18 @@ export const groupSummarySchema = z
     groupId: z.string(),
     state: z.string().meta({ description: "Kafka's group state: Stable, Empty, PreparingRebalance, Dead, ..." }),
     status: z.enum(groupStatuses).meta({ description: "Switchyard's Burrow-style status: the worst of its partitions" }),
-    totalLag: nullableNumber("messages behind the end, over every partition; null when not known"),
+    totalLag: nullableNumber("messages behind the end, over every partition it committed on; null when not known"),
+    uncommittedBacklog: z
+      .number()
+      .int()
+      .meta({ description: "messages on the partitions it never committed on (end − log start offset): the backlog it would face on joining, not counted in totalLag" }),
     maxLagSeconds: nullableNumber("the largest lag in seconds of any partition"),
     etaSeconds: nullableNumber("seconds until caught up at the current rates; null when not catching up"),
     consumeRate: nullableNumber("messages per second committed"),
     produceRate: nullableNumber("messages per second produced to its partitions"),
     members: z.number().int(),
+    emptySince: utcTime.nullable().meta({ description: "since when it has had no members; null while it has some" }),
+    inactive: z.boolean().meta({ description: "no members for longer than KAFKA_INACTIVE_AFTER: listed apart (its status kept)" }),
     evaluatedAt: utcTime,
     error: z.string().nullable().meta({ description: "why the last poll could not evaluate the group (its figures are then older)" }),
     stale: z.boolean().meta({ description: "the figures are older than three poll intervals" }),

@@ -88,4 +88,36 @@ describe("lag poll arithmetic", () => {
     expect(run(4000, 5, 30).changes).toEqual([]);
     expect(windows.get(`g\u0000${tpKey("t", 0)}`)).toHaveLength(3);
   });
+
+  it("a group with no members and lag is STOP at once (no active members); a partition never committed on counts no lag but its backlog, apart", () => {
+    const rows = () => [
+      { groupId: "idle", topic: "t", partition: 0, committedOffset: 5, endOffset: 20, lag: 15, lagSeconds: null, lagMethod: "none" as const, status: "OK" as const, low: 0, owned: false },
+      { groupId: "idle", topic: "t", partition: 1, committedOffset: null, endOffset: 7, lag: null, lagSeconds: null, lagMethod: "none" as const, status: "OK" as const, low: 0, owned: false, note: "no committed offset" },
+      { groupId: "idle", topic: "t", partition: 2, committedOffset: null, endOffset: 12, lag: null, lagSeconds: null, lagMethod: "none" as const, status: "OK" as const, low: 3, owned: false, note: "no committed offset" },
+      { groupId: "caught", topic: "t", partition: 0, committedOffset: 20, endOffset: 20, lag: 0, lagSeconds: 0, lagMethod: "exact" as const, status: "OK" as const, low: 0, owned: false },
+      { groupId: "busy", topic: "t", partition: 0, committedOffset: 5, endOffset: 20, lag: 15, lagSeconds: null, lagMethod: "none" as const, status: "OK" as const, low: 0, owned: false },
+    ];
+    const lastStatus = new Map<string, string>();
+    const input = (nowMs: number, r = rows()) => ({
+      groupIds: ["idle", "caught", "busy"],
+      rows: r,
+      windows: new Map<string, PartitionSample[]>(),
+      windowSamples: 5,
+      intervalMs: 1000,
+      nowMs,
+      lastStatus,
+      states: new Map([["idle", "Empty"], ["caught", "Empty"], ["busy", "PreparingRebalance"]]),
+      members: new Map<string, GroupMember[]>(),
+    });
+    const r = rows();
+    const { groups, changes } = evaluateGroups(input(1000, r));
+    // the first poll: no window needed
+    expect(groups.find((g) => g.groupId === "idle")).toMatchObject({ status: "STOP", totalLag: 15, uncommittedBacklog: 7 + 9 });
+    expect(changes.find((c) => c.groupId === "idle")).toEqual({ groupId: "idle", status: "STOP", reason: expect.stringMatching(/^no active members/) });
+    expect(r.map((x) => x.status).slice(0, 3)).toEqual(["STOP", "OK", "OK"]);
+    // no lag, nothing to stop; a group between members (a rebalance) waits for its window as before
+    expect(groups.find((g) => g.groupId === "caught")).toMatchObject({ status: "OK", uncommittedBacklog: 0 });
+    expect(groups.find((g) => g.groupId === "busy")).toMatchObject({ status: "OK" });
+  });
 });
+

@@ -147,12 +147,21 @@ export interface GroupSummary {
   state: string;
   status: GroupStatus;
   totalLag: number | null;
+  /** messages on the partitions it never committed on (end − log start): what it would face on joining, not lag */
+  uncommittedBacklog: number;
   maxLagSeconds: number | null;
   etaSeconds: number | null;
   consumeRate: number | null;
   produceRate: number | null;
   members: GroupMember[];
 }
+
+/** Why a partition with lag is STOP at once when its group has no member (Burrow, which sees no members, cannot). */
+export const noMembersReason = "no active members";
+
+/** The backlog a group would face on a partition it never committed on: the records still in the log. */
+export const uncommittedBacklogOf = (r: Pick<PartitionRow, "committedOffset" | "endOffset" | "low">): number | null =>
+  r.committedOffset === null && r.endOffset !== null ? Math.max(0, r.endOffset - r.low) : null;
 
 export interface StatusChange {
   groupId: string;
@@ -191,6 +200,9 @@ export function evaluateGroups(input: GroupEvaluationInput): { groups: GroupSumm
     const prs = byGroup.get(groupId) ?? [];
     const groupWindows: PartitionSample[][] = [];
     const reasons: string[] = [];
+    // no member at all (Kafka's state Empty): lag left is lag nobody will work off, STOP now, not after a window
+    const state = input.states.get(groupId) ?? "Unknown";
+    const idle = (input.members.get(groupId) ?? []).length === 0 && state !== "PreparingRebalance" && state !== "CompletingRebalance";
     for (const r of prs) {
       const wkey = `${groupId}\u0000${tpKey(r.topic, r.partition)}`;
       live.add(wkey);
@@ -200,7 +212,9 @@ export function evaluateGroups(input: GroupEvaluationInput): { groups: GroupSumm
       if (w.length > windowSamples) w.splice(0, w.length - windowSamples);
       windows.set(wkey, w);
       groupWindows.push(w);
-      const ev = evaluatePartition(w, r.owned, windowMs);
+      // (a rewind, which Kafka allows only while a group is empty, still says REWIND: it explains the lag)
+      const windowed = evaluatePartition(w, r.owned, windowMs);
+      const ev = idle && r.lag !== null && r.lag > 0 && windowed.status !== "REWIND" ? { status: "STOP" as const, reason: noMembersReason } : windowed;
       r.status = ev.status;
       if (ev.status !== "OK") reasons.push(`${r.topic}[${r.partition}]: ${ev.reason}`);
     }
@@ -209,11 +223,13 @@ export function evaluateGroups(input: GroupEvaluationInput): { groups: GroupSumm
     const secs = prs.map((r) => r.lagSeconds).filter((s): s is number => s !== null);
     const status = worstStatus(prs.map((r) => r.status));
     const rates = groupRates(groupWindows, totalLag ?? 0);
+    const uncommittedBacklog = prs.reduce((a, r) => a + (uncommittedBacklogOf(r) ?? 0), 0);
     groups.push({
       groupId,
-      state: input.states.get(groupId) ?? "Unknown",
+      state,
       status,
       totalLag,
+      uncommittedBacklog,
       maxLagSeconds: secs.length ? Math.max(...secs) : null,
       etaSeconds: totalLag === null ? null : rates.etaSeconds,
       consumeRate: rates.consumeRate,
@@ -221,7 +237,8 @@ export function evaluateGroups(input: GroupEvaluationInput): { groups: GroupSumm
       members: [...(input.members.get(groupId) ?? [])],
     });
     if (lastStatus.get(groupId) !== status) {
-      changes.push({ groupId, status, reason: reasons.slice(0, 3).join("; ") || "all partitions OK" });
+      const why = idle && status === "STOP" ? [noMembersReason, ...reasons.filter((r) => !r.endsWith(noMembersReason))] : reasons;
+      changes.push({ groupId, status, reason: why.slice(0, 3).join("; ") || "all partitions OK" });
       lastStatus.set(groupId, status);
     }
   }

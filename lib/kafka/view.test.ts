@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { filterGroups, formatDuration, formatDurationShort, ownerOf, sortGroups, type GroupSummary } from "./view";
+import { filterGroups, formatDuration, formatDurationShort, isInactive, ownerOf, sortGroups, type GroupSummary } from "./view";
 
 const g = (groupId: string, status: GroupSummary["status"], totalLag: number | null, maxLagSeconds: number | null, etaSeconds: number | null = null): GroupSummary => ({
-  cluster: "c", groupId, state: "Stable", status, totalLag, maxLagSeconds, etaSeconds, consumeRate: null, produceRate: null, members: 1, evaluatedAt: "", error: null, stale: false,
+  cluster: "c", groupId, state: "Stable", status, totalLag, maxLagSeconds, etaSeconds, consumeRate: null, produceRate: null, members: 1, evaluatedAt: "", error: null, stale: false, uncommittedBacklog: 0, emptySince: null, inactive: false,
 });
 
 describe("sortGroups", () => {
@@ -13,6 +13,22 @@ describe("sortGroups", () => {
   it("sorts by lag and by ETA, with 'not catching up' last", () => {
     expect(sortGroups(groups, "lag", "desc").map((x) => x.groupId)).toEqual(["c", "d", "a", "b"]);
     expect(sortGroups(groups, "eta", "asc").map((x) => x.groupId)).toEqual(["c", "a", "b", "d"]);
+  });
+});
+
+describe("inactive groups", () => {
+  it("an abandoned group at STOP is left out unless asked for, and then sorts after a live one falling behind", () => {
+    const abandoned = { ...g("old", "STOP", 9_000, 90_000), members: 0, emptySince: "2026-11-01T00:00:00.000Z", inactive: true };
+    const slow = g("slow", "WARN", 500, 840);
+    expect(filterGroups([abandoned, slow], {}).map((x) => x.groupId)).toEqual(["slow"]);
+    expect(sortGroups(filterGroups([abandoned, slow], { inactive: true })).map((x) => x.groupId)).toEqual(["slow", "old"]);
+    expect(sortGroups([abandoned, slow], "lag", "desc").map((x) => x.groupId)).toEqual(["slow", "old"]);
+  });
+  it("is inactive only past the limit, and never while it has members", () => {
+    const t = Date.parse("2026-12-01T12:00:00Z");
+    expect(isInactive(null, 3600_000, t)).toBe(false);
+    expect(isInactive(new Date(t - 3599_000), 3600_000, t)).toBe(false);
+    expect(isInactive(new Date(t - 3601_000), 3600_000, t)).toBe(true);
   });
 });
 

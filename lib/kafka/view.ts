@@ -9,7 +9,10 @@ export type GroupSortKey = (typeof groupSortKeys)[number];
 
 const n = (x: number | null) => (x === null ? -1 : x);
 
-/** Worst first by default: status severity, then lag in seconds, then lag. */
+/**
+ * Worst first by default: status severity, then lag in seconds, then lag. Inactive groups (shown only when asked
+ * for) always come after the live ones: an abandoned group at STOP must not outrank a live one falling behind.
+ */
 export function sortGroups<T extends GroupSummary>(groups: T[], key: GroupSortKey = "status", dir: "asc" | "desc" = "desc"): T[] {
   const cmp: Record<GroupSortKey, (a: T, b: T) => number> = {
     status: (a, b) => statusSeverity[a.status] - statusSeverity[b.status] || n(a.maxLagSeconds) - n(b.maxLagSeconds) || n(a.totalLag) - n(b.totalLag),
@@ -20,15 +23,20 @@ export function sortGroups<T extends GroupSummary>(groups: T[], key: GroupSortKe
     group: (a, b) => a.groupId.localeCompare(b.groupId) || a.cluster.localeCompare(b.cluster),
   };
   const sign = dir === "desc" ? -1 : 1;
-  return [...groups].sort((a, b) => sign * cmp[key](a, b) || a.groupId.localeCompare(b.groupId));
+  return [...groups].sort((a, b) => Number(a.inactive) - Number(b.inactive) || sign * cmp[key](a, b) || a.groupId.localeCompare(b.groupId));
 }
 
-export function filterGroups<T extends GroupSummary>(groups: T[], f: { q?: string; status?: GroupStatus[]; cluster?: string }): T[] {
+/** Groups matching the filter; inactive ones (no members past KAFKA_INACTIVE_AFTER) only when asked for. */
+export function filterGroups<T extends GroupSummary>(groups: T[], f: { q?: string; status?: GroupStatus[]; cluster?: string; inactive?: boolean }): T[] {
   const q = f.q?.toLowerCase();
   return groups.filter(
-    (g) => (!q || g.groupId.toLowerCase().includes(q)) && (!f.status?.length || f.status.includes(g.status)) && (!f.cluster || g.cluster === f.cluster),
+    (g) =>
+      (!q || g.groupId.toLowerCase().includes(q)) && (!f.status?.length || f.status.includes(g.status)) && (!f.cluster || g.cluster === f.cluster) && (f.inactive || !g.inactive),
   );
 }
+
+/** Whether a group with no members since `emptySince` is inactive at `nowMs`. */
+export const isInactive = (emptySince: Date | null, inactiveAfterMs: number, nowMs: number): boolean => emptySince !== null && nowMs - emptySince.getTime() > inactiveAfterMs;
 
 /** "3 min 20 s", "2 h 5 min", "4 d 3 h": lag and ETA as an engineer reads them. */
 export function formatDuration(seconds: number | null): string {

@@ -4,7 +4,7 @@ import { groupStatuses } from "../../kafka/group-health";
 import { groupMemberSchema, groupSummarySchema, lagMethods } from "../../kafka/group-summary";
 import { groupSortKeys } from "../../kafka/view";
 import { endpoint } from "../endpoint";
-import { nameSegment, safeText, utcTime } from "../common";
+import { nameSegment, queryBool, safeText, utcTime } from "../common";
 
 export const timeRange = z.enum(Object.keys(timeRanges) as [TimeRange, ...TimeRange[]]).meta({ description: "the time range of the series: 15m, 1h, 6h, 24h or 7d" });
 export const timeRangeQuery = timeRange.default("1h");
@@ -19,6 +19,7 @@ export const groupListQuery = z.object({
     .pipe(z.array(z.enum(groupStatuses))),
   sort: z.enum(groupSortKeys).default("status"),
   dir: z.enum(["asc", "desc"]).default("desc"),
+  inactive: queryBool.optional().meta({ description: "also the groups with no members for longer than KAFKA_INACTIVE_AFTER (listed after the live ones)" }),
 });
 
 export const groupDetailQuery = z.object({ range: timeRangeQuery });
@@ -31,6 +32,7 @@ export const consumerGroupListSchema = z
         .meta({ id: "ConsumerGroupListItem" }),
     ),
     clusters: z.array(z.string()).meta({ description: "every configured cluster" }),
+    inactiveCount: z.number().int().meta({ description: "groups matching the filter that are inactive (left out unless inactive=true)" }),
     pollIntervalMs: z.number().int(),
   })
   .meta({ id: "ConsumerGroupList" });
@@ -44,6 +46,7 @@ export const partitionLagSchema = z
     lag: z.number().int().nullable(),
     lagSeconds: z.number().nullable(),
     lagMethod: z.enum(lagMethods),
+    uncommittedBacklog: z.number().int().nullable().meta({ description: "with no committed offset: the records in the log (end − log start), what the group would face on joining" }),
     status: z.enum(groupStatuses).nullable(),
     note: z.string().nullable(),
     member: groupMemberSchema.pick({ memberId: true, clientId: true, host: true }).nullable().meta({ description: "the member assigned the partition" }),

@@ -37,7 +37,15 @@ export function GroupDetail({ cluster, group }: { cluster: string; group: string
         {data.groupId} <StatusBadge status={data.status} />
       </h1>
       <p className="muted">
-        cluster {data.cluster} · state {data.state} · {data.members} member{data.members === 1 ? "" : "s"} · evaluated <Time value={data.evaluatedAt} relative />
+        cluster {data.cluster} · state {data.state} · {data.members} member{data.members === 1 ? "" : "s"}
+        {data.emptySince ? (
+          <span data-testid="detail-empty-since">
+            {" "}
+            (none since <Time value={data.emptySince} relative />
+            {data.inactive ? ": inactive" : ""})
+          </span>
+        ) : null}{" "}
+        · evaluated <Time value={data.evaluatedAt} relative />
       </p>
       <StaleNotice error={error} />
       {data.error ? <p className="error">{data.error}</p> : null}
@@ -46,6 +54,12 @@ export function GroupDetail({ cluster, group }: { cluster: string; group: string
           <span className="muted small">lag</span>
           <strong data-testid="detail-total-lag">{data.totalLag === null ? "—" : data.totalLag.toLocaleString("en-US")}</strong>
         </div>
+        {data.uncommittedBacklog > 0 ? (
+          <div title="messages on the partitions it never committed on: the backlog it would face on joining, not lag">
+            <span className="muted small">backlog where never committed</span>
+            <strong data-testid="detail-uncommitted-backlog">{data.uncommittedBacklog.toLocaleString("en-US")}</strong>
+          </div>
+        ) : null}
         <div>
           <span className="muted small">oldest unconsumed</span>
           <strong>{formatDuration(data.maxLagSeconds)}</strong>
@@ -92,7 +106,14 @@ export function GroupDetail({ cluster, group }: { cluster: string; group: string
               <td className="num">{p.partition}</td>
               <td className="num">{p.committedOffset ?? "none"}</td>
               <td className="num">{p.endOffset ?? "—"}</td>
-              <td className="num">{p.lag ?? "—"}</td>
+              <td className="num">
+                {p.lag ?? "—"}
+                {p.uncommittedBacklog !== null ? (
+                  <div className="muted small" data-testid="partition-backlog">
+                    backlog on joining {p.uncommittedBacklog.toLocaleString("en-US")}
+                  </div>
+                ) : null}
+              </td>
               <td className="num">{formatDuration(p.lagSeconds)}</td>
               <td>{p.lagMethod}</td>
               <td>{p.note ? <span className="muted">{p.note}</span> : <StatusBadge status={p.status ?? "OK"} />}</td>
