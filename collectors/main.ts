@@ -22,6 +22,7 @@ import { storeSpanCopy } from "../db/queries/spans";
 import { maintainSpanPartitions } from "../db/queries/span-partitions";
 import { backfillFailureGroups } from "../db/queries/dead-letter-store";
 import { HealthRegistry } from "./health-registry";
+import { registerStoreMetrics } from "./store-metrics";
 import { startOpsServer } from "./http";
 import { defaultBodyBudget, startOtlpHttpReceiver } from "./otlp/receiver";
 import { startOtlpGrpcReceiver } from "./otlp/grpc";
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   const health = new HealthRegistry();
   const dbh = createDb(config.DATABASE_URL, { application: "switchyard-collectors" });
   const ready = migrateUntilDone(config.DATABASE_URL, () => stopping);
+  registerStoreMetrics(dbh.db, { inactiveAfterMs: config.KAFKA_INACTIVE_AFTER, partitions: config.METRICS_KAFKA_PARTITIONS === "on", log });
 
   const dlqCaptures = new Map(
     config.RABBITMQ_BROKERS.map((b) => [

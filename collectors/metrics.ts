@@ -53,3 +53,19 @@ export const replayItems = new client.Counter({
   labelNames: ["system", "outcome"] as const,
   registers: [registry],
 });
+
+export const otlpRequestSeconds = new client.Histogram({
+  name: "switchyard_otlp_request_duration_seconds",
+  help: "Time from an OTLP export's arrival to its answer, by transport",
+  labelNames: ["transport"] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const rabbitPollSeconds = new client.Histogram({
+  name: "switchyard_rabbitmq_queue_poll_seconds",
+  help: "Time one poll of a broker's management API took",
+  labelNames: ["broker"] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});

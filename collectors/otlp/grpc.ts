@@ -3,7 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import { encodeExportResponse, exportResponse } from "../../lib/otlp/decode";
 import type { ExportTraceServiceResponse } from "../../lib/otlp/gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
 import { ValidationError, errorMessage } from "../../lib/errors";
-import { otlpRequests } from "../metrics";
+import { otlpRequests, otlpRequestSeconds } from "../metrics";
 import { SaturatedError, StorageUnavailableError, type SpanIngest } from "./ingest";
 import { watchRate, type BodyBudget } from "./body-budget";
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MIN_BYTES_PER_SECOND, defaultBodyBudget } from "./receiver";
@@ -138,8 +138,11 @@ export function startOtlpGrpcReceiver(opts: GrpcReceiverOptions): Promise<grpc.S
     interceptors: [bodyBound],
   });
   const handler: grpc.handleUnaryCall<Buffer, ExportTraceServiceResponse> = (call, callback) => {
+    const arrived = performance.now();
+    const took = () => otlpRequestSeconds.observe({ transport: "grpc" }, (performance.now() - arrived) / 1000);
     const fail = (code: grpc.status, details: string) => {
       count(code);
+      took();
       callback({ code, details });
     };
     try {
@@ -150,6 +153,7 @@ export function startOtlpGrpcReceiver(opts: GrpcReceiverOptions): Promise<grpc.S
     (async () => {
       const { rejected, errors } = await opts.ingest.store(await opts.ingest.prepare("protobuf", call.request));
       count(grpc.status.OK);
+      took();
       callback(null, exportResponse(rejected, errors.join("; ")));
     })()
       .catch((e: unknown) => {

@@ -5,7 +5,7 @@ import { encodeResponse } from "../../lib/otlp/decode";
 import { SaturatedError, StorageUnavailableError, type SpanIngest } from "./ingest";
 import type { OtlpFormat } from "./prepare";
 import { AppError, PayloadTooLargeError, ValidationError, errorMessage } from "../../lib/errors";
-import { otlpRequests } from "../metrics";
+import { otlpRequests, otlpRequestSeconds } from "../metrics";
 import { BodyBudget, EvictedError, watchRate } from "./body-budget";
 
 /**
@@ -120,8 +120,10 @@ export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Serve
 
   const server = http.createServer(async (req, res) => {
     const format = formatOf(req.headers["content-type"]);
+    const arrived = performance.now();
     const reply = (status: number, body: string | Uint8Array, type: string, headers: Record<string, string> = {}) => {
       otlpRequests.inc({ transport: "http", format: format ?? "other", status: String(status) });
+      otlpRequestSeconds.observe({ transport: "http" }, (performance.now() - arrived) / 1000);
       res.writeHead(status, { "content-type": type, ...headers });
       res.end(body);
     };

@@ -1,4 +1,5 @@
 import amqp from "amqplib";
+import { rabbitPollSeconds } from "../metrics";
 import type { RabbitBrokerConfig } from "../../lib/config/env";
 import { errorMessage } from "../../lib/errors";
 import { amqpUrlForVhost, vhostOfAmqpUrl } from "../../lib/rabbitmq/amqp-url";
@@ -52,7 +53,9 @@ export class QueueCollector {
     this.loop = new PollLoop(
       opts.intervalMs,
       async () => {
+        const started = performance.now();
         await this.pollOnce();
+        rabbitPollSeconds.observe({ broker: this.broker.name }, (performance.now() - started) / 1000);
         this.lastError = null;
       },
       async (e, failures) => {

@@ -255,6 +255,8 @@ export const envSchema = z
     RETENTION_SPANS_DAYS: positiveInt.default(7),
     /** on: the collectors keep the flow map's rollups as spans arrive; off: not (the map shows only brokers' figures) */
     FLOW_ROLLUPS: z.enum(["on", "off"]).default("on"),
+    /** the collectors' /metrics also gives each group's lag per partition (more series: off by default) */
+    METRICS_KAFKA_PARTITIONS: z.enum(["on", "off"]).default("off"),
     /** the flow map's coupling and intent overrides (see flowOverrides) */
     FLOW_OVERRIDES: flowOverrides.prefault(""),
     /** error rates at or above which a flow edge is degraded, and failing */
