@@ -3,6 +3,7 @@ import { expect, test, type APIRequestContext } from "@playwright/test";
 import { apiErrorBody } from "../lib/api/common";
 import { endpoints } from "../lib/api/contracts";
 import * as analysis from "../lib/api/contracts/analysis";
+import * as attention from "../lib/api/contracts/attention";
 import * as audit from "../lib/api/contracts/audit";
 import * as auth from "../lib/api/contracts/auth";
 import * as deadLetters from "../lib/api/contracts/dead-letters";
@@ -12,6 +13,7 @@ import * as kafka from "../lib/api/contracts/kafka";
 import * as openapi from "../lib/api/contracts/openapi";
 import * as rabbitmq from "../lib/api/contracts/rabbitmq";
 import * as replays from "../lib/api/contracts/replays";
+import * as search from "../lib/api/contracts/search";
 import * as traces from "../lib/api/contracts/traces";
 import * as workflows from "../lib/api/contracts/workflows";
 import type { Endpoint, ResponseOf } from "../lib/api/endpoint";
@@ -237,6 +239,29 @@ const cases: Record<string, (request: APIRequestContext) => Promise<void>> = {
     await refused(request, workflows.listWorkflows, "/api/v1/workflows?state=lost", 400);
     await refused(request, workflows.listWorkflows, "/api/v1/workflows?cursor=zz", 400);
     await refused(request, workflows.listWorkflows, "/api/v1/workflows?stuck=maybe", 400);
+    await call(request, workflows.listWorkflows, "/api/v1/workflows?olderThan=5m");
+    await refused(request, workflows.listWorkflows, "/api/v1/workflows?olderThan=soon", 400);
+  },
+
+  async getAttention(request) {
+    // the demo's dead letters keep arriving: never "all healthy" while they do
+    const a = await until(request, attention.getAttention, "/api/v1/attention", (d) => d.items.some((i) => i.kind === "dead_letters"), "the demo's dead letters need attention");
+    expect(a.allHealthy).toBe(false);
+    for (const i of a.items) expect(i.url.startsWith("/")).toBe(true);
+  },
+
+  async search(request) {
+    // a demo order's id: its workflow first (its own key), then its traces
+    const w = await until(request, workflows.listWorkflows, "/api/v1/workflows?limit=1", (d) => d.items.length > 0, "a demo workflow");
+    const r = await call(request, search.search, `/api/v1/search?q=${seg(w.items[0]!.key)}`);
+    expect(r.results[0]).toMatchObject({ kind: "workflow", id: String(w.items[0]!.id), exact: true });
+    expect(r.results.some((x) => x.kind === "trace")).toBe(true);
+    const byTrace = await call(request, search.search, `/api/v1/search?q=${w.items[0]!.traceIds[0]}`);
+    expect(byTrace.results.filter((x) => x.exact).map((x) => x.url)).toEqual([`/traces/${w.items[0]!.traceIds[0]}`]);
+    expect((await call(request, search.search, "/api/v1/search?q=nothing-is-called-this-%3Cb%3E")).results).toEqual([]);
+    await refused(request, search.search, "/api/v1/search", 400);
+    await refused(request, search.search, "/api/v1/search?q=%20", 400);
+    await refused(request, search.search, "/api/v1/search?q=a%00b", 400);
   },
 
   async getWorkflow(request) {

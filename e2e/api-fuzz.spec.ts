@@ -51,7 +51,7 @@ const plausible: Record<string, string> = {
 /** Every route: its path pattern and the query parameters it reads. A new route fails the coverage test below. */
 const apiRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/api/v1/health", query: [] },
-  { pattern: "/api/v1/kafka/consumer-groups", query: ["cluster", "q", "status", "sort", "dir"] },
+  { pattern: "/api/v1/kafka/consumer-groups", query: ["cluster", "q", "status", "sort", "dir", "inactive"] },
   { pattern: "/api/v1/kafka/consumer-groups/[cluster]/[groupId]", query: ["range"] },
   { pattern: "/api/v1/rabbitmq/queues", query: ["q", "broker", "vhost", "dlq", "problems", "sort", "dir"] },
   { pattern: "/api/v1/rabbitmq/queues/[broker]/[vhost]/[name]", query: ["range"] },
@@ -79,14 +79,16 @@ const apiRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/api/v1/flows", query: ["from", "to", "focus"] },
   { pattern: "/api/v1/analysis/sync-chains", query: ["from", "to"] },
   { pattern: "/api/v1/analysis/duplicates", query: ["from", "to"] },
-  { pattern: "/api/v1/workflows", query: ["state", "name", "key", "stuck", "from", "to", "cursor", "limit"] },
+  { pattern: "/api/v1/workflows", query: ["state", "name", "key", "stuck", "olderThan", "from", "to", "cursor", "limit"] },
+  { pattern: "/api/v1/search", query: ["q"] },
+  { pattern: "/api/v1/attention", query: [] },
   { pattern: "/api/v1/workflows/[id]", query: [] },
   { pattern: "/api/v1/workflows/summary", query: ["from", "to"] },
   { pattern: "/api/[...path]", query: [] },
 ];
 const pageRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/", query: [] },
-  { pattern: "/kafka", query: ["q", "status", "cluster", "sort", "dir", "refresh"] },
+  { pattern: "/kafka", query: ["q", "status", "cluster", "sort", "dir", "refresh", "inactive"] },
   { pattern: "/kafka/[cluster]/[group]", query: ["range"] },
   { pattern: "/rabbitmq", query: ["q", "broker", "vhost", "dlq", "problems", "sort", "dir"] },
   { pattern: "/rabbitmq/[broker]/[vhost]/[name]", query: ["range"] },
@@ -101,7 +103,8 @@ const pageRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/replays/[id]", query: ["status"] },
   { pattern: "/flows", query: ["range", "focus", "sel"] },
   { pattern: "/analysis", query: ["range"] },
-  { pattern: "/workflows", query: ["range", "state", "name", "key", "stuck"] },
+  { pattern: "/workflows", query: ["range", "state", "name", "key", "stuck", "olderThan", "chart"] },
+  { pattern: "/search", query: ["q"] },
   { pattern: "/workflows/[id]", query: [] },
 ];
 

@@ -223,3 +223,53 @@ test("the workflows list filters by age and stacks its chart by name, and a pend
   await page.reload();
   await expect(page.getByLabel("name", { exact: true })).toBeChecked();
 });
+
+test("the header's search box: a demo order's id lands on its workflow, which links its traces and its dead letter; a trace id opens its trace", async ({ page, request }) => {
+  // a declined payment of the demo: its dead letter carries the order id in x-order-id, its workflow is that order
+  type Dl = { id: number; traceId: string | null };
+  let dl: Dl | undefined;
+  let order = "";
+  await expect
+    .poll(
+      async () => {
+        const items: Dl[] = (await (await request.get("/api/v1/dead-letters?system=rabbitmq&source=shop.payments.requests.dlq&limit=20")).json()).items ?? [];
+        for (const d of items.filter((x) => x.traceId)) {
+          const full = await (await request.get(`/api/v1/dead-letters/${d.id}`)).json();
+          const key = full.headers?.["x-order-id"];
+          if (typeof key !== "string") continue;
+          const w = (await (await request.get(`/api/v1/workflows?key=${encodeURIComponent(key)}`)).json()).items?.[0];
+          if (w?.deadLetterIds?.includes(d.id)) {
+            dl = d;
+            order = key;
+            return true;
+          }
+        }
+        return false;
+      },
+      { timeout: 90_000, intervals: [3000] },
+    )
+    .toBe(true);
+  await page.goto("/kafka");
+  const box = page.getByRole("search").getByLabel("Search");
+  await box.fill(order);
+  await box.press("Enter");
+  await expect(page).toHaveURL(/\/workflows\/\d+/);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(order);
+  await page.getByTestId("workflow-evidence").getByRole("link", { name: `dead letter ${dl!.id}` }).first().click();
+  await expect(page).toHaveURL(new RegExp(`/dead-letters/${dl!.id}`));
+
+  // the results page lists the traces and the dead letter too, grouped by kind, with the text in the URL
+  await page.goto(`/search?q=${encodeURIComponent(order)}`);
+  await expect(page.getByTestId("search-workflow")).toContainText(order);
+  await expect(page.getByTestId("search-trace").getByRole("link").first()).toBeVisible();
+  await expect(page.getByTestId("search-dead_letter")).toContainText(`#${dl!.id}`);
+
+  // a trace id goes straight to its trace; markup typed in the box stays text
+  const box2 = page.getByRole("search").getByLabel("Search");
+  await box2.fill(dl!.traceId!);
+  await box2.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/traces/${dl!.traceId}`));
+  await page.goto(`/search?q=${encodeURIComponent('<img src=x onerror="window.__pwned=1">')}`);
+  await expect(page.getByTestId("search-empty")).toContainText('<img src=x onerror="window.__pwned=1">');
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+});

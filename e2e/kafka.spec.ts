@@ -25,7 +25,9 @@ test("the group page shows partitions, members and draws the lag charts", async 
   const rows = page.getByTestId("partitions-table").locator("tbody tr");
   await expect(rows).toHaveCount(3);
   await expect(rows.nth(2)).toContainText("exact");
-  await expect(page.getByText("No active members")).toBeVisible();
+  await expect(page.getByText(/^No active members:/)).toBeVisible();
+  // no member and lag: STOP at once, the status history says why
+  await expect(page.getByText("no active members", { exact: true }).first()).toBeVisible();
   // two polls make a line (a flat one here: the lag stands still, so check the path, not its height)
   await expect(page.getByTestId("chart-lag").locator("path.recharts-line-curve").first()).toHaveAttribute("d", /^M[\d.]+,[\d.]+[CL]/, { timeout: 20_000 });
   await expect(page.getByTestId("chart-lagSeconds").locator("path.recharts-line-curve").first()).toHaveAttribute("d", /^M[\d.]+,[\d.]+[CL]/);

@@ -56,6 +56,7 @@ for (const vp of viewports) {
       ["/flows", "[data-testid=flow-canvas], [data-testid=flows-empty]"],
       ["/analysis", "main h2"],
       ["/workflows", "[data-testid=workflow-summary], main [role=alert]"],
+      ["/search?q=shop", "[data-testid=search-results], [data-testid=search-empty]"],
     ];
     for (const [path, ready] of pages) {
       await page.goto(path);

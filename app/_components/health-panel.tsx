@@ -21,7 +21,7 @@ export function HealthPanel() {
       </div>
       <div className="summary" data-testid="overall-status" data-status={data.status}>
         <span className={`dot ${data.status === "ok" ? "ok" : "bad"}`} aria-hidden />
-        {data.status === "ok" ? "All systems healthy" : `${data.sources.filter((s) => !s.healthy).length} of ${data.sources.length} sources unhealthy`}
+        {data.status === "ok" ? "All sources healthy" : `${data.sources.filter((s) => !s.healthy).length} of ${data.sources.length} sources unhealthy`}
         <span className="muted small">
           {" "}
           · updated <Time value={dataUpdatedAt} relative />

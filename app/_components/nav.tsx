@@ -2,6 +2,7 @@
 
 import { usePathname } from "next/navigation";
 import { Identity } from "./me";
+import { SearchBox } from "./search-box";
 import { AppLink, TimeZoneSwitch } from "./time";
 
 const links: [href: string, label: string][] = [
@@ -37,6 +38,7 @@ export function Nav() {
           </AppLink>
         ))}
       </nav>
+      <SearchBox />
       <TimeZoneSwitch />
       <Identity />
     </>

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique } from "drizzle-orm/pg-core";
 import { bytea, oneOf, tsOpts } from "./types";
 import { deadLetterStatuses } from "../../lib/dead-letters";
 
@@ -88,3 +88,21 @@ export const deadLetters = pgTable(
     index("dead_letters_captured").on(t.capturedAt),
   ],
 );
+
+/**
+ * The values a dead letter can be found by in the search box (GET /api/v1/search): its message key (when it is
+ * UTF-8), its message id and correlation id, and its headers named like an id or a key (`x-order-id`, `orderKey`):
+ * filled as dead letters are stored, by a statement trigger on dead_letters (migration 0031), never by scanning
+ * payloads on request.
+ */
+export const deadLetterKeys = pgTable(
+  "dead_letter_keys",
+  {
+    value: text("value").notNull(),
+    deadLetterId: bigint("dead_letter_id", { mode: "number" })
+      .notNull()
+      .references(() => deadLetters.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.value, t.deadLetterId] }), index("dead_letter_keys_dead_letter").on(t.deadLetterId)],
+);
+

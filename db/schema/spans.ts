@@ -47,6 +47,8 @@ export const spans = pgTable(
     index("spans_error_time").on(t.startTime).where(sql`${t.statusCode} = 2`),
     index("spans_destination").on(t.messagingDestination).where(sql`${t.messagingDestination} is not null`),
     index("spans_message_id").on(t.messagingMessageId).where(sql`${t.messagingMessageId} is not null`),
+    // the search box finds a pasted span id (GET /api/v1/search)
+    index("spans_span_id").on(t.spanId),
   ],
 );
 

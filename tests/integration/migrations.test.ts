@@ -18,6 +18,7 @@ describe("migrations", () => {
     const tables = (await c.query("select tablename from pg_tables where schemaname = 'public' order by 1")).rows.map((r) => r.tablename);
     expect(tables).toEqual([
       "audit_log",
+      "dead_letter_keys",
       "dead_letters",
       "flow_edge_minutes",
       "kafka_group_status",
@@ -41,6 +42,10 @@ describe("migrations", () => {
     const idx = (await c.query("select indexname from pg_indexes where schemaname = 'public'")).rows.map((r) => r.indexname);
     expect(idx).toEqual(expect.arrayContaining(["dead_letters_dedup", "kafka_lag_samples_group_time", "spans_service_time", "span_links_linked", "flow_edge_minutes_pk", "workflows_key", "workflow_traces_trace_id_workflow_id_pk", "workflow_traces_workflow", "dead_letters_captured"]));
     expect(idx).not.toContain("workflows_traces");
+    expect(idx).toEqual(expect.arrayContaining(["spans_span_id", "dead_letter_keys_value_dead_letter_id_pk", "kafka_group_status_group_trgm", "rabbitmq_queues_name_trgm"]));
+    // dead letters' search keys are filled as they are stored
+    const trig = await c.query("select tgname from pg_trigger where tgrelid = 'dead_letters'::regclass and not tgisinternal");
+    expect(trig.rows.map((r) => r.tgname)).toEqual(["dead_letter_keys_fill"]);
     // the dead-letter idempotency key is really unique
     const row = `insert into dead_letters (system, source_name, source, dedup_key, payload, payload_size) values ('kafka','local','t.DLT','t.DLT/0/1','\\x00',1)`;
     await c.query(row);

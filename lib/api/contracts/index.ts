@@ -4,6 +4,7 @@
  */
 import { httpMethods, type Endpoint } from "../endpoint";
 import * as analysis from "./analysis";
+import * as attention from "./attention";
 import * as audit from "./audit";
 import * as auth from "./auth";
 import * as deadLetters from "./dead-letters";
@@ -13,6 +14,7 @@ import * as kafka from "./kafka";
 import * as openapi from "./openapi";
 import * as rabbitmq from "./rabbitmq";
 import * as replays from "./replays";
+import * as search from "./search";
 import * as traces from "./traces";
 import * as workflows from "./workflows";
 
@@ -35,9 +37,11 @@ function endpointsOf(module: Record<string, unknown>): NamedEndpoint[] {
 
 export const endpoints: readonly NamedEndpoint[] = [
   ...endpointsOf(health),
+  ...endpointsOf(attention),
   ...endpointsOf(kafka),
   ...endpointsOf(rabbitmq),
   ...endpointsOf(deadLetters),
+  ...endpointsOf(search),
   ...endpointsOf(replays),
   ...endpointsOf(traces),
   ...endpointsOf(flows),
