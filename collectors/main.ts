@@ -23,6 +23,8 @@ import { maintainSpanPartitions } from "../db/queries/span-partitions";
 import { backfillFailureGroups } from "../db/queries/dead-letter-store";
 import { HealthRegistry } from "./health-registry";
 import { registerStoreMetrics } from "./store-metrics";
+import { AlertEngine } from "./alerts/engine";
+import { lastOtlpRefusalMs } from "./metrics";
 import { startOpsServer } from "./http";
 import { defaultBodyBudget, startOtlpHttpReceiver } from "./otlp/receiver";
 import { startOtlpGrpcReceiver } from "./otlp/grpc";
@@ -60,6 +62,12 @@ async function main(): Promise<void> {
   let stopping = false;
   const health = new HealthRegistry();
   const dbh = createDb(config.DATABASE_URL, { application: "switchyard-collectors" });
+  // the alert rules file is checked before anything starts: a rule that is not valid names itself and its field
+  const fileRules = await AlertEngine.readRulesFile(config.ALERT_RULES_FILE);
+  if (fileRules.errors.length) {
+    console.error(`collectors: ALERT_RULES_FILE is not valid:\n${fileRules.errors.map((e) => `  - ${e}`).join("\n")}`);
+    process.exit(78);
+  }
   const ready = migrateUntilDone(config.DATABASE_URL, () => stopping);
   registerStoreMetrics(dbh.db, { inactiveAfterMs: config.KAFKA_INACTIVE_AFTER, partitions: config.METRICS_KAFKA_PARTITIONS === "on", log });
 
@@ -150,10 +158,31 @@ async function main(): Promise<void> {
     log,
     [config.KAFKA_DLT_GROUP],
   );
-  void ready.then(() => {
+  const alerts = new AlertEngine(
+    dbh.db,
+    {
+      intervalMs: config.ALERT_EVAL_INTERVAL_MS,
+      inactiveAfterMs: config.KAFKA_INACTIVE_AFTER,
+      rulesFile: config.ALERT_RULES_FILE,
+      targets: { alertmanagerUrl: config.ALERTMANAGER_URL, slackUrl: config.ALERT_SLACK_WEBHOOK_URL, webhookUrl: config.ALERT_WEBHOOK_URL, webhookSecret: config.ALERT_WEBHOOK_SECRET, publicUrl: config.SWITCHYARD_PUBLIC_URL },
+      otlpLastRefusalMs: lastOtlpRefusalMs,
+    },
+    log,
+  );
+  void ready.then(async () => {
     if (stopping) return;
     if (config.FLOW_ROLLUPS === "on") flows.start();
     workflows.start();
+    for (let attempt = 0; !stopping; attempt++) {
+      try {
+        await alerts.loadRules(fileRules.rules);
+        break;
+      } catch (e) {
+        log(`[alerts] rules file not loaded yet: ${errorMessage(e)}`);
+        await new Promise((r) => setTimeout(r, backoffDelay(attempt)));
+      }
+    }
+    if (!stopping) alerts.start();
   });
   const ingest = new SpanIngest({
     maxInFlight: config.OTLP_MAX_IN_FLIGHT,
@@ -240,6 +269,7 @@ async function main(): Promise<void> {
     // what the receivers took before they closed goes into the rollups
     await flows.stop().catch(() => undefined);
     await workflows.stop().catch(() => undefined);
+    await alerts.stop().catch(() => undefined);
     await dbh.close().catch(() => undefined);
     log("stopped");
     process.exit(0);

@@ -69,3 +69,8 @@ export const rabbitPollSeconds = new client.Histogram({
   buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   registers: [registry],
 });
+
+let lastRefusalMs: number | null = null;
+/** The OTLP receiver refused an export (503 / UNAVAILABLE): what the otlp_refusals alert rules watch. */
+export const noteOtlpRefusal = () => void (lastRefusalMs = Date.now());
+export const lastOtlpRefusalMs = () => lastRefusalMs;

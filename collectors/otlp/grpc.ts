@@ -3,7 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import { encodeExportResponse, exportResponse } from "../../lib/otlp/decode";
 import type { ExportTraceServiceResponse } from "../../lib/otlp/gen/opentelemetry/proto/collector/trace/v1/trace_service_pb";
 import { ValidationError, errorMessage } from "../../lib/errors";
-import { otlpRequests, otlpRequestSeconds } from "../metrics";
+import { noteOtlpRefusal, otlpRequests, otlpRequestSeconds } from "../metrics";
 import { SaturatedError, StorageUnavailableError, type SpanIngest } from "./ingest";
 import { watchRate, type BodyBudget } from "./body-budget";
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MIN_BYTES_PER_SECOND, defaultBodyBudget } from "./receiver";
@@ -67,7 +67,10 @@ export function startOtlpGrpcReceiver(opts: GrpcReceiverOptions): Promise<grpc.S
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const minBytesPerSecond = opts.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND;
   const budget = opts.budget ?? defaultBodyBudget(opts.ingest.maxInFlight, opts.maxBodyBytes);
-  const count = (code: grpc.status) => otlpRequests.inc({ transport: "grpc", format: "protobuf", status: grpc.status[code] ?? String(code) });
+  const count = (code: grpc.status) => {
+    otlpRequests.inc({ transport: "grpc", format: "protobuf", status: grpc.status[code] ?? String(code) });
+    if (code === grpc.status.UNAVAILABLE) noteOtlpRefusal();
+  };
   let streamless = false;
 
   /**

@@ -5,7 +5,7 @@ import { encodeResponse } from "../../lib/otlp/decode";
 import { SaturatedError, StorageUnavailableError, type SpanIngest } from "./ingest";
 import type { OtlpFormat } from "./prepare";
 import { AppError, PayloadTooLargeError, ValidationError, errorMessage } from "../../lib/errors";
-import { otlpRequests, otlpRequestSeconds } from "../metrics";
+import { noteOtlpRefusal, otlpRequests, otlpRequestSeconds } from "../metrics";
 import { BodyBudget, EvictedError, watchRate } from "./body-budget";
 
 /**
@@ -123,6 +123,7 @@ export function startOtlpHttpReceiver(opts: ReceiverOptions): Promise<http.Serve
     const arrived = performance.now();
     const reply = (status: number, body: string | Uint8Array, type: string, headers: Record<string, string> = {}) => {
       otlpRequests.inc({ transport: "http", format: format ?? "other", status: String(status) });
+      if (status === 503) noteOtlpRefusal();
       otlpRequestSeconds.observe({ transport: "http" }, (performance.now() - arrived) / 1000);
       res.writeHead(status, { "content-type": type, ...headers });
       res.end(body);

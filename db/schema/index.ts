@@ -7,3 +7,4 @@ export * from "./audit";
 export * from "./workflows";
 export * from "./health";
 export * from "./flows";
+export * from "./alerts";

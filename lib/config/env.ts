@@ -255,6 +255,19 @@ export const envSchema = z
     RETENTION_SPANS_DAYS: positiveInt.default(7),
     /** on: the collectors keep the flow map's rollups as spans arrive; off: not (the map shows only brokers' figures) */
     FLOW_ROLLUPS: z.enum(["on", "off"]).default("on"),
+    /** alert rules to load at start (YAML or JSON); each start replaces the rules it loaded last time */
+    ALERT_RULES_FILE: z.string().max(4096).optional(),
+    /** how often the collectors evaluate the alert rules */
+    ALERT_EVAL_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(10_000),
+    /** Prometheus Alertmanager (its v2 API), e.g. http://127.0.0.1:9093 */
+    ALERTMANAGER_URL: z.url().optional(),
+    /** a Slack-compatible incoming webhook ({ text }) */
+    ALERT_SLACK_WEBHOOK_URL: z.url().optional(),
+    /** a generic JSON webhook; each POST signed with ALERT_WEBHOOK_SECRET (X-Switchyard-Signature: sha256=<hex HMAC of the body>) */
+    ALERT_WEBHOOK_URL: z.url().optional(),
+    ALERT_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    /** the dashboard's address as people reach it: alerts link to its pages (Alertmanager's generatorURL) */
+    SWITCHYARD_PUBLIC_URL: z.url().default("http://localhost:3000"),
     /** the collectors' /metrics also gives each group's lag per partition (more series: off by default) */
     METRICS_KAFKA_PARTITIONS: z.enum(["on", "off"]).default("off"),
     /** the flow map's coupling and intent overrides (see flowOverrides) */
@@ -300,6 +313,9 @@ export const envSchema = z
   .superRefine((env, ctx) => {
     if (env.AUTH_MODE === "token" && env.AUTH_TOKENS.length === 0) {
       ctx.addIssue({ code: "custom", path: ["AUTH_TOKENS"], message: "AUTH_MODE=token needs at least one user:role:token" });
+    }
+    if (env.ALERT_WEBHOOK_URL && !env.ALERT_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["ALERT_WEBHOOK_SECRET"], message: "ALERT_WEBHOOK_URL needs an ALERT_WEBHOOK_SECRET of at least 16 characters (every POST is signed with it)" });
     }
     if (env.AUTH_MODE === "token" && !env.SESSION_SECRET) {
       ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "AUTH_MODE=token needs a SESSION_SECRET of at least 32 characters (sign-in cookies are sealed with it)" });

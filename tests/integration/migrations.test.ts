@@ -17,6 +17,10 @@ describe("migrations", () => {
     await c.connect();
     const tables = (await c.query("select tablename from pg_tables where schemaname = 'public' order by 1")).rows.map((r) => r.tablename);
     expect(tables).toEqual([
+      "alert_deliveries",
+      "alert_events",
+      "alert_rules",
+      "alert_states",
       "audit_log",
       "dead_letter_keys",
       "dead_letters",

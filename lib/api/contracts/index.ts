@@ -4,6 +4,7 @@
  */
 import { httpMethods, type Endpoint } from "../endpoint";
 import * as analysis from "./analysis";
+import * as alerts from "./alerts";
 import * as attention from "./attention";
 import * as audit from "./audit";
 import * as auth from "./auth";
@@ -38,6 +39,7 @@ function endpointsOf(module: Record<string, unknown>): NamedEndpoint[] {
 export const endpoints: readonly NamedEndpoint[] = [
   ...endpointsOf(health),
   ...endpointsOf(attention),
+  ...endpointsOf(alerts),
   ...endpointsOf(kafka),
   ...endpointsOf(rabbitmq),
   ...endpointsOf(deadLetters),

@@ -1,0 +1,7 @@
+import { route } from "@/app/api/_lib/handler";
+import { getAlertHistory } from "@/app/_server/alerts";
+import * as api from "@/lib/api/contracts/alerts";
+
+export const dynamic = "force-dynamic";
+
+export const GET = route(api.getAlertHistory, async ({ query }) => getAlertHistory(query));
