@@ -16,6 +16,8 @@ const stackEnv = {
   KAFKA_STATUS_WINDOW: "5",
   // the demo's orders wait in its slow group's lag for minutes: stuck within the run (e2e/flows.spec.ts)
   WORKFLOW_STUCK_AFTER: "20s",
+  // the Alerts page's rule fires within seconds (e2e/alerts.spec.ts)
+  ALERT_EVAL_INTERVAL_MS: "2000",
   E2E_RUN: process.env.E2E_RUN ?? String(Date.now()),
   NEXT_DIST_DIR: process.env.NEXT_DIST_DIR ?? ".next-test",
   NEXT_TELEMETRY_DISABLED: "1",

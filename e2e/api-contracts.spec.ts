@@ -2,6 +2,7 @@ import { compileErrors, validate } from "@readme/openapi-parser";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { apiErrorBody } from "../lib/api/common";
 import { endpoints } from "../lib/api/contracts";
+import * as alerts from "../lib/api/contracts/alerts";
 import * as analysis from "../lib/api/contracts/analysis";
 import * as attention from "../lib/api/contracts/attention";
 import * as audit from "../lib/api/contracts/audit";
@@ -241,6 +242,35 @@ const cases: Record<string, (request: APIRequestContext) => Promise<void>> = {
     await refused(request, workflows.listWorkflows, "/api/v1/workflows?stuck=maybe", 400);
     await call(request, workflows.listWorkflows, "/api/v1/workflows?olderThan=5m");
     await refused(request, workflows.listWorkflows, "/api/v1/workflows?olderThan=soon", 400);
+  },
+
+  async listAlerts(request) {
+    const a = await call(request, alerts.listAlerts, "/api/v1/alerts");
+    for (const f of a.firing) expect(a.rules.map((r) => r.id)).toContain(f.ruleId);
+  },
+
+  // the e2e dashboard is open mode with the viewer role: rule changes are refused (403) before their body is read;
+  // e2e/alerts.spec.ts signs in an admin and makes, fires and deletes one
+  async createAlertRule(request) {
+    const me = await call(request, auth.getMe, "/api/v1/me");
+    await refused(request, alerts.createAlertRule, "/api/v1/alerts/rules", me.can.editAlerts ? 400 : 403, { data: { name: "x", kind: "bogus", severity: "warning" } });
+  },
+
+  async updateAlertRule(request) {
+    const me = await call(request, auth.getMe, "/api/v1/me");
+    await refused(request, alerts.updateAlertRule, "/api/v1/alerts/rules/abc", me.can.editAlerts ? 400 : 403, { data: { name: "x", kind: "otlp_refusals", severity: "warning" } });
+  },
+
+  async deleteAlertRule(request) {
+    const me = await call(request, auth.getMe, "/api/v1/me");
+    await refused(request, alerts.deleteAlertRule, "/api/v1/alerts/rules/9007199254740991", me.can.editAlerts ? 404 : 403);
+  },
+
+  async getAlertHistory(request) {
+    const h = await call(request, alerts.getAlertHistory, "/api/v1/alerts/history?limit=5");
+    if (h.nextCursor) await call(request, alerts.getAlertHistory, `/api/v1/alerts/history?limit=5&cursor=${h.nextCursor}`);
+    await refused(request, alerts.getAlertHistory, "/api/v1/alerts/history?cursor=x", 400);
+    await refused(request, alerts.getAlertHistory, "/api/v1/alerts/history?limit=0", 400);
   },
 
   async getAttention(request) {

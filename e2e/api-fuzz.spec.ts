@@ -82,6 +82,10 @@ const apiRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/api/v1/workflows", query: ["state", "name", "key", "stuck", "olderThan", "from", "to", "cursor", "limit"] },
   { pattern: "/api/v1/search", query: ["q"] },
   { pattern: "/api/v1/attention", query: [] },
+  { pattern: "/api/v1/alerts", query: [] },
+  { pattern: "/api/v1/alerts/rules", query: [] },
+  { pattern: "/api/v1/alerts/rules/[id]", query: [] },
+  { pattern: "/api/v1/alerts/history", query: ["cursor", "limit"] },
   { pattern: "/api/v1/workflows/[id]", query: [] },
   { pattern: "/api/v1/workflows/summary", query: ["from", "to"] },
   { pattern: "/api/[...path]", query: [] },
@@ -105,6 +109,7 @@ const pageRoutes: { pattern: string; query: string[] }[] = [
   { pattern: "/analysis", query: ["range"] },
   { pattern: "/workflows", query: ["range", "state", "name", "key", "stuck", "olderThan", "chart"] },
   { pattern: "/search", query: ["q"] },
+  { pattern: "/alerts", query: [] },
   { pattern: "/workflows/[id]", query: [] },
 ];
 

@@ -95,6 +95,8 @@ test("every page has a title of its own", async ({ page, request }) => {
     ["/rabbitmq", "Queues · Switchyard"],
     ["/dead-letters", "Dead letters · Switchyard"],
     ["/traces", "Traces · Switchyard"],
+    ["/alerts", "Alerts · Switchyard"],
+    ["/search?q=x", "Search · Switchyard"],
   ] as const) {
     await page.goto(path);
     await expect(page, path).toHaveTitle(title);

@@ -57,6 +57,7 @@ for (const vp of viewports) {
       ["/analysis", "main h2"],
       ["/workflows", "[data-testid=workflow-summary], main [role=alert]"],
       ["/search?q=shop", "[data-testid=search-results], [data-testid=search-empty]"],
+      ["/alerts", "[data-testid=alert-rules]"],
     ];
     for (const [path, ready] of pages) {
       await page.goto(path);
@@ -113,6 +114,7 @@ test("the navigation marks the current page", async ({ page }) => {
     ["/flows?focus=order-service", "Event flows"],
     ["/analysis", "Analysis"],
     ["/workflows", "Workflows"],
+    ["/alerts", "Alerts"],
   ] as const) {
     await page.goto(path);
     await expect(nav.getByRole("link", { name: current, exact: true })).toHaveAttribute("aria-current", "page");

@@ -15,6 +15,7 @@ const links: [href: string, label: string][] = [
   ["/workflows", "Workflows"],
   ["/analysis", "Analysis"],
   ["/traces", "Traces"],
+  ["/alerts", "Alerts"],
   ["/audit", "Audit"],
 ];
 
