@@ -4,7 +4,8 @@ import { startDashboard, type DashboardServer } from "./dashboard-server";
 
 /**
  * The Alerts page: an admin adds a rule on the demo's dead-letter queue and sees it fire (the e2e stack's collectors
- * evaluate every 2 s), then deletes it and sees it resolve; a viewer sees the rules and what fires, and no control.
+ * evaluate every 2 s), changes it so it no longer holds and sees it resolve, deletes it; a viewer sees the rules and
+ * what fires, and no control.
  */
 const admin = "e2e-alerts-admin";
 const viewer = "e2e-alerts-viewer";
@@ -34,7 +35,7 @@ async function signIn(browser: Browser, token: string, who: string): Promise<Pag
   return page;
 }
 
-test("an admin adds a rule on the Alerts page and sees it fire; deleted, it resolves; a viewer has no control and the API answers 403", async ({ browser }) => {
+test("an admin adds a rule on the Alerts page and sees it fire; changed so it no longer holds, it resolves; deleted; a viewer has no control and the API answers 403", async ({ browser }) => {
   test.setTimeout(180_000);
   const name = `e2e-dlq-${randomBytes(3).toString("hex")}`;
   const page = await signIn(browser, adminToken, admin);
@@ -71,11 +72,21 @@ test("an admin adds a rule on the Alerts page and sees it fire; deleted, it reso
   const denied = await v.request.post(`${dash.url}/api/v1/alerts/rules`, { data: { name: `${name}-v`, kind: "otlp_refusals", severity: "info" }, headers: { origin: dash.url } });
   expect(denied.status()).toBe(403);
 
-  // deleted: what it fired resolves, and the history says both, the audit log names the admin
-  await page.getByRole("button", { name: `Delete rule ${name}` }).click();
-  await expect(page.getByTestId("alert-rules").locator(`tr[data-rule="${name}"]`)).toHaveCount(0);
+  // changed so that it no longer holds (100,000 dead letters in 10 minutes): what it fired resolves, and the history
+  // says both; then deleted
+  await page.getByRole("button", { name: `Change rule ${name}` }).click();
+  await expect(form.getByRole("heading")).toHaveText(`Change rule ${name}`);
+  await expect(form.getByLabel("Scope source")).toHaveValue("shop.payments.requests.dlq");
+  await form.getByLabel("Threshold").fill("100000");
+  await form.getByRole("button", { name: "Save rule" }).click();
+  await expect(page.getByTestId("alert-rules").locator(`tr[data-rule="${name}"]`)).toContainText("100000");
   await expect(page.getByTestId("alerts-history")).toContainText(`resolved ${name}`, { timeout: 30_000 });
   await expect(page.getByTestId("alerts-history")).toContainText(`fired ${name}`);
+  await expect(page.getByTestId("alerts-firing").locator(`li[data-rule="${name}"]`)).toHaveCount(0);
+  await page.getByRole("button", { name: `Delete rule ${name}` }).click();
+  await expect(page.getByTestId("alert-rules").locator(`tr[data-rule="${name}"]`)).toHaveCount(0);
+  const changed = await (await page.request.get(`${dash.url}/api/v1/audit?action=alerts.rule.update`)).json();
+  expect(JSON.stringify(changed.items)).toContain("100000");
   const audit = await (await page.request.get(`${dash.url}/api/v1/audit?action=alerts.rule.create`)).json();
   expect(JSON.stringify(audit.items)).toContain(admin);
 });

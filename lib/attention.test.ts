@@ -24,8 +24,10 @@ describe("attentionItems", () => {
       ],
       stuckWorkflows: [{ name: "POST /orders", count: 3 }],
       sources: [{ system: "rabbitmq", name: "local", healthy: false, error: "connection refused" }],
+      alerts: [{ name: "payments-dlq", severity: "critical", summary: "41 dead letters in 10 min", url: "/dead-letters?source=x" }],
     });
     expect(items.map((i) => `${i.severity} ${i.kind} ${i.title}`)).toEqual([
+      "critical alert alert payments-dlq is firing",
       "critical source rabbitmq local is unhealthy",
       "critical group consumer group stopped on local is STOP",
       "warning group consumer group shop-analytics-slow on local is WARN",

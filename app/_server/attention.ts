@@ -2,6 +2,7 @@ import "server-only";
 import type { z } from "zod";
 import type { attentionSchema } from "@/lib/api/contracts/attention";
 import { recentDeadLetterSources, stuckWorkflowsByName } from "@/db/queries/attention";
+import { firingAlerts } from "@/db/queries/alerts";
 import { listGroupStatuses } from "@/db/queries/kafka";
 import { attentionItems } from "@/lib/attention";
 import type { GroupStatus } from "@/lib/kafka/group-health";
@@ -17,7 +18,9 @@ export async function getAttention(): Promise<z.input<typeof attentionSchema>> {
   const now = Date.now();
   const health = await getHealth();
   const dbUp = health.sources.find((s) => s.system === "postgres")?.healthy !== false;
-  const [groups, deadLetters, stuck] = dbUp ? await Promise.all([listGroupStatuses(db.db), recentDeadLetterSources(db.db, windowMinutes), stuckWorkflowsByName(db.db)]) : [[], [], []];
+  const [groups, deadLetters, stuck, firing] = dbUp
+    ? await Promise.all([listGroupStatuses(db.db), recentDeadLetterSources(db.db, windowMinutes), stuckWorkflowsByName(db.db), firingAlerts(db.db)])
+    : [[], [], [], []];
   const items = attentionItems({
     groups: groups.map((g) => ({
       cluster: g.cluster,
@@ -32,6 +35,7 @@ export async function getAttention(): Promise<z.input<typeof attentionSchema>> {
     windowMinutes,
     stuckWorkflows: stuck,
     sources: health.sources.map((s) => ({ system: s.system, name: s.name, healthy: s.healthy, error: s.error ?? null })),
+    alerts: firing.map((f) => ({ name: f.ruleName, severity: f.severity, summary: f.summary, url: f.path })),
   });
   return { checkedAt: new Date(now).toISOString(), windowMinutes, items: items.map(({ weight: _w, ...i }) => i), allHealthy: items.length === 0 };
 }

@@ -16,18 +16,21 @@ const scopeText = (s: Rule["scope"]) =>
     .map(([k, v]) => `${k}=${v}`)
     .join(", ") || "everything";
 
-function AddRule() {
+/** Adds a rule, or (with `editing`) changes one made here: the same form, filled with the rule. */
+function RuleForm({ editing, onDone }: { editing: Rule | null; onDone: () => void }) {
   const qc = useQueryClient();
-  const [kind, setKind] = useState<AlertRuleKind>("lag_status");
+  const [kind, setKind] = useState<AlertRuleKind>(editing?.kind ?? "lag_status");
   const [error, setError] = useState<string | null>(null);
   const add = useMutation({
-    mutationFn: (rule: AlertRuleInput) => sendJson<Rule>("POST", "/api/v1/alerts/rules", rule),
+    mutationFn: (rule: AlertRuleInput) => (editing ? sendJson<Rule>("PUT", `/api/v1/alerts/rules/${editing.id}`, rule) : sendJson<Rule>("POST", "/api/v1/alerts/rules", rule)),
     onSuccess: () => {
       setError(null);
+      onDone();
       void qc.invalidateQueries({ queryKey: ["alerts"] });
     },
     onError: (e) => setError(e instanceof Error ? e.message : String(e)),
   });
+  const d = editing;
   return (
     <form
       className="card"
@@ -58,38 +61,51 @@ function AddRule() {
         });
       }}
     >
-      <h2>Add a rule</h2>
+      <h2>{d ? `Change rule ${d.name}` : "Add a rule"}</h2>
       <div className="toolbar">
-        <input name="name" aria-label="Rule name" placeholder="name" required maxLength={200} />
+        <input name="name" aria-label="Rule name" placeholder="name" required maxLength={200} defaultValue={d?.name} />
         <select name="kind" aria-label="Kind" value={kind} onChange={(e) => setKind(e.target.value as AlertRuleKind)}>
           {alertRuleKinds.map((k) => (
             <option key={k}>{k}</option>
           ))}
         </select>
-        <select name="severity" aria-label="Severity" defaultValue="warning">
+        <select name="severity" aria-label="Severity" defaultValue={d?.severity ?? "warning"}>
           {alertSeverities.map((s) => (
             <option key={s}>{s}</option>
           ))}
         </select>
         {kind === "lag_status" ? (
-          <select name="status" aria-label="At status" defaultValue="WARN">
+          <select name="status" aria-label="At status" defaultValue={d?.status ?? "WARN"}>
             {alertGroupStatuses.map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>
         ) : null}
-        <input name="threshold" aria-label="Threshold" placeholder="threshold" inputMode="decimal" size={8} />
-        <input name="forMinutes" aria-label="For minutes" placeholder="for (min)" inputMode="decimal" size={7} />
-        <input name="windowMinutes" aria-label="Window minutes" placeholder="window (min)" inputMode="decimal" size={9} />
+        <input name="threshold" aria-label="Threshold" placeholder="threshold" inputMode="decimal" size={8} defaultValue={d?.threshold} />
+        <input name="forMinutes" aria-label="For minutes" placeholder="for (min)" inputMode="decimal" size={7} defaultValue={d?.forMinutes} />
+        <input name="windowMinutes" aria-label="Window minutes" placeholder="window (min)" inputMode="decimal" size={9} defaultValue={d?.windowMinutes} />
       </div>
       <div className="toolbar">
         {["cluster", "group", "broker", "queue", "source", "workflow"].map((k) => (
-          <input key={k} name={k} aria-label={`Scope ${k}`} placeholder={`${k} (glob)`} size={12} />
+          <input key={k} name={k} aria-label={`Scope ${k}`} placeholder={`${k} (glob)`} size={12} defaultValue={d?.scope[k as keyof Rule["scope"]]} />
         ))}
-        <input name="labels" aria-label="Labels" placeholder="labels: team=shop, …" size={20} />
+        <input
+          name="labels"
+          aria-label="Labels"
+          placeholder="labels: team=shop, …"
+          size={20}
+          defaultValue={Object.entries(d?.labels ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(", ")}
+        />
         <button type="submit" disabled={add.isPending}>
-          Add rule
+          {d ? "Save rule" : "Add rule"}
         </button>
+        {d ? (
+          <button type="button" className="link-button" onClick={onDone}>
+            cancel
+          </button>
+        ) : null}
       </div>
       <p className="muted small">{alertKindHelp[kind]}</p>
       {error ? (
@@ -101,7 +117,7 @@ function AddRule() {
   );
 }
 
-function DeleteRule({ rule }: { rule: Rule }) {
+function RuleControls({ rule, onEdit }: { rule: Rule; onEdit: () => void }) {
   const qc = useQueryClient();
   const del = useMutation({
     mutationFn: () => sendJson<Rule>("DELETE", `/api/v1/alerts/rules/${rule.id}`),
@@ -109,14 +125,20 @@ function DeleteRule({ rule }: { rule: Rule }) {
   });
   if (rule.origin === "file") return <span className="muted small">in ALERT_RULES_FILE</span>;
   return (
-    <button type="button" className="link-button" onClick={() => del.mutate()} disabled={del.isPending} aria-label={`Delete rule ${rule.name}`}>
-      delete
-    </button>
+    <span className="nowrap">
+      <button type="button" className="link-button" onClick={onEdit} aria-label={`Change rule ${rule.name}`}>
+        change
+      </button>{" "}
+      <button type="button" className="link-button" onClick={() => del.mutate()} disabled={del.isPending} aria-label={`Delete rule ${rule.name}`}>
+        delete
+      </button>
+    </span>
   );
 }
 
 export function AlertsView() {
   const alerts = useQuery({ queryKey: ["alerts"], queryFn: ({ signal }) => fetchEndpoint<typeof api.listAlerts>("/api/v1/alerts", { signal }), refetchInterval: 5000 });
+  const [editing, setEditing] = useState<Rule | null>(null);
   const history = useQuery({ queryKey: ["alerts", "history"], queryFn: ({ signal }) => fetchEndpoint<typeof api.getAlertHistory>("/api/v1/alerts/history", { query: { limit: "50" }, signal }), refetchInterval: 10_000 });
   if (alerts.error && !alerts.data) return <QueryError error={alerts.error} what="the alerts" />;
   if (!alerts.data) return <Loading what="alerts" />;
@@ -179,7 +201,7 @@ export function AlertsView() {
                 </td>
                 <td>
                   <Can what="editAlerts">
-                    <DeleteRule rule={r} />
+                    <RuleControls rule={r} onEdit={() => setEditing(r)} />
                   </Can>
                 </td>
               </tr>
@@ -189,7 +211,7 @@ export function AlertsView() {
       </div>
       {rules.length === 0 ? <p className="muted">No rules yet.</p> : null}
       <Can what="editAlerts">
-        <AddRule />
+        <RuleForm key={editing?.id ?? "new"} editing={editing} onDone={() => setEditing(null)} />
       </Can>
       <h2>History</h2>
       {history.data ? (
