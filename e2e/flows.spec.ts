@@ -49,6 +49,8 @@ test("the flow map draws the demo's topology: coupling and intent on the edges, 
         return (g.edges as { source: string; target: string; kind: string; coupling: string; intent: string; group: string | null }[])
           .filter((e) => demo(name.get(e.source)) && demo(name.get(e.target)))
           .map((e) => `${e.kind} ${name.get(e.source)} -> ${name.get(e.target)} ${e.coupling}/${e.intent}${e.group ? ` ${e.group}` : ""}`)
+          // the DLT's intent counts its consumer groups: other e2e tests read shop.orders.DLT too (then an event)
+          .map((l) => l.replace(/^(publish inventory-service -> shop\.orders\.DLT async)\/(command|event)$/, "$1/command-or-event"))
           .sort();
       },
       { timeout: 60_000, intervals: [2000] },
@@ -60,7 +62,7 @@ test("the flow map draws the demo's topology: coupling and intent on the edges, 
       "consume shop.payments.requests -> payment-service async/command",
       "dead_letter shop.orders -> shop.orders.DLT async/command",
       "dead_letter shop.payments.requests -> shop.payments.requests.dlq async/command",
-      "publish inventory-service -> shop.orders.DLT async/command",
+      "publish inventory-service -> shop.orders.DLT async/command-or-event",
       "publish inventory-service -> shop.payments async/command",
       "publish order-service -> shop.orders async/event",
       "publish payment-service -> shop.notifications async/command",
