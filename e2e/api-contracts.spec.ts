@@ -291,6 +291,7 @@ const cases: Record<string, (request: APIRequestContext) => Promise<void>> = {
     expect((await call(request, search.search, "/api/v1/search?q=nothing-is-called-this-%3Cb%3E")).results).toEqual([]);
     await refused(request, search.search, "/api/v1/search", 400);
     await refused(request, search.search, "/api/v1/search?q=%20", 400);
+    await refused(request, search.search, "/api/v1/search?q=%E2%80%8B", 400);
     await refused(request, search.search, "/api/v1/search?q=a%00b", 400);
   },
 

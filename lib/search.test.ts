@@ -13,6 +13,9 @@ describe("searchTerms", () => {
       expect([t.traceId, t.spanId, t.numericId], s).toEqual([null, null, null]);
     }
     expect(searchTerms("ord-e37263c2-57a6").text).toBe("ord-e37263c2-57a6");
+    // a paste's invisible characters at the ends are not part of what is looked for
+    expect(searchTerms(`\u200B\uFEFF${trace}\u2060 `).traceId).toBe(trace);
+    expect(searchTerms("\u200B\u200C").text).toBe("");
   });
 });
 

@@ -46,9 +46,12 @@ export interface SearchTerms {
 
 const hex = (n: number) => new RegExp(`^[0-9a-fA-F]{${n}}$`);
 
+/** Spaces and the invisible characters a paste carries (zero-width space and joiners, word joiner, BOM) at the ends. */
+export const trimPasted = (q: string): string => q.replace(/^[\s\u200B-\u200D\u2060\uFEFF]+|[\s\u200B-\u200D\u2060\uFEFF]+$/g, "");
+
 /** What the pasted text could be; a traceparent (`00-<trace>-<span>-01`) is read as its trace id. */
 export function searchTerms(q: string): SearchTerms {
-  let text = q.trim();
+  let text = trimPasted(q);
   const tp = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/i.exec(text);
   if (tp) text = tp[1]!;
   const traceId = hex(32).test(text) && !/^0+$/.test(text) ? text.toLowerCase() : null;

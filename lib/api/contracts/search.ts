@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { searchKinds } from "../../search";
+import { searchKinds, trimPasted } from "../../search";
 import { endpoint } from "../endpoint";
 import { safeText } from "../common";
 
 export const searchQuery = z.object({
   q: safeText(500)
-    .refine((s) => s.trim().length > 0, "must not be empty")
+    .refine((s) => trimPasted(s).length > 0, "must not be empty (spaces and invisible characters alone are nothing to search for)")
     .meta({ description: "anything pasted: a trace id (or traceparent), a span id, a message id or key, a business key value (an order id), a dead letter id, a group, topic or queue name" }),
 });
 
