@@ -105,6 +105,7 @@ async function main(): Promise<void> {
             include: config.KAFKA_GROUP_INCLUDE,
             exclude: config.KAFKA_GROUP_EXCLUDE,
             exactMaxPartitions: config.KAFKA_EXACT_LAG_MAX_PARTITIONS,
+            onPolled: () => alerts.polled(),
           },
           dbh.db,
           log,
@@ -122,7 +123,10 @@ async function main(): Promise<void> {
           { intervalMs: config.RABBITMQ_POLL_INTERVAL_MS, dlqPatterns: config.RABBITMQ_DLQ_PATTERNS, mode: config.RABBITMQ_DLQ_MODE, fallbackQueues: config.RABBITMQ_FALLBACK_QUEUES },
           dbh.db,
           log,
-          (dlqs) => void capture.sync(dlqs).catch((e: unknown) => log(`[rabbitmq-dlq:${b.name}] ${errorMessage(e)}`)),
+          (dlqs) => {
+            void capture.sync(dlqs).catch((e: unknown) => log(`[rabbitmq-dlq:${b.name}] ${errorMessage(e)}`));
+            alerts.polled();
+          },
         ).start(),
       );
     }

@@ -43,6 +43,19 @@ export function webhookBody(e: DeliverableEvent, publicUrl: string): string {
   });
 }
 
+/**
+ * Slack's text: names and summaries are the watched system's (a queue called `<!channel>` would page a whole
+ * channel, `<https://evil|your dashboard>` would be a link), so `&`, `<` and `>` are escaped as Slack asks; only the
+ * link to Switchyard is markup.
+ */
+export const slackEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+export function slackBody(e: DeliverableEvent, publicUrl: string): string {
+  const url = new URL(e.path, publicUrl).toString();
+  const head = e.event === "fired" ? ":red_circle: FIRING" : ":large_green_circle: RESOLVED";
+  return JSON.stringify({ text: `${head} [${e.severity}] ${slackEscape(e.ruleName)}: ${slackEscape(e.summary)} <${slackEscape(url).replace(/\|/g, "%7C")}|open in Switchyard>` });
+}
+
 export const signature = (body: string, secret: string) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<void> {
@@ -54,10 +67,7 @@ async function post(url: string, body: string, headers: Record<string, string> =
 /** Sends one event to one target; throws on anything but a 2xx. Errors name the host, never the URL (it may hold a secret). */
 export async function deliver(target: string, e: DeliverableEvent, t: AlertTargets): Promise<void> {
   if (target === "alertmanager" && t.alertmanagerUrl) return post(new URL("/api/v2/alerts", t.alertmanagerUrl).toString(), JSON.stringify([alertmanagerAlert(e, t.publicUrl)]));
-  if (target === "slack" && t.slackUrl) {
-    const text = `${e.event === "fired" ? ":red_circle: FIRING" : ":large_green_circle: RESOLVED"} [${e.severity}] ${e.ruleName}: ${e.summary} <${new URL(e.path, t.publicUrl).toString()}|open in Switchyard>`;
-    return post(t.slackUrl, JSON.stringify({ text }));
-  }
+  if (target === "slack" && t.slackUrl) return post(t.slackUrl, slackBody(e, t.publicUrl));
   if (target === "webhook" && t.webhookUrl && t.webhookSecret) {
     const body = webhookBody(e, t.publicUrl);
     return post(t.webhookUrl, body, { "x-switchyard-signature": signature(body, t.webhookSecret), "x-switchyard-event-id": String(e.id) });

@@ -24,7 +24,7 @@ import { configuredTargets, type AlertTargets } from "../../lib/alerts/targets";
 import { deliver, renewInAlertmanager } from "./delivery";
 
 /**
- * Evaluates the alert rules in the collectors every `intervalMs` (after the polls have written what they saw), keeps
+ * Evaluates the alert rules in the collectors after each poll (`polled`) and every `intervalMs` besides, keeps
  * each instance's state in Postgres (so a restart neither fires again what fires nor loses a resolve), writes fired
  * and resolved events with a delivery per target in the same transaction, and delivers them with backoff until each
  * target has taken it (a day of tries at most). Firing alerts are renewed in Alertmanager every minute.
@@ -32,6 +32,9 @@ import { deliver, renewInAlertmanager } from "./delivery";
 export class AlertEngine {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private again = false;
+  /** each target's delivery round, on its own: a target that hangs for its timeout holds up no other */
+  private readonly delivering = new Map<string, Promise<void>>();
   private lastRenew = 0;
   private failing = false;
   private readonly targets: string[];
@@ -73,21 +76,47 @@ export class AlertEngine {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.again = false;
     await this.running;
+    await Promise.all(this.delivering.values());
+  }
+
+  /**
+   * A poll has written what it saw: evaluate now (the interval is the fallback). During an evaluation, one more
+   * follows it, so what the poll wrote is never left for the next interval.
+   */
+  polled(): void {
+    if (!this.timer) return;
+    if (this.running) this.again = true;
+    else void this.tick();
   }
 
   tick(): Promise<void> {
     this.running ??= (async () => {
       try {
         await this.evaluate();
-        await this.deliverDue();
         if (this.failing) this.log("[alerts] evaluating again");
         this.failing = false;
       } catch (e) {
         if (!this.failing) this.log(`[alerts] not evaluated, trying again: ${errorMessage(e)}`);
         this.failing = true;
       }
-    })().finally(() => (this.running = null));
+      // delivery runs beside evaluation, each target on its own: a target that hangs for its timeout holds up
+      // neither the rules nor the other targets
+      for (const target of this.targets) {
+        if (this.delivering.has(target)) continue;
+        const round = this.deliverDue(target)
+          .catch((e: unknown) => this.log(`[alerts] deliveries to ${target} not read, trying again: ${errorMessage(e)}`))
+          .finally(() => this.delivering.delete(target));
+        this.delivering.set(target, round);
+      }
+    })().finally(() => {
+      this.running = null;
+      if (this.again && this.timer) {
+        this.again = false;
+        void this.tick();
+      }
+    });
     return this.running;
   }
 
@@ -163,9 +192,13 @@ export class AlertEngine {
     return { ruleId: rule.id, ruleName: rule.name, kind: rule.kind, severity: rule.severity, key, event, startsAtMs: state.firedAtMs ?? state.activeSinceMs ?? Date.now(), value, labels, summary, path };
   }
 
-  /** Delivers what is due; a target that fails is tried again with backoff, given up after a day. */
-  async deliverDue(): Promise<void> {
-    for (const d of await dueDeliveries(this.db)) {
+  /**
+   * Delivers what is due to one target, in event order (dueDeliveries holds back an event while an earlier one of the
+   * same alert waits for the target, so a resolve never overtakes its fire). A delivery that fails is tried again
+   * with backoff, given up after a day; the target's other due deliveries wait for the next round.
+   */
+  async deliverDue(target: string): Promise<void> {
+    for (const d of await dueDeliveries(this.db, target)) {
       try {
         await deliver(d.target, d.event, this.opts.targets);
         await markDelivered(this.db, d.id);
@@ -173,6 +206,7 @@ export class AlertEngine {
         const giveUp = Date.now() - d.event.atMs > 86_400_000;
         await markFailed(this.db, d.id, errorMessage(e), backoffDelay(d.attempts), giveUp);
         if (d.attempts === 0) this.log(`[alerts] ${d.target} did not take ${d.event.event} ${d.event.ruleName} ${d.event.key}: ${errorMessage(e)}; retrying`);
+        return;
       }
     }
   }

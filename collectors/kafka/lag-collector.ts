@@ -23,6 +23,8 @@ export interface LagCollectorOptions {
   include: string[];
   exclude: string[];
   exactMaxPartitions: number;
+  /** after each poll has written what it saw (or the cluster's error): the alert rules are evaluated then */
+  onPolled?: () => void;
 }
 
 export class LagCollector {
@@ -55,11 +57,13 @@ export class LagCollector {
         await this.connect();
         await this.pollOnce();
         kafkaPollSeconds.observe({ cluster: this.cluster.name }, (Date.now() - started) / 1000);
+        this.opts.onPolled?.();
       },
       async (e, failures) => {
         const msg = describeKafkaError(e);
         if (failures === 1) this.log(`[kafka-lag:${this.cluster.name}] poll failed: ${msg}`);
         await markClusterError(this.db, this.cluster.name, `cluster unreachable since the last poll: ${msg}`).catch(() => undefined);
+        this.opts.onPolled?.();
         await this.disconnect();
       },
       () => this.log(`[kafka-lag:${this.cluster.name}] polling again`),

@@ -190,11 +190,16 @@ export interface DueDelivery {
 }
 
 /** Deliveries due now (oldest first), each with its event. */
-export async function dueDeliveries(db: Pick<Db, "execute">, limit = 100): Promise<DueDelivery[]> {
+export async function dueDeliveries(db: Pick<Db, "execute">, target: string, limit = 100): Promise<DueDelivery[]> {
   const r = await db.execute<{ id: string; target: string; attempts: number; event_id: string; rule_id: string | null; rule_name: string; kind: string; severity: string; key: string; event: "fired" | "resolved"; at: Date; starts_at: Date; value: number | null; labels: Record<string, string>; summary: string; path: string }>(sql`
     select d.id::text as id, d.target, d.attempts, e.id::text as event_id, e.rule_id::text as rule_id, e.rule_name, e.kind, e.severity, e.key, e.event, e.at, e.starts_at, e.value, e.labels, e.summary, e.path
     from alert_deliveries d join alert_events e on e.id = d.event_id
-    where d.delivered_at is null and d.next_at <= now() order by d.id limit ${limit}`);
+    where d.target = ${target} and d.delivered_at is null and d.next_at <= now()
+      -- in order per alert and target: an event waits while an earlier one of the same alert has not reached the target
+      and not exists (
+        select 1 from alert_deliveries d2 join alert_events e2 on e2.id = d2.event_id
+        where d2.target = d.target and d2.delivered_at is null and d2.id < d.id and e2.rule_name = e.rule_name and e2.key = e.key)
+    order by d.id limit ${limit}`);
   return r.rows.map((x) => ({
     id: Number(x.id),
     target: x.target,

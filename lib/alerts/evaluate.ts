@@ -107,8 +107,10 @@ export function evaluateRule(rule: AlertRuleInput, o: AlertObservations): AlertI
           path: "/",
         }));
     case "otlp_refusals": {
-      // refusing "now": a 503 within the last minute (the receiver answers each export; a minute without one is over)
-      const refusing = o.otlpLastRefusalMs !== null && o.nowMs - o.otlpLastRefusalMs < 60_000;
+      // refusing "now": a 503 within the rule's windowMinutes, by default the last minute (exporters retry a refused
+      // export within seconds, so a minute without a refusal means the receiver takes them again)
+      const within = (rule.windowMinutes ?? 1) * 60_000;
+      const refusing = o.otlpLastRefusalMs !== null && o.nowMs - o.otlpLastRefusalMs < within;
       return [{ key: "otlp", active: refusing, value: refusing ? 1 : 0, labels: { source: "otlp" }, summary: refusing ? "the OTLP receiver is refusing exports (503: storage behind)" : "the OTLP receiver takes exports", path: "/" }];
     }
   }

@@ -78,6 +78,9 @@ describe("evaluateRule", () => {
     const now = 1_000_000_000;
     expect(evaluateRule({ name: "o", kind: "otlp_refusals", scope: {}, severity: "warning" }, obs({ nowMs: now, otlpLastRefusalMs: now - 5000 }))[0]!.active).toBe(true);
     expect(evaluateRule({ name: "o", kind: "otlp_refusals", scope: {}, severity: "warning" }, obs({ nowMs: now, otlpLastRefusalMs: now - 61_000 }))[0]!.active).toBe(false);
+    // a window of its own: 6 s
+    expect(evaluateRule({ name: "o", kind: "otlp_refusals", scope: {}, windowMinutes: 0.1, severity: "warning" }, obs({ nowMs: now, otlpLastRefusalMs: now - 5000 }))[0]!.active).toBe(true);
+    expect(evaluateRule({ name: "o", kind: "otlp_refusals", scope: {}, windowMinutes: 0.1, severity: "warning" }, obs({ nowMs: now, otlpLastRefusalMs: now - 7000 }))[0]!.active).toBe(false);
   });
 });
 

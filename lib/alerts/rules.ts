@@ -19,7 +19,7 @@ export const alertKindHelp: Record<AlertRuleKind, string> = {
   dead_letters_growth: "a dead-letter source takes `threshold` or more dead letters within `windowMinutes`",
   workflows_stuck: "more than `threshold` workflows of a name are stuck",
   source_unhealthy: "a source (Kafka cluster, RabbitMQ broker, Postgres, OTLP receiver) is unhealthy for `forMinutes`",
-  otlp_refusals: "the OTLP receiver refuses exports (503) for `forMinutes`",
+  otlp_refusals: "the OTLP receiver refuses exports (503) for `forMinutes`; a refusal within `windowMinutes` (default 1) counts as refusing now",
 };
 
 const glob = z
