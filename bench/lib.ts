@@ -28,6 +28,32 @@ export async function benchDatabase(databaseUrl: string, run: string): Promise<{
   };
 }
 
+/**
+ * A database of the benchmark's own, by name, that later runs reuse: `handle` is null when it does not exist yet;
+ * `create` makes it afresh (dropping what was there) and migrated. `admin` is a connection to `postgres`, to drop it.
+ */
+export async function keptDatabase(databaseUrl: string, name: string): Promise<{ admin: pg.Client; url: string; handle: DbHandle | null; create: () => Promise<DbHandle> }> {
+  const adminUrl = new URL(databaseUrl);
+  adminUrl.pathname = "/postgres";
+  const admin = new pg.Client({ connectionString: adminUrl.toString() });
+  await admin.connect();
+  const u = new URL(databaseUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const exists = (await admin.query("select 1 from pg_database where datname = $1", [name])).rowCount === 1;
+  return {
+    admin,
+    url,
+    handle: exists ? createDb(url, { max: 4 }) : null,
+    create: async () => {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.query(`create database ${name}`);
+      await runMigrations(url);
+      return createDb(url, { max: 4 });
+    },
+  };
+}
+
 /** The p-th percentile (nearest rank) of the samples. */
 export const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

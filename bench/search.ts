@@ -10,9 +10,7 @@
  * text is asked BENCH_RUNS (default 40) times with different values, through the dashboard's server function:
  * p50 and p95 of each. Target (issue 15): p95 ≤ 200 ms.
  */
-import pg from "pg";
 import { sql } from "drizzle-orm";
-import { createDb } from "../db/client";
 import { runMigrations } from "../db/migrate";
 import { maintainSpanPartitions } from "../db/queries/span-partitions";
 import { spanCopy, storeSpanCopy, type SpanCopy } from "../db/queries/spans";
@@ -20,7 +18,7 @@ import { parseConfig } from "../lib/config/env";
 import { decodeProtobufRequest } from "../lib/otlp/decode";
 import { flattenRequest } from "../lib/otlp/spans";
 import { exportBodies, spansPerOrder } from "./span-gen";
-import { pct } from "./lib";
+import { keptDatabase, pct } from "./lib";
 
 const spanTarget = Number(process.env.BENCH_SEARCH_SPANS ?? 5_000_000);
 const dlTarget = Number(process.env.BENCH_SEARCH_DEAD_LETTERS ?? 1_000_000);
@@ -29,22 +27,14 @@ const dbName = `switchyard_bench_search_${spanTarget}_${dlTarget}`;
 
 async function main() {
   const config = parseConfig(process.env);
-  const adminUrl = new URL(config.DATABASE_URL);
-  adminUrl.pathname = "/postgres";
-  const admin = new pg.Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  const url = new URL(config.DATABASE_URL);
-  url.pathname = `/${dbName}`;
-  const exists = (await admin.query("select 1 from pg_database where datname = $1", [dbName])).rowCount === 1;
-  let h = exists ? createDb(url.toString(), { max: 4 }) : null;
+  const kept = await keptDatabase(config.DATABASE_URL, dbName);
+  const { admin, url } = kept;
+  let h = kept.handle;
   const count = async (table: string) => Number((await h!.db.execute<{ n: string }>(sql.raw(`select count(*) n from ${table}`))).rows[0]!.n);
   const orders = Math.ceil(spanTarget / spansPerOrder);
   // each part is made once and kept: a later run (or one stopped half-way) reuses what is complete
-  if (!h) {
-    await admin.query(`create database ${dbName}`);
-    await runMigrations(url.toString());
-    h = createDb(url.toString(), { max: 4 });
-  } else await runMigrations(url.toString());
+  if (!h) h = await kept.create();
+  else await runMigrations(url);
   if ((await count("spans")) !== orders * spansPerOrder) {
     await h.db.execute(sql`truncate spans, span_links, span_resources, workflows cascade`);
     await maintainSpanPartitions(h.db, { retentionDays: 7 });
@@ -99,7 +89,7 @@ async function main() {
   const size = (await h.db.execute<{ s: string }>(sql`select pg_size_pretty(pg_database_size(current_database())) s`)).rows[0]!.s;
   console.log(`${await count("spans")} spans, ${await count("dead_letters")} dead letters, ${await count("dead_letter_keys")} dead-letter keys, ${await count("workflows")} workflows; database ${size}`);
 
-  process.env.DATABASE_URL = url.toString();
+  process.env.DATABASE_URL = url;
   const { search } = await import("../app/_server/search");
   const sample = async <T>(q: ReturnType<typeof sql>) => (await h!.db.execute<Record<string, T>>(q)).rows.map((r) => Object.values(r)[0]!);
   const traces = await sample<string>(sql`select trace_id from spans tablesample bernoulli (0.01) limit ${runs}`);

@@ -7,17 +7,14 @@
  * API routes call): `getTrace` for random stored traces, and `searchTraceSummaries` with each kind of filter.
  * BENCH_KEEP=1 keeps the loaded database for the next run (it is reused when it holds the same number of spans).
  */
-import pg from "pg";
 import { sql } from "drizzle-orm";
-import { createDb } from "../db/client";
-import { runMigrations } from "../db/migrate";
 import { maintainSpanPartitions } from "../db/queries/span-partitions";
 import { spanCopy, storeSpanCopy, type SpanCopy } from "../db/queries/spans";
 import { parseConfig } from "../lib/config/env";
 import { decodeProtobufRequest } from "../lib/otlp/decode";
 import { flattenRequest } from "../lib/otlp/spans";
 import { exportBodies, spansPerOrder } from "./span-gen";
-import { pct } from "./lib";
+import { keptDatabase, pct } from "./lib";
 
 const target = Number(process.env.BENCH_TRACE_SPANS ?? 5_000_000);
 const runs = Number(process.env.BENCH_RUNS ?? 40);
@@ -25,22 +22,14 @@ const dbName = `switchyard_bench_traces_${target}`;
 
 async function main() {
   const config = parseConfig(process.env);
-  const adminUrl = new URL(config.DATABASE_URL);
-  adminUrl.pathname = "/postgres";
-  const admin = new pg.Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  const url = new URL(config.DATABASE_URL);
-  url.pathname = `/${dbName}`;
-  const exists = (await admin.query("select 1 from pg_database where datname = $1", [dbName])).rowCount === 1;
-  let h = exists ? createDb(url.toString(), { max: 4 }) : null;
+  const kept = await keptDatabase(config.DATABASE_URL, dbName);
+  const { admin, url } = kept;
+  let h = kept.handle;
   const stored = async () => Number((await h!.db.execute<{ n: string }>(sql`select count(*) n from spans`)).rows[0]!.n);
   const orders = Math.ceil(target / spansPerOrder);
   if (!h || (await stored()) !== orders * spansPerOrder) {
     await h?.close();
-    await admin.query(`drop database if exists ${dbName} with (force)`);
-    await admin.query(`create database ${dbName}`);
-    await runMigrations(url.toString());
-    h = createDb(url.toString(), { max: 4 });
+    h = await kept.create();
     await maintainSpanPartitions(h.db, { retentionDays: 7 });
     const now = Date.now();
     console.log(`loading ${orders * spansPerOrder} spans (${orders} orders over the last 24 h) into ${dbName}...`);
@@ -63,7 +52,7 @@ async function main() {
   console.log(`${await stored()} spans stored, database ${size}`);
 
   // the dashboard's server functions, on this database
-  process.env.DATABASE_URL = url.toString();
+  process.env.DATABASE_URL = url;
   const { getTrace, searchTraceSummaries } = await import("../app/_server/traces");
   const { parseTraceSearch } = await import("../lib/traces/search-query");
 

@@ -169,18 +169,17 @@ export class AlertEngine {
     if (upserts.length || deletes.length || events.length) await saveEvaluation(this.db, upserts, deletes, events, this.targets);
     for (const e of events) this.log(`[alerts] ${e.event}: ${e.ruleName} ${e.key}: ${e.summary}`);
     if (nowMs - this.lastRenew >= 60_000 && this.opts.targets.alertmanagerUrl) {
-      const firing = [...prev.values(), ...upserts].filter((s) => s.state === "firing");
-      const byKey = new Map(firing.map((s) => [`${s.ruleId}\u0000${s.key}`, s]));
-      for (const u of upserts) byKey.set(`${u.ruleId}\u0000${u.key}`, u);
-      const renew = [...byKey.values()].filter((s) => s.state === "firing");
+      // the states as this evaluation left them (an upsert replaces what it changed; a delete ends it)
+      const now = new Map(states.map((s) => [`${s.ruleId}\u0000${s.key}`, s]));
+      for (const u of upserts) now.set(`${u.ruleId}\u0000${u.key}`, u);
+      for (const d of deletes) now.delete(`${d.ruleId}\u0000${d.key}`);
+      const byId = new Map(rules.map((r) => [r.id, r]));
+      const renew = [...now.values()].flatMap((s) => {
+        const rule = byId.get(s.ruleId);
+        return s.state === "firing" && rule ? [{ ...this.eventOf(rule, s.key, "fired", s, s.value, s.labels, s.summary, s.path), id: 0, atMs: nowMs }] : [];
+      });
       try {
-        await renewInAlertmanager(
-          renew.map((s) => {
-            const rule = rules.find((x) => x.id === s.ruleId)!;
-            return { ...this.eventOf(rule, s.key, "fired", s, s.value, s.labels, s.summary, s.path), id: 0, atMs: nowMs };
-          }),
-          this.opts.targets,
-        );
+        await renewInAlertmanager(renew, this.opts.targets);
         this.lastRenew = nowMs;
       } catch (e) {
         this.log(`[alerts] could not renew firing alerts in Alertmanager: ${errorMessage(e)}`);
