@@ -8,7 +8,7 @@ import { Loading, QueryError } from "@/app/_components/query-state";
 import { AppLink, Time } from "@/app/_components/time";
 import type * as api from "@/lib/api/contracts/alerts";
 import type { ResponseOf } from "@/lib/api/endpoint";
-import { alertGroupStatuses, alertKindHelp, alertRuleKinds, alertSeverities, type AlertRuleInput, type AlertRuleKind } from "@/lib/alerts/rules";
+import { alertGroupStatuses, alertKindHelp, alertRuleKinds, alertScopeKeys, alertSeverities, type AlertRuleInput, type AlertRuleKind } from "@/lib/alerts/rules";
 
 type Rule = ResponseOf<typeof api.listAlerts>["rules"][number];
 const scopeText = (s: Rule["scope"]) =>
@@ -40,7 +40,7 @@ function RuleForm({ editing, onDone }: { editing: Rule | null; onDone: () => voi
         const f = new FormData(e.currentTarget);
         const text = (k: string) => String(f.get(k) ?? "").trim();
         const num = (k: string) => (text(k) === "" ? undefined : Number(text(k)));
-        const scope = Object.fromEntries(["cluster", "group", "broker", "queue", "source", "workflow"].filter((k) => text(k)).map((k) => [k, text(k)]));
+        const scope = Object.fromEntries(alertScopeKeys.filter((k) => text(k)).map((k) => [k, text(k)]));
         const labels = Object.fromEntries(
           text("labels")
             .split(",")
@@ -86,7 +86,7 @@ function RuleForm({ editing, onDone }: { editing: Rule | null; onDone: () => voi
         <input name="windowMinutes" aria-label="Window minutes" placeholder="window (min)" inputMode="decimal" size={9} defaultValue={d?.windowMinutes} />
       </div>
       <div className="toolbar">
-        {["cluster", "group", "broker", "queue", "source", "workflow"].map((k) => (
+        {alertScopeKeys.map((k) => (
           <input key={k} name={k} aria-label={`Scope ${k}`} placeholder={`${k} (glob)`} size={12} defaultValue={d?.scope[k as keyof Rule["scope"]]} />
         ))}
         <input

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Db } from "../../db/client";
 import {
   alertDeadLetterObservations,
+  alertFailureGroupObservations,
   alertGroupObservations,
   alertSourceObservations,
   dueDeliveries,
@@ -124,14 +125,16 @@ export class AlertEngine {
     const rules = await listAlertRules(this.db);
     if (!rules.length) return;
     const window = Math.max(10, ...rules.map((r) => effectiveRule(r).windowMinutes));
-    const [groups, deadLetters, stuckWorkflows, sources, states] = await Promise.all([
+    const byGroup = rules.some((r) => r.kind === "dead_letters_growth" && r.scope.failureGroup !== undefined);
+    const [groups, deadLetters, deadLetterGroups, stuckWorkflows, sources, states] = await Promise.all([
       alertGroupObservations(this.db, this.opts.inactiveAfterMs),
       alertDeadLetterObservations(this.db, window),
+      byGroup ? alertFailureGroupObservations(this.db, window) : Promise.resolve([]),
       stuckWorkflowsByName(this.db),
       alertSourceObservations(this.db),
       loadAlertStates(this.db),
     ]);
-    const o: AlertObservations = { nowMs, groups, deadLetters, stuckWorkflows, sources, otlpLastRefusalMs: this.opts.otlpLastRefusalMs() };
+    const o: AlertObservations = { nowMs, groups, deadLetters, deadLetterGroups, stuckWorkflows, sources, otlpLastRefusalMs: this.opts.otlpLastRefusalMs() };
     const prev = new Map(states.map((s) => [`${s.ruleId}\u0000${s.key}`, s]));
     const upserts: StoredInstance[] = [];
     const deletes: { ruleId: number; key: string }[] = [];

@@ -238,6 +238,15 @@ export async function alertDeadLetterObservations(db: Pick<Db, "execute">, minut
   return r.rows.map((x) => ({ system: x.system, sourceName: x.source_name, vhost: x.vhost, source: x.source, capturedMs: (x.at ?? []).map(Number) }));
 }
 
+/** The same per failure group, with the group's destination, root exception type and reason. */
+export async function alertFailureGroupObservations(db: Pick<Db, "execute">, minutes: number): Promise<{ failureGroup: string; destination: string | null; failureType: string | null; reason: string | null; capturedMs: number[] }[]> {
+  const r = await db.execute<{ failure_group: string; destination: string | null; failure_type: string | null; reason: string | null; at: number[] }>(sql`
+    select failure_group, (array_agg(original_destination))[1] as destination, (array_agg(failure_type))[1] as failure_type, (array_agg(reason))[1] as reason,
+      (array_agg((extract(epoch from captured_at) * 1000)::float8 order by captured_at desc))[1:10000] as at
+    from dead_letters where captured_at > now() - make_interval(mins => ${minutes}) and failure_group is not null group by 1`);
+  return r.rows.map((x) => ({ failureGroup: x.failure_group, destination: x.destination, failureType: x.failure_type, reason: x.reason, capturedMs: (x.at ?? []).map(Number) }));
+}
+
 export async function alertSourceObservations(db: Pick<Db, "execute">): Promise<{ system: string; name: string; healthy: boolean; error: string | null }[]> {
   const r = await db.execute<{ system: string; name: string; healthy: boolean; error: string | null }>(sql`select system, name, healthy, error from source_health`);
   return r.rows;

@@ -15,6 +15,8 @@ export interface AlertObservations {
   groups: { cluster: string; group: string; status: GroupStatus; maxLagSeconds: number | null; totalLag: number | null; inactive: boolean }[];
   /** dead letters captured per source over the longest window any rule asks for, with their capture times (ms), newest first */
   deadLetters: { system: string; sourceName: string; vhost: string | null; source: string; capturedMs: number[] }[];
+  /** the same per failure group (lib/failure-groups.ts), with what the group is */
+  deadLetterGroups: { failureGroup: string; destination: string | null; failureType: string | null; reason: string | null; capturedMs: number[] }[];
   stuckWorkflows: { name: string; count: number }[];
   sources: { system: string; name: string; healthy: boolean; error: string | null }[];
   /** when the OTLP receiver last refused an export (503), if it did */
@@ -33,8 +35,8 @@ export interface AlertInstance {
 }
 
 const fits = (glob: string | undefined, value: string | null | undefined) => glob === undefined || matchesAny(value ?? "", [glob]);
-const inScope = (s: AlertScope, x: { cluster?: string; group?: string; broker?: string; queue?: string; source?: string; workflow?: string }) =>
-  fits(s.cluster, x.cluster) && fits(s.group, x.group) && fits(s.broker, x.broker) && fits(s.queue, x.queue) && fits(s.source, x.source) && fits(s.workflow, x.workflow);
+const inScope = (s: AlertScope, x: { cluster?: string; group?: string; broker?: string; queue?: string; source?: string; failureGroup?: string; workflow?: string }) =>
+  fits(s.cluster, x.cluster) && fits(s.group, x.group) && fits(s.broker, x.broker) && fits(s.queue, x.queue) && fits(s.source, x.source) && fits(s.failureGroup, x.failureGroup) && fits(s.workflow, x.workflow);
 
 export function evaluateRule(rule: AlertRuleInput, o: AlertObservations): AlertInstance[] {
   const r = effectiveRule(rule);
@@ -67,6 +69,21 @@ export function evaluateRule(rule: AlertRuleInput, o: AlertObservations): AlertI
         }));
     case "dead_letters_growth": {
       const since = o.nowMs - r.windowMinutes * 60_000;
+      if (s.failureGroup !== undefined)
+        return o.deadLetterGroups
+          .filter((g) => fits(s.failureGroup, g.failureGroup))
+          .map((g) => {
+            const n = g.capturedMs.filter((t) => t > since).length;
+            const what = [g.destination, g.failureType ?? g.reason].filter(Boolean).join(": ");
+            return {
+              key: `failure-group/${g.failureGroup}`,
+              active: n >= Math.max(1, r.threshold),
+              value: n,
+              labels: { failure_group: g.failureGroup, ...(g.destination !== null ? { destination: g.destination } : {}) },
+              summary: `${n} dead letters in failure group ${g.failureGroup}${what ? ` (${what})` : ""} within ${r.windowMinutes} min`,
+              path: `/dead-letters?${new URLSearchParams({ group: g.failureGroup })}`,
+            };
+          });
       return o.deadLetters
         .filter((d) => inScope(s, { source: d.source, queue: d.system === "rabbitmq" ? d.source : undefined, broker: d.sourceName, cluster: d.system === "kafka" ? d.sourceName : undefined }))
         .map((d) => {

@@ -47,7 +47,7 @@ rules:
   });
 });
 
-const obs = (o: Partial<AlertObservations> = {}): AlertObservations => ({ nowMs: 1_000_000_000, groups: [], deadLetters: [], stuckWorkflows: [], sources: [], otlpLastRefusalMs: null, ...o });
+const obs = (o: Partial<AlertObservations> = {}): AlertObservations => ({ nowMs: 1_000_000_000, groups: [], deadLetters: [], deadLetterGroups: [], stuckWorkflows: [], sources: [], otlpLastRefusalMs: null, ...o });
 
 describe("evaluateRule", () => {
   const groups: AlertObservations["groups"] = [
@@ -72,6 +72,30 @@ describe("evaluateRule", () => {
     expect(evaluateRule({ name: "d", kind: "dead_letters_growth", scope: {}, threshold: 4, windowMinutes: 5, severity: "warning" }, obs({ nowMs: now, deadLetters: d }))[0]!.active).toBe(false);
     expect(evaluateRule({ name: "d", kind: "dead_letters_growth", scope: { source: "other" }, threshold: 1, severity: "warning" }, obs({ nowMs: now, deadLetters: d }))).toEqual([]);
   });
+  it("dead_letters_growth with a failure group in its scope watches failure groups: one alert each, linking to the group", () => {
+    const now = 1_000_000_000;
+    const deadLetterGroups: AlertObservations["deadLetterGroups"] = [
+      { failureGroup: "0123456789abcdef", destination: "shop.payments", failureType: "PaymentDeclined", reason: "rejected", capturedMs: [now - 1000, now - 2000, now - 3000] },
+      { failureGroup: "fedcba9876543210", destination: null, failureType: null, reason: "expired", capturedMs: [now - 1000] },
+    ];
+    // the sources' dead letters are not what it counts
+    const deadLetters: AlertObservations["deadLetters"] = [{ system: "rabbitmq", sourceName: "local", vhost: "/", source: "a.dlq", capturedMs: [now, now, now, now] }];
+    const r = evaluateRule({ name: "g", kind: "dead_letters_growth", scope: { failureGroup: "0123*" }, threshold: 3, windowMinutes: 5, severity: "warning" }, obs({ nowMs: now, deadLetters, deadLetterGroups }));
+    expect(r).toEqual([
+      {
+        key: "failure-group/0123456789abcdef",
+        active: true,
+        value: 3,
+        labels: { failure_group: "0123456789abcdef", destination: "shop.payments" },
+        summary: "3 dead letters in failure group 0123456789abcdef (shop.payments: PaymentDeclined) within 5 min",
+        path: "/dead-letters?group=0123456789abcdef",
+      },
+    ]);
+    const all = evaluateRule({ name: "g", kind: "dead_letters_growth", scope: { failureGroup: "*" }, threshold: 2, windowMinutes: 5, severity: "warning" }, obs({ nowMs: now, deadLetters, deadLetterGroups }));
+    expect(all.map((i) => [i.key, i.active])).toEqual([["failure-group/0123456789abcdef", true], ["failure-group/fedcba9876543210", false]]);
+    expect(all[1]!.summary).toBe("1 dead letters in failure group fedcba9876543210 (expired) within 5 min");
+  });
+
   it("workflows_stuck, source_unhealthy and otlp_refusals", () => {
     expect(evaluateRule({ name: "w", kind: "workflows_stuck", scope: { workflow: "POST*" }, threshold: 2, severity: "warning" }, obs({ stuckWorkflows: [{ name: "POST /orders", count: 3 }, { name: "GET /x", count: 9 }] })).map((i) => [i.key, i.active])).toEqual([["POST /orders", true]]);
     expect(evaluateRule({ name: "u", kind: "source_unhealthy", scope: { broker: "local" }, severity: "critical" }, obs({ sources: [{ system: "rabbitmq", name: "local", healthy: false, error: "refused" }, { system: "kafka", name: "local", healthy: true, error: null }] })).map((i) => [i.key, i.active])).toEqual([["rabbitmq/local", true]]);

@@ -16,7 +16,7 @@ export const alertGroupStatuses = ["WARN", "STALL", "STOP"] as const;
 export const alertKindHelp: Record<AlertRuleKind, string> = {
   lag_status: "a consumer group's status reaches `status` (WARN, STALL or STOP; default WARN) or worse",
   lag_seconds: "a consumer group's lag in seconds stays above `threshold` for `forMinutes`",
-  dead_letters_growth: "a dead-letter source takes `threshold` or more dead letters within `windowMinutes`",
+  dead_letters_growth: "a dead-letter source (or, with `failureGroup` in the scope, a failure group) takes `threshold` or more dead letters within `windowMinutes`",
   workflows_stuck: "more than `threshold` workflows of a name are stuck",
   source_unhealthy: "a source (Kafka cluster, RabbitMQ broker, Postgres, OTLP receiver) is unhealthy for `forMinutes`",
   otlp_refusals: "the OTLP receiver refuses exports (503) for `forMinutes`; a refusal within `windowMinutes` (default 1) counts as refusing now",
@@ -28,6 +28,9 @@ const glob = z
   .max(500)
   .refine((s) => !s.includes("\u0000"), "must not contain a NUL character");
 
+/** What a scope can name, each a glob (the Alerts page's form has one field each). */
+export const alertScopeKeys = ["cluster", "group", "broker", "queue", "source", "failureGroup", "workflow"] as const;
+
 export const alertScopeSchema = z
   .object({
     cluster: glob.optional(),
@@ -35,6 +38,7 @@ export const alertScopeSchema = z
     broker: glob.optional(),
     queue: glob.optional(),
     source: glob.optional(),
+    failureGroup: glob.optional().meta({ description: "dead_letters_growth: a failure group's id (as on the Dead letters page, `?group=`); with it the rule watches failure groups, not sources" }),
     workflow: glob.optional(),
   })
   .strict()

@@ -89,6 +89,7 @@ beforeAll(async () => {
       `  - { name: ${run}-stopped, kind: lag_status, status: STOP, scope: { group: "${run}-*" }, severity: critical, labels: { team: shop } }`,
       `  - { name: ${run}-behind, kind: lag_seconds, scope: { cluster: ${cluster.name}, group: "${group}" }, threshold: 60, forMinutes: 0, severity: warning }`,
       `  - { name: ${run}-dlq, kind: dead_letters_growth, scope: { source: "${run}.*.dlq" }, threshold: 3, windowMinutes: 0.25, severity: warning }`,
+      `  - { name: ${run}-dlq-group, kind: dead_letters_growth, scope: { failureGroup: "*" }, threshold: 3, windowMinutes: 0.25, severity: warning }`,
       "",
     ].join("\n"),
   );
@@ -158,7 +159,7 @@ describe("alerts", () => {
     expect(received.every((r) => r.signed)).toBe(true);
   });
 
-  it("dead letters arriving in a captured DLQ fire dead_letters_growth; past the window it resolves", async () => {
+  it("dead letters arriving in a captured DLQ fire dead_letters_growth, for the source and for their failure group; past the window each resolves", async () => {
     const rule = `${run}-dlq`;
     const ch = await conn.createConfirmChannel();
     for (let i = 0; i < 5; i++) ch.sendToQueue(`${run}.work`, Buffer.from(`{"i":${i}}`), { persistent: true, messageId: `${run}-${i}` });
@@ -171,9 +172,17 @@ describe("alerts", () => {
     const a = await waitUntil("Alertmanager has the DLQ alert", async () => ((await amAlerts(rule)).find((x) => x.status.state === "active") ?? null), 60_000, 500);
     expect(a.labels).toMatchObject({ system: "rabbitmq", broker: broker.name, source: `${run}.work.dlq` });
     expect(a.generatorURL).toContain("/dead-letters?system=rabbitmq");
+    // the failure group the five share (this database holds no other): its own alert, linking to the group
+    const fg = (await client.query<{ g: string }>("select distinct failure_group as g from dead_letters where source = $1", [`${run}.work.dlq`])).rows.map((r) => r.g);
+    expect(fg).toHaveLength(1);
+    const g = await waitUntil("Alertmanager has the failure group's alert", async () => ((await amAlerts(`${run}-dlq-group`)).find((x) => x.status.state === "active") ?? null), 60_000, 500);
+    expect(g.labels).toMatchObject({ failure_group: fg[0] });
+    expect(g.generatorURL).toBe(`http://switchyard.example:3000/dead-letters?group=${fg[0]}`);
     // a 15-second window: nothing more arrives, so it clears
     await waitUntil("the DLQ alert resolved", async () => ((await amAlerts(rule)).length === 0 ? true : null), 60_000, 500);
     expect(await events(rule)).toEqual([`fired rabbitmq/${broker.name}///${run}.work.dlq`, `resolved rabbitmq/${broker.name}///${run}.work.dlq`]);
+    await waitUntil("the failure group's alert resolved", async () => ((await amAlerts(`${run}-dlq-group`)).length === 0 ? true : null), 60_000, 500);
+    expect(await events(`${run}-dlq-group`)).toEqual([`fired failure-group/${fg[0]}`, `resolved failure-group/${fg[0]}`]);
   });
 
   it("a rules file that is not valid stops the collectors, naming the rule and the field", async () => {
