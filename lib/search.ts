@@ -6,13 +6,14 @@ import { kafkaGroupHref, rabbitQueueHref } from "./dead-letter-links";
  */
 
 /** Result kinds, in the order the page groups them. */
-export const searchKinds = ["trace", "span", "dead_letter", "workflow", "group", "topic", "queue"] as const;
+export const searchKinds = ["trace", "span", "dead_letter", "failure_group", "workflow", "group", "topic", "queue"] as const;
 export type SearchKind = (typeof searchKinds)[number];
 
 export const searchKindLabel: Record<SearchKind, string> = {
   trace: "Traces",
   span: "Spans",
   dead_letter: "Dead letters",
+  failure_group: "Failure groups",
   workflow: "Workflows",
   group: "Consumer groups",
   topic: "Topics",
@@ -38,7 +39,7 @@ export interface SearchTerms {
   text: string;
   /** 32 hex digits (not all zero): a trace id */
   traceId: string | null;
-  /** 16 hex digits (not all zero): a span id */
+  /** 16 hex digits (not all zero): a span id, or a failure group's id (the same shape) */
   spanId: string | null;
   /** a positive whole number: a dead letter id */
   numericId: number | null;
@@ -96,6 +97,8 @@ export const searchUrls = {
   /** the trace with the span chosen (its waterfall selects `traceId:spanId`) */
   span: (traceId: string, spanId: string) => `/traces/${traceId}?${new URLSearchParams({ span: `${traceId}:${spanId}` })}`,
   deadLetter: (id: number | string) => `/dead-letters/${id}`,
+  /** the Dead letters page narrowed to the group */
+  failureGroup: (id: string) => `/dead-letters?${new URLSearchParams({ group: id })}`,
   workflow: (id: number | string) => `/workflows/${id}`,
   group: kafkaGroupHref,
   /** the flow map with the topic chosen: its producers, its groups and their lag */

@@ -4,7 +4,7 @@ import { nameMatch, searchUrls, type SearchResult, type SearchTerms } from "../.
 
 /**
  * The search box's lookups, each on an index built at ingest, never a scan of payloads: trace ids (the spans' key),
- * span ids (spans_span_id), message ids (spans_message_id), business keys (workflows_key, and workflow_traces for their
+ * span ids (spans_span_id), failure group ids (dead_letters_failure_group), message ids (spans_message_id), business keys (workflows_key, and workflow_traces for their
  * traces), dead letters by id, by trace and by their keys (dead_letter_keys, filled as they are stored), names of
  * groups and queues (trigram indexes), topics of the groups' latest polls.
  */
@@ -53,6 +53,21 @@ export async function searchEverything(db: Db, t: SearchTerms, perKind = 10): Pr
         const r = await db.execute<{ trace_id: string; span_id: string; service: string; name: string }>(sql`
           select trace_id, span_id, service, name from spans where span_id = ${spanId} limit ${perKind}`);
         for (const x of r.rows) out.push({ kind: "span", id: `${x.trace_id}/${x.span_id}`, title: `${x.service}: ${x.name}`, url: searchUrls.span(x.trace_id, x.span_id), exact: true, match: "id" });
+      })(),
+    );
+  }
+  if (t.spanId) {
+    // a failure group's id has a span id's shape (16 hex digits): the Dead letters page narrowed to it
+    const id = t.spanId;
+    tasks.push(
+      (async () => {
+        const r = await db.execute<{ n: string; destination: string | null; type: string | null; reason: string | null }>(sql`
+          select count(*)::text as n, (array_agg(original_destination))[1] as destination, (array_agg(failure_type))[1] as type, (array_agg(reason))[1] as reason
+          from dead_letters where failure_group = ${id} having count(*) > 0`);
+        for (const x of r.rows) {
+          const what = [x.destination, x.type ?? x.reason].filter(Boolean).join(": ") || "failure group";
+          out.push({ kind: "failure_group", id, title: `${what} (${x.n} dead letters)`, url: searchUrls.failureGroup(id), exact: true, match: "id" });
+        }
       })(),
     );
   }

@@ -73,6 +73,16 @@ describe("search", () => {
     expect((await find(String(dlId))).filter((x) => x.exact).map((x) => x.url)).toEqual([`/dead-letters/${dlId}`]);
   });
 
+  it("a failure group's id (the shape of a span id) opens the Dead letters page narrowed to it", async () => {
+    const g = (await h.db.execute<{ g: string; n: string }>(sql`select failure_group as g, count(*)::text as n from dead_letters where source = 'shop.payments.requests.dlq' group by 1`)).rows;
+    expect(g).toHaveLength(1);
+    expect(g[0]!.g).toMatch(/^[0-9a-f]{16}$/);
+    const r = await find(g[0]!.g.toUpperCase());
+    expect(r.filter((x) => x.exact)).toEqual([{ kind: "failure_group", id: g[0]!.g, title: expect.stringContaining(`(${g[0]!.n} dead letters)`), url: `/dead-letters?group=${g[0]!.g}`, exact: true, match: "id" }]);
+    // a span id that is no failure group finds no group
+    expect((await find(span)).some((x) => x.kind === "failure_group")).toBe(false);
+  });
+
   it("message ids and keys, in spans or in a dead letter's headers, properties or key, find what carries them", async () => {
     expect((await find(`msg-${order}`)).map((x) => `${x.kind}:${x.id}`)).toContain(`trace:${trace}`);
     expect((await find(`mid-${order}`)).map((x) => `${x.kind}:${x.id}`)).toContain(`dead_letter:${dlId}`);
