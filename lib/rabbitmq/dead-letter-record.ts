@@ -18,8 +18,8 @@ export interface RabbitDeadMessage {
 
 /**
  * How a captured dead letter is told from a redelivery of itself (see collectors/rabbitmq/dlq-capture.ts):
- * - `fixed`: a message id or a stream offset; the unique key makes a redelivery a no-op.
- * - `fresh`: no message id, never delivered before (`redelivered` false): cannot be a capture's own duplicate, so
+ * - `fixed`: a message id with an x-death time, or a stream offset; the unique key makes a redelivery a no-op.
+ * - `fresh`: no message id (or one without x-death), never delivered before (`redelivered` false): cannot be a capture's own duplicate, so
  *   it is stored under its content key plus a random suffix, which never conflicts, and marked pending until the
  *   broker has processed its ack.
  * - `redelivered`: no message id, delivered before: a capture that stopped between insert and ack may have stored
@@ -44,7 +44,10 @@ export function rabbitDeadLetterRow(m: RabbitDeadMessage, maxBytes: number) {
   if (m.streamOffset !== undefined) {
     kind = "fixed";
     dedupKey = `stream:${m.streamOffset}`;
-  } else if (messageId !== null) {
+  } else if (messageId !== null && death.firstDeadAt !== null) {
+    // a message id with the broker's death record: a redelivery repeats both. A message id alone does not tell one
+    // death from the next (a recoverer that republishes to the DLQ keeps the id and adds no x-death), so such a
+    // message is keyed by its content, like one with no id
     kind = "fixed";
     dedupKey = rabbitDedupKey(messageId, death);
   } else {

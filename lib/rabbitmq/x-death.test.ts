@@ -118,6 +118,13 @@ describe("rabbitDeadLetterRow", () => {
     // with a message id the key is fixed: a redelivery conflicts on it
     const id1 = rabbitDeadLetterRow(message(true, { messageId: "m-1" }), 100);
     expect(id1).toMatchObject({ kind: "fixed", row: { dedupKey: rabbitDeadLetterRow(message(false, { messageId: "m-1" }), 100).row.dedupKey } });
+    // a message id without x-death (republished to the DLQ by a recoverer) is keyed by content: each publish a row
+    const bare = (redelivered: boolean) => ({ ...message(redelivered, { messageId: "m-2" }), properties: { messageId: "m-2", headers: {} } });
+    const r1 = rabbitDeadLetterRow(bare(false), 100);
+    const r2 = rabbitDeadLetterRow(bare(false), 100);
+    expect(r1.kind).toBe("fresh");
+    expect(r1.row.dedupKey).not.toBe(r2.row.dedupKey);
+    expect(rabbitDeadLetterRow(bare(true), 100)).toMatchObject({ kind: "redelivered", contentKey: r1.contentKey });
     // a stream record is keyed by its offset
     expect(rabbitDeadLetterRow({ ...message(false), streamOffset: 42 }, 100)).toMatchObject({ kind: "fixed", row: { dedupKey: "stream:42", capturePending: false } });
   });

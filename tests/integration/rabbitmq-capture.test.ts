@@ -158,6 +158,23 @@ describe("RabbitMQ capture keeps distinct dead letters apart", () => {
     await p.stop();
   });
 
+  it("keeps apart dead letters a recoverer republished with the same message id and no x-death: different or identical, each is a row", async () => {
+    // Spring's RepublishMessageRecoverer and hand-written retry code publish straight to the DLQ, keeping the
+    // message id and adding no x-death: each publish is a death of its own
+    const { dlq } = await workAndDlq("republished");
+    for (const [body, error] of [["A", "first failure"], ["B", "second failure"], ["A", "first failure"]])
+      ch.sendToQueue(dlq, Buffer.from(body), { persistent: true, messageId: "rep-1", headers: { "x-exception-message": error } });
+    await ch.waitForConfirms();
+    const p = runTs("collectors/main.ts", await env());
+    procs.push(p);
+    await waitFor(p, "the dead-letter queue drained", async () => (await depth(dlq)) === 0, 90_000, 500);
+    await waitFor(p, "3 rows", async () => (await count(dlq)) >= 3, 30_000, 250);
+    await sleep(1500);
+    const rows = (await client.query<{ b: string; m: string | null }>("select convert_from(payload, 'UTF8') b, error_message m from dead_letters where source = $1 order by id", [dlq])).rows;
+    expect(rows.map((r) => r.b)).toEqual(["A", "B", "A"]);
+    await p.stop();
+  });
+
   it("loses nothing and duplicates nothing when killed while capturing identical dead letters without message ids", async () => {
     const { dlq, work } = await workAndDlq("samekill");
     const n = 3000;
