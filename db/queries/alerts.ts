@@ -264,6 +264,6 @@ export async function firingAlerts(db: Pick<Db, "execute">): Promise<(StoredInst
 export async function alertHistory(db: Pick<Db, "execute">, limit: number, beforeId: number | null): Promise<{ id: number; ruleId: number | null; ruleName: string; kind: string; severity: string; key: string; event: string; at: Date; startsAt: Date; value: number | null; labels: Record<string, string>; summary: string; path: string }[]> {
   const r = await db.execute<{ id: string; rule_id: string | null; rule_name: string; kind: string; severity: string; key: string; event: string; at: Date; starts_at: Date; value: number | null; labels: Record<string, string>; summary: string; path: string }>(sql`
     select id::text as id, rule_id::text as rule_id, rule_name, kind, severity, key, event, at, starts_at, value, labels, summary, path from alert_events
-    where ${beforeId === null ? sql`true` : sql`id < ${beforeId}`} order by id desc limit ${limit}`);
+    where ${beforeId === null ? sql`true` : sql`id < ${beforeId}`} order by alert_events.id desc limit ${limit}`);
   return r.rows.map((x) => ({ id: Number(x.id), ruleId: x.rule_id === null ? null : Number(x.rule_id), ruleName: x.rule_name, kind: x.kind, severity: x.severity, key: x.key, event: x.event, at: new Date(x.at), startsAt: new Date(x.starts_at), value: x.value, labels: x.labels, summary: x.summary, path: x.path }));
 }

@@ -178,7 +178,7 @@ export async function backfillFailureGroups(db: Db, batch = 1000): Promise<numbe
   const r = await db.execute<{ id: string; system: string; original_destination: string | null; source: string; reason: string | null; error_type: string | null; error_message: string | null; cause: unknown }>(sql`
     select id::text as id, system, original_destination, source, reason, error_type, left(error_message, 2000) as error_message,
       headers -> 'kafka_dlt-exception-cause-fqcn' as cause
-    from dead_letters where failure_group is null order by id limit ${batch}`);
+    from dead_letters where failure_group is null order by dead_letters.id limit ${batch}`);
   if (r.rows.length === 0) return 0;
   const ids: string[] = [];
   const groups: string[] = [];

@@ -23,7 +23,7 @@ export async function runnableReplays(db: Db): Promise<RunnableReplay[]> {
     select id::text as id, status, rate_per_second, target from replays r
     where not dry_run and (status in ('pending', 'running')
       or (status in ('cancelled', 'failed') and exists (select 1 from replay_items i where i.replay_id = r.id and i.status = 'sending')))
-    order by id`);
+    order by r.id`);
   return r.rows.map((x) => ({ id: Number(x.id), status: x.status, ratePerSecond: x.rate_per_second, target: x.target }));
 }
 

@@ -27,7 +27,7 @@ export async function searchEverything(db: Db, t: SearchTerms, perKind = 10): Pr
   };
   const deadLetterRows = async (where: ReturnType<typeof sql>, match: SearchResult["match"], exact: boolean) => {
     const r = await db.execute<{ id: string; source: string; reason: string | null; trace_id: string | null }>(sql`
-      select id::text as id, source, reason, trace_id from dead_letters where ${where} order by id desc limit ${perKind}`);
+      select id::text as id, source, reason, trace_id from dead_letters where ${where} order by dead_letters.id desc limit ${perKind}`);
     for (const x of r.rows) {
       out.push({ kind: "dead_letter", id: x.id, title: `#${x.id} in ${x.source}${x.reason ? ` (${x.reason})` : ""}`, url: searchUrls.deadLetter(x.id), exact, match });
       if (x.trace_id) traceIds.add(x.trace_id);

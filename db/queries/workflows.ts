@@ -119,7 +119,7 @@ export async function workflowDeadLetters(db: Db, traceIds: readonly string[], l
   if (!traceIds.length) return [];
   const r = await db.execute<{ id: string; trace_id: string; status: string; system: string; source: string; original_destination: string | null; reason: string | null; at_ms: number }>(sql`
     select id::text as id, trace_id, status, system, source, original_destination, reason, (extract(epoch from coalesce(last_dead_at, first_dead_at, captured_at)) * 1000)::float8 as at_ms
-    from dead_letters where trace_id = any(${sql.param([...traceIds])}::text[]) order by id limit ${limit}`);
+    from dead_letters where trace_id = any(${sql.param([...traceIds])}::text[]) order by dead_letters.id limit ${limit}`);
   return r.rows.map((x) => ({ id: Number(x.id), traceId: x.trace_id, status: x.status, system: x.system, source: x.source, destination: x.original_destination, reason: x.reason, atMs: Number(x.at_ms) }));
 }
 

@@ -7,7 +7,9 @@ import amqp from "amqplib";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
+import { alertHistory } from "../../db/queries/alerts";
 import { collectorsEnv, config, freePort, freshDatabase, runTs, waitUntil, type RunningProcess } from "./helpers";
 import { startAlertmanager, type RunningTool } from "./debian-tools";
 
@@ -169,7 +171,11 @@ describe("alerts", () => {
     await new Promise<void>((resolve) => void rej.consume(`${run}.work`, (m) => (m ? (rej.nack(m, false, false), ++n === 5 && resolve()) : undefined)));
     await rej.close();
     await ch.close();
-    const a = await waitUntil("Alertmanager has the DLQ alert", async () => ((await amAlerts(rule)).find((x) => x.status.state === "active") ?? null), 60_000, 500);
+    const a = await waitUntil("Alertmanager has the DLQ alert", async () => ((await amAlerts(rule)).find((x) => x.status.state === "active") ?? null), 60_000, 500).catch(async (e: Error) => {
+      const seen = (await client.query("select source, count(*)::int n, min(captured_at) a, max(captured_at) b from dead_letters group by 1")).rows;
+      const states = (await client.query("select rule_id, key, state from alert_states")).rows;
+      throw new Error(`${e.message}\ndead letters: ${JSON.stringify(seen)}\nstates: ${JSON.stringify(states)}\ncollectors said:\n${collectors.output().slice(-4000)}`);
+    });
     expect(a.labels).toMatchObject({ system: "rabbitmq", broker: broker.name, source: `${run}.work.dlq` });
     expect(a.generatorURL).toContain("/dead-letters?system=rabbitmq");
     // the failure group the five share (this database holds no other): its own alert, linking to the group
@@ -183,6 +189,28 @@ describe("alerts", () => {
     expect(await events(rule)).toEqual([`fired rabbitmq/${broker.name}///${run}.work.dlq`, `resolved rabbitmq/${broker.name}///${run}.work.dlq`]);
     await waitUntil("the failure group's alert resolved", async () => ((await amAlerts(`${run}-dlq-group`)).length === 0 ? true : null), 60_000, 500);
     expect(await events(`${run}-dlq-group`)).toEqual([`fired failure-group/${fg[0]}`, `resolved failure-group/${fg[0]}`]);
+  });
+
+  it("the history pages newest first by number, every event once (past id 9 too)", async () => {
+    await client.query(
+      `insert into alert_events (rule_name, kind, severity, key, event, starts_at, summary, path)
+       select 'paging', 'lag_status', 'info', 'k' || g, case when g % 2 = 0 then 'fired' else 'resolved' end, now(), 'e' || g, '/' from generate_series(1, 25) g`,
+    );
+    const h = createDb(db.url, { max: 1 });
+    try {
+      const all = (await client.query<{ id: string }>("select id from alert_events order by id desc")).rows.map((r) => Number(r.id));
+      expect(all.length).toBeGreaterThan(25);
+      const seen: number[] = [];
+      for (let before: number | null = null; ; ) {
+        const page = await alertHistory(h.db, 4, before);
+        if (!page.length) break;
+        seen.push(...page.map((e) => e.id));
+        before = page[page.length - 1]!.id;
+      }
+      expect(seen).toEqual(all);
+    } finally {
+      await h.close();
+    }
   });
 
   it("a rules file that is not valid stops the collectors, naming the rule and the field", async () => {
