@@ -162,7 +162,7 @@ describe("RabbitMQ capture keeps distinct dead letters apart", () => {
     // Spring's RepublishMessageRecoverer and hand-written retry code publish straight to the DLQ, keeping the
     // message id and adding no x-death: each publish is a death of its own
     const { dlq } = await workAndDlq("republished");
-    for (const [body, error] of [["A", "first failure"], ["B", "second failure"], ["A", "first failure"]])
+    for (const [body, error] of [["A", "first failure"], ["B", "second failure"], ["A", "first failure"]] as const)
       ch.sendToQueue(dlq, Buffer.from(body), { persistent: true, messageId: "rep-1", headers: { "x-exception-message": error } });
     await ch.waitForConfirms();
     const p = runTs("collectors/main.ts", await env());
