@@ -198,7 +198,7 @@ test("token mode: a signed-in viewer cannot guess tokens through the sign-in; be
   expect((denied.json as { items: { clientAddress: string | null }[] }).items.some((e) => e.clientAddress === "198.51.100.7")).toBe(true);
 });
 
-test("an identity's refusals are bounded: past 60 a minute, 429 and no more audit entries", async () => {
+test("an identity's refusals are bounded: past 60 a minute, its mutations 429 and no more audit entries; its reads still answered", async () => {
   const from = { localAddress: "127.0.0.41" };
   const statuses: number[] = [];
   for (let i = 0; i < 65; i++) statuses.push((await call(token.url, "/api/v1/dead-letters/discard", { ...from, method: "POST", headers: bearer(tokens.viewer), body: { ids: [i + 1], reason: "flood" } })).status);
@@ -207,6 +207,9 @@ test("an identity's refusals are bounded: past 60 a minute, 429 and no more audi
   const log = await call(token.url, `/api/v1/audit?actor=${users.viewer}&action=dead_letters.discard&outcome=denied&limit=500`, { headers: bearer(tokens.admin) });
   const flood = (log.json as { items: { details: Record<string, unknown>; clientAddress: string | null }[] }).items.filter((e) => e.details.reason === "flood" || e.clientAddress?.endsWith("127.0.0.41"));
   expect(flood.length).toBeLessThanOrEqual(60);
+  // its reads go on, there too: the on-call page does not go blank after a flood of mistakes
+  expect((await call(token.url, "/api/v1/health", { ...from, headers: bearer(tokens.viewer) })).status).toBe(200);
+  expect((await call(token.url, "/api/v1/me", { ...from, headers: bearer(tokens.viewer) })).status).toBe(200);
   // the same viewer elsewhere is not held back
   expect((await call(token.url, "/api/v1/me", { headers: bearer(tokens.viewer) })).status).toBe(200);
 });

@@ -9,7 +9,8 @@ import { RateLimiterMemory } from "rate-limiter-flexible";
  *   that could authenticate (no identity, a bearer token, a sign-in) — a valid session or a trusted proxy's identity
  *   still gets through, as it cannot be guessed;
  * - refusals (denied or failed calls, each an audit entry) per identity and address: past `maxRefusals` in a minute,
- *   429 for that identity there until the minute is over.
+ *   429 for that identity's mutations there until the minute is over; its reads are answered, their refusals not
+ *   audited in that time.
  * IPv6 addresses count by their /64, which one client usually holds whole.
  */
 export const maxFailures = 30;

@@ -116,6 +116,8 @@ async function attemptTarget(ep: Endpoint, req: NextRequest, body: unknown): Pro
  * Each such entry counts against the identity at its address, which bounds how fast refusals can grow the log.
  */
 async function auditAttempt(actor: Actor, ep: Endpoint, req: NextRequest, outcome: "denied" | "failed", reason: string, body?: unknown) {
+  // past the limit a read still gets its answer (reads are never held back), but writes no more entries
+  if ((await refusalsBlockedFor(actor.user, actor.clientAddress)) > 0) return;
   await countRefusal(actor.user, actor.clientAddress);
   try {
     const { db } = serverContext();
@@ -164,7 +166,9 @@ export function route<E extends Endpoint>(ep: E, fn: (input: HandlerInput<E>) =>
         decided = true;
         throw new TooManyRequestsError(`too many failed authentications from this address; try again in ${wait} s`, wait);
       }
-      const refusalWait = await refusalsBlockedFor(actor.user, address);
+      // too many refusals hold back the identity's mutations; its reads go on (the on-call page must not go blank
+      // because someone mistyped a rule sixty times), their refusals no longer audited until the minute is over
+      const refusalWait = ep.method === "GET" ? 0 : await refusalsBlockedFor(actor.user, address);
       if (refusalWait > 0) {
         decided = true;
         throw new TooManyRequestsError(`too many refused requests; try again in ${refusalWait} s`, refusalWait);
