@@ -12,6 +12,12 @@ export interface AlertRuleRow extends AlertRuleInput {
   updatedAt: Date;
 }
 
+/** A rule as its audit entries record it: what it is, without its bookkeeping. */
+export function ruleDetails(r: AlertRuleRow): AlertRuleInput {
+  const { id: _i, origin: _o, createdBy: _c, createdAt: _ca, updatedAt: _u, ...rule } = r;
+  return rule;
+}
+
 type RawRule = {
   id: string;
   name: string;
@@ -83,6 +89,24 @@ export async function updateAlertRule(db: Pick<Db, "execute">, id: number, r: Al
     where id = ${id}
     returning id::text as id, name, kind, scope, threshold, for_minutes, window_minutes, status, severity, labels, origin, created_by, created_at, updated_at`);
   return x.rows[0] ? toRule(x.rows[0]) : null;
+}
+
+/**
+ * Resolves what a rule fires, as it fired (its name, severity and labels then), with a delivery per target, and
+ * forgets its instances: for a rule deleted, or changed so that its alerts would be other alerts (Alertmanager knows
+ * an alert by its labels, the rule's name among them). The next evaluation starts the changed rule afresh.
+ */
+export async function resolveRuleAlerts(db: Pick<Db, "execute">, rule: AlertRuleRow, targets: readonly string[], note: string): Promise<number> {
+  const resolved = await db.execute<{ id: string }>(sql`
+    insert into alert_events (rule_id, rule_name, kind, severity, key, event, starts_at, value, labels, summary, path)
+    select s.rule_id, ${rule.name}, ${rule.kind}, ${rule.severity}, s.key, 'resolved', coalesce(s.fired_at, s.active_since, now()), s.value, s.labels, s.summary || ${` (${note})`}, s.path
+    from alert_states s where s.rule_id = ${rule.id} and s.state = 'firing'
+    returning id::text as id`);
+  const ids = resolved.rows.map((e) => Number(e.id));
+  if (ids.length && targets.length)
+    await db.execute(sql`insert into alert_deliveries (event_id, target) select e, t from unnest(${sql.param(ids)}::bigint[]) e cross join unnest(${sql.param([...targets])}::text[]) t`);
+  await db.execute(sql`delete from alert_states where rule_id = ${rule.id}`);
+  return ids.length;
 }
 
 export async function deleteAlertRule(db: Pick<Db, "execute">, id: number): Promise<AlertRuleRow | null> {

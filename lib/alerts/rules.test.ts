@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { evaluateRule, nextState, type AlertObservations } from "./evaluate";
-import { alertRuleInputSchema, parseRulesFile } from "./rules";
+import { alertInstanceLabels, alertRuleInputSchema, alertRuleKinds, parseRulesFile } from "./rules";
 
 describe("alert rules", () => {
   it("a rules file in YAML or JSON: every error names its rule and field", () => {
@@ -44,6 +44,45 @@ rules:
     // a NUL, a control character, alertname as a label: refused
     expect(alertRuleInputSchema.safeParse({ name: "a\u0000", kind: "otlp_refusals", severity: "info" }).success).toBe(false);
     expect(alertRuleInputSchema.safeParse({ name: "a", kind: "otlp_refusals", severity: "info", labels: { alertname: "x" } }).success).toBe(false);
+  });
+
+  it("refuses what a kind would silently ignore, naming the field: a scope key it does not look at, a field it has no use for, labels it sets itself", () => {
+    const issues = (r: unknown) => {
+      const p = alertRuleInputSchema.safeParse(r);
+      return p.success ? [] : p.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    };
+    expect(issues({ name: "q", kind: "lag_status", scope: { queue: "shop-analytics-slow" }, severity: "critical" })).toEqual(["scope.queue: a lag_status rule does not look at queue; its scope can name cluster, group"]);
+    expect(issues({ name: "o", kind: "otlp_refusals", scope: { source: "x" }, status: "WARN", threshold: 3, severity: "info" })).toEqual([
+      "scope.source: an otlp_refusals rule does not look at source; it has no scope",
+      "status: an otlp_refusals rule has no status (it is for lag_status)",
+      "threshold: an otlp_refusals rule has no threshold (it is for lag_seconds, dead_letters_growth, workflows_stuck)",
+    ]);
+    expect(issues({ name: "l", kind: "lag_status", severity: "info", labels: { severity: "critical", group: "fake", __x: "v", team: "ok" } })).toEqual([
+      "labels.severity: severity is the rule's severity",
+      "labels.group: a lag_status alert sets group itself, to what it watches",
+      "labels.__x: label names starting with __ are reserved by Prometheus",
+    ]);
+    expect(issues({ name: " ", kind: "otlp_refusals", severity: "info" })).toEqual(["name: must not be blank nor start or end with spaces"]);
+    expect(issues({ name: "x ", kind: "otlp_refusals", severity: "info" })).toHaveLength(1);
+    // what each kind uses is accepted
+    expect(issues({ name: "d", kind: "dead_letters_growth", scope: { failureGroup: "ab*", broker: "local" }, threshold: 1, windowMinutes: 5, forMinutes: 1, severity: "info", labels: { team: "t" } })).toEqual([]);
+    expect(issues({ name: "w", kind: "workflows_stuck", scope: { workflow: "checkout" }, threshold: 2, severity: "info" })).toEqual([]);
+  });
+
+  it("each kind's alerts carry only the labels alertInstanceLabels lists for it", () => {
+    const now = 1_000_000_000;
+    const o = obs({
+      nowMs: now,
+      groups: [{ cluster: "c", group: "g", status: "STOP", maxLagSeconds: 9, totalLag: 9, inactive: false }],
+      deadLetters: [{ system: "rabbitmq", sourceName: "b", vhost: "/", source: "q.dlq", capturedMs: [now] }],
+      deadLetterGroups: [{ failureGroup: "0123456789abcdef", destination: "q", failureType: null, reason: "rejected", capturedMs: [now] }],
+      stuckWorkflows: [{ name: "w", count: 3 }],
+      sources: [{ system: "kafka", name: "c", healthy: false, error: "x" }],
+      otlpLastRefusalMs: now,
+    });
+    for (const kind of alertRuleKinds)
+      for (const scope of kind === "dead_letters_growth" ? [{}, { failureGroup: "*" }] : [{}])
+        for (const i of evaluateRule({ name: "r", kind, scope, threshold: 0, severity: "info" }, o)) for (const l of Object.keys(i.labels)) expect(alertInstanceLabels[kind], `${kind} ${l}`).toContain(l);
   });
 });
 

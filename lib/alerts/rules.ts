@@ -30,6 +30,34 @@ const glob = z
 
 /** What a scope can name, each a glob (the Alerts page's form has one field each). */
 export const alertScopeKeys = ["cluster", "group", "broker", "queue", "source", "failureGroup", "workflow"] as const;
+export type AlertScopeKey = (typeof alertScopeKeys)[number];
+
+/** What each kind's scope can name: a key it does not look at would make a rule that never fires. */
+export const alertScopeKeysOf: Record<AlertRuleKind, readonly AlertScopeKey[]> = {
+  lag_status: ["cluster", "group"],
+  lag_seconds: ["cluster", "group"],
+  dead_letters_growth: ["cluster", "broker", "queue", "source", "failureGroup"],
+  workflows_stuck: ["workflow"],
+  source_unhealthy: ["cluster", "broker", "source"],
+  otlp_refusals: [],
+};
+
+/** The labels each kind's alerts carry of what they watch (lib/alerts/evaluate.ts): a rule's labels cannot be these. */
+export const alertInstanceLabels: Record<AlertRuleKind, readonly string[]> = {
+  lag_status: ["cluster", "group"],
+  lag_seconds: ["cluster", "group"],
+  dead_letters_growth: ["system", "broker", "source", "vhost", "failure_group", "destination"],
+  workflows_stuck: ["workflow"],
+  source_unhealthy: ["system", "source"],
+  otlp_refusals: ["source"],
+};
+
+/** The kinds each optional field means something to (forMinutes, to all). */
+const fieldKinds = {
+  status: ["lag_status"],
+  threshold: ["lag_seconds", "dead_letters_growth", "workflows_stuck"],
+  windowMinutes: ["dead_letters_growth", "otlp_refusals"],
+} as const satisfies Record<string, readonly AlertRuleKind[]>;
 
 export const alertScopeSchema = z
   .object({
@@ -53,7 +81,8 @@ export const alertRuleInputSchema = z
       .string()
       .min(1)
       .max(200)
-      .regex(/^[^\u0000-\u001f]+$/, "must be one line of text"),
+      .regex(/^[^\u0000-\u001f]+$/, "must be one line of text")
+      .refine((n) => n.trim() === n && n.trim() !== "", "must not be blank nor start or end with spaces"),
     kind: z.enum(alertRuleKinds),
     scope: alertScopeSchema.default({}),
     threshold: z.number().finite().min(0).max(1e12).optional(),
@@ -68,8 +97,19 @@ export const alertRuleInputSchema = z
   })
   .strict()
   .superRefine((r, ctx) => {
-    if ((r.kind === "lag_seconds" || r.kind === "dead_letters_growth") && r.threshold === undefined) ctx.addIssue({ code: "custom", path: ["threshold"], message: `a ${r.kind} rule needs a threshold` });
+    const a = /^[aeiou]/.test(r.kind) ? `an ${r.kind}` : `a ${r.kind}`;
+    if ((r.kind === "lag_seconds" || r.kind === "dead_letters_growth") && r.threshold === undefined) ctx.addIssue({ code: "custom", path: ["threshold"], message: `${a} rule needs a threshold` });
     if (r.labels && "alertname" in r.labels) ctx.addIssue({ code: "custom", path: ["labels", "alertname"], message: "alertname is the rule's name" });
+    for (const k of Object.keys(r.labels ?? {})) {
+      if (k === "severity") ctx.addIssue({ code: "custom", path: ["labels", k], message: "severity is the rule's severity" });
+      else if (k.startsWith("__")) ctx.addIssue({ code: "custom", path: ["labels", k], message: "label names starting with __ are reserved by Prometheus" });
+      else if (alertInstanceLabels[r.kind].includes(k)) ctx.addIssue({ code: "custom", path: ["labels", k], message: `${a} alert sets ${k} itself, to what it watches` });
+    }
+    for (const k of Object.keys(r.scope ?? {}) as AlertScopeKey[])
+      if (!alertScopeKeysOf[r.kind].includes(k))
+        ctx.addIssue({ code: "custom", path: ["scope", k], message: `${a} rule does not look at ${k}${alertScopeKeysOf[r.kind].length ? `; its scope can name ${alertScopeKeysOf[r.kind].join(", ")}` : "; it has no scope"}` });
+    for (const [field, kinds] of Object.entries(fieldKinds) as [keyof typeof fieldKinds, readonly AlertRuleKind[]][])
+      if (r[field] !== undefined && !kinds.includes(r.kind)) ctx.addIssue({ code: "custom", path: [field], message: `${a} rule has no ${field} (it is for ${kinds.join(", ")})` });
   })
   .meta({ id: "AlertRuleInput" });
 export type AlertRuleInput = z.infer<typeof alertRuleInputSchema>;

@@ -9,7 +9,10 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
+import { createAlertRule } from "../../db/mutations/create-alert-rule";
+import { updateAlertRule } from "../../db/mutations/update-alert-rule";
 import { alertHistory } from "../../db/queries/alerts";
+import type { Actor } from "../../lib/audit";
 import { collectorsEnv, config, freePort, freshDatabase, runTs, waitUntil, type RunningProcess } from "./helpers";
 import { startAlertmanager, type RunningTool } from "./debian-tools";
 
@@ -141,6 +144,25 @@ describe("alerts", () => {
     await waitUntil("the webhook took both", async () => (received.filter((r) => r.event === "fired").length >= 2 ? true : null), 30_000, 250);
     expect(received.every((r) => r.signed)).toBe(true);
     expect((await fetch(`http://127.0.0.1:${env.COLLECTORS_PORT}/healthz`)).ok).toBe(true);
+
+    // a rule made on the page, changed while it fires to page another team: the alert as it fired resolves, and it
+    // fires again as it is now (Alertmanager knows an alert by its labels)
+    const h = createDb(db.url, { max: 1 });
+    const actor: Actor = { user: "ada", role: "admin", requestId: "req-relabel-1", clientAddress: "127.0.0.1" };
+    const relabel = `${run}-relabel`;
+    try {
+      const made = await createAlertRule(h.db, { name: relabel, kind: "lag_status", status: "STOP", scope: { group }, severity: "warning", labels: { team: "old" } }, actor);
+      await waitUntil("the page's rule fires", async () => ((await amAlerts(relabel)).find((a) => a.status.state === "active" && a.labels.team === "old") ?? null), 30_000, 500);
+      await updateAlertRule(h.db, made.id, { name: relabel, kind: "lag_status", status: "STOP", scope: { group }, severity: "critical", labels: { team: "new" } }, actor, ["alertmanager", "webhook"]);
+      const now = await waitUntil("fired again as it is now, the old one gone", async () => {
+        const all = await amAlerts(relabel);
+        return all.length === 1 && all[0]!.labels.team === "new" ? all[0]! : null;
+      }, 30_000, 500);
+      expect(now.labels).toMatchObject({ severity: "critical", team: "new", group });
+      expect(await events(relabel)).toEqual([`fired ${cluster.name}/${group}`, `resolved ${cluster.name}/${group}`, `fired ${cluster.name}/${group}`]);
+    } finally {
+      await h.close();
+    }
 
     // kill -9 while they fire: the next process loads their state and fires nothing again
     await collectors.stop("SIGKILL");

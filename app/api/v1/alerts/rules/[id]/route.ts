@@ -7,5 +7,5 @@ import * as api from "@/lib/api/contracts/alerts";
 
 export const dynamic = "force-dynamic";
 
-export const PUT = route(api.updateAlertRule, async ({ params, body, actor }) => ruleOut(await updateAlertRule(serverContext().db.db, params.id, body, actor)));
+export const PUT = route(api.updateAlertRule, async ({ params, body, actor }) => ruleOut(await updateAlertRule(serverContext().db.db, params.id, body, actor, alertTargets())));
 export const DELETE = route(api.deleteAlertRule, async ({ params, actor }) => ruleOut(await deleteAlertRule(serverContext().db.db, params.id, actor, alertTargets())));
