@@ -36,6 +36,15 @@ describe("attentionItems", () => {
       "warning dead_letters shop.orders.DLT is taking dead letters",
       "warning workflows 3 POST /orders workflows are stuck",
     ]);
+    // alerts pointing at one page are one item at their worst severity; an info alert stays info
+    const many = attentionItems({
+      ...quiet,
+      alerts: [
+        ...["a", "b", "c", "d"].map((n) => ({ name: `lag-${n}`, severity: n === "c" ? "critical" : "warning", summary: `${n} behind`, url: "/kafka/local/g" })),
+        { name: "fyi", severity: "info", summary: "x", url: "/" },
+      ],
+    });
+    expect(many.map((i) => `${i.severity} ${i.title} | ${i.detail}`)).toEqual(["critical 4 alerts are firing: lag-a, lag-b, lag-c, … | a behind (and 3 more)", "info alert fyi is firing | x"]);
     const slow = items.find((i) => i.title.includes("shop-analytics-slow"))!;
     expect(slow.detail).toBe("14 min behind, not catching up (9,000 messages)");
     expect(slow.url).toBe("/kafka/local/shop-analytics-slow");

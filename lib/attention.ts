@@ -10,7 +10,7 @@ import { formatDuration } from "./kafka/view";
 
 export const attentionKinds = ["alert", "source", "group", "dead_letters", "workflows"] as const;
 export type AttentionKind = (typeof attentionKinds)[number];
-export const attentionSeverities = ["critical", "warning"] as const;
+export const attentionSeverities = ["critical", "warning", "info"] as const;
 export type AttentionSeverity = (typeof attentionSeverities)[number];
 
 export interface AttentionItem {
@@ -37,7 +37,15 @@ const critical: GroupStatus[] = ["STOP", "STALL"];
 
 export function attentionItems(input: AttentionInput): AttentionItem[] {
   const out: AttentionItem[] = [];
-  for (const a of input.alerts ?? []) out.push({ kind: "alert", severity: a.severity === "critical" ? "critical" : "warning", title: `alert ${a.name} is firing`, detail: a.summary, url: a.url, weight: 0 });
+  // alerts: one item per page they point at (ten rules on one group are one line), at the worst of their severities
+  const byUrl = new Map<string, NonNullable<AttentionInput["alerts"]>>();
+  for (const a of input.alerts ?? []) byUrl.set(a.url, [...(byUrl.get(a.url) ?? []), a]);
+  for (const [url, list] of byUrl) {
+    const severity = attentionSeverities.find((x) => list.some((a) => a.severity === x)) ?? "warning";
+    const names = [...new Set(list.map((a) => a.name))].sort();
+    const title = names.length === 1 ? `alert ${names[0]} is firing` : `${names.length} alerts are firing: ${names.slice(0, 3).join(", ")}${names.length > 3 ? ", …" : ""}`;
+    out.push({ kind: "alert", severity, title, detail: list.length === 1 ? list[0]!.summary : `${list[0]!.summary} (and ${list.length - 1} more)`, url, weight: list.length });
+  }
   for (const s of input.sources.filter((x) => !x.healthy)) {
     out.push({ kind: "source", severity: "critical", title: `${s.system} ${s.name} is unhealthy`, detail: s.error ?? "the collectors cannot reach it", url: "/", weight: 0 });
   }

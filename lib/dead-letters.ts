@@ -11,6 +11,13 @@ export type DeadLetterSystem = (typeof deadLetterSystems)[number];
 export const deadLetterStatuses = ["new", "replaying", "replayed", "failed_again", "discarded"] as const;
 export type DeadLetterStatus = (typeof deadLetterStatuses)[number];
 
+/**
+ * The reasons a dead letter's death names that Switchyard knows (RabbitMQ's x-death reasons; Kafka's `exception` when
+ * the DLT's headers carry one, else `unknown`). A publisher can put any text in `x-first-death-reason`: where a bounded
+ * set matters (a metric's labels) anything else counts as `other`.
+ */
+export const knownDeathReasons = ["rejected", "expired", "maxlen", "delivery_limit", "exception", "unknown"] as const;
+
 /** The statuses a dead letter may be discarded from: not while a replay is sending it, and not twice. */
 export const discardableStatuses = ["new", "replayed", "failed_again"] as const satisfies readonly DeadLetterStatus[];
 

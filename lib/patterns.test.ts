@@ -8,6 +8,10 @@ describe("patterns", () => {
     expect(matchesAny("ordersXDLT", ["*.DLT"])).toBe(false);
     expect(matchesAny("dlq.payments", ["dlq.*"])).toBe(true);
     expect(matchesAny("orders.DLT.extra", ["*.DLT"])).toBe(false);
+    // a newline in a name is a character like any other; an emoji is one character
+    expect(matchesAny("probe\nnewline", ["*"])).toBe(true);
+    expect(matchesAny("probe\nnewline", ["probe*line"])).toBe(true);
+    expect(matchesAny("a😀b", ["a?b"])).toBe(true);
   });
   it("selects by include and exclude", () => {
     expect(selectNames(["a", "b", "switchyard-x"], [], ["switchyard-*"])).toEqual(["a", "b"]);

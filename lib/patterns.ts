@@ -1,7 +1,10 @@
-/** Glob patterns for names (topics, groups, queues): `*` matches any run of characters, `?` one character. */
+/**
+ * Glob patterns for names (topics, groups, queues): `*` matches any run of characters (a newline too: names may hold
+ * one, and SQL LIKE's `%` matches it), `?` one character (one code point, so an emoji is one).
+ */
 export function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${escaped}$`);
+  return new RegExp(`^${escaped}$`, "su");
 }
 
 export function matchesAny(name: string, globs: readonly string[]): boolean {

@@ -28,7 +28,7 @@ export function AttentionPanel() {
         <ul className="attention-list">
           {data.items.map((i) => (
             <li key={`${i.kind}:${i.title}`} data-testid={`attention-${i.kind}`} data-severity={i.severity}>
-              <span className={`dot ${i.severity === "critical" ? "bad" : "warn"}`} aria-hidden /> <AppLink href={i.url}>{i.title}</AppLink> <span className="muted small">{i.detail}</span>
+              <span className={`dot ${i.severity === "critical" ? "bad" : i.severity === "warning" ? "warn" : "info"}`} aria-hidden /> <AppLink href={i.url}>{i.title}</AppLink> <span className="muted small">{i.detail}</span>
             </li>
           ))}
         </ul>

@@ -33,6 +33,8 @@ interface WireCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   addMultipleTargetTopics(topics: string[]): Promise<void>;
+  /** the topics every metadata refresh asks for (kafkajs only ever adds to it) */
+  targetTopics: Set<string>;
   refreshMetadata(): Promise<void>;
   findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
@@ -119,8 +121,26 @@ export class KafkaWire {
   async partitions(topics: string[]): Promise<Map<string, number[]>> {
     const out = new Map<string, number[]>();
     if (topics.length === 0) return out;
-    await this.cluster.addMultipleTargetTopics(topics);
-    await this.cluster.refreshMetadata();
+    // exactly these topics: kafkajs keeps every topic it was ever asked for, and a metadata request naming one deleted
+    // since fails whole (UNKNOWN_TOPIC_OR_PARTITION), which would fail every later poll of the cluster
+    this.cluster.targetTopics = new Set(topics);
+    try {
+      await this.cluster.refreshMetadata();
+    } catch (e) {
+      if ((e as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw e;
+      // one was deleted after it was listed: each on its own, the gone one left out
+      for (const t of topics) {
+        this.cluster.targetTopics = new Set([t]);
+        try {
+          await this.cluster.refreshMetadata();
+          out.set(t, this.cluster.findTopicPartitionMetadata(t).map((p) => p.partitionId).sort((a, b) => a - b));
+        } catch (one) {
+          if ((one as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw one;
+        }
+      }
+      this.cluster.targetTopics = new Set(out.keys());
+      return out;
+    }
     for (const t of topics) out.set(t, this.cluster.findTopicPartitionMetadata(t).map((p) => p.partitionId).sort((a, b) => a - b));
     return out;
   }

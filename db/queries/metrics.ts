@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../client";
+import { knownDeathReasons } from "../../lib/dead-letters";
 
 /**
  * What the collectors' /metrics reads from Postgres at each scrape (collectors/store-metrics.ts): the figures the
@@ -34,10 +35,11 @@ export async function partitionLagMetrics(db: Db): Promise<{ cluster: string; gr
   return r.rows.map((x) => ({ cluster: x.cluster, group: x.group_id, topic: x.topic, partition: Number(x.partition), messages: x.lag === null ? null : Number(x.lag), seconds: x.lag_seconds === null ? null : Number(x.lag_seconds) }));
 }
 
-/** Dead letters stored, by system, source, reason and status. */
+/** Dead letters stored, by system, source, reason (a known one, or `other`: lib/dead-letters.ts) and status. */
 export async function deadLetterMetrics(db: Db): Promise<{ system: string; source: string; reason: string; status: string; count: number }[]> {
   const r = await db.execute<{ system: string; source: string; reason: string | null; status: string; n: string }>(sql`
-    select system, source, reason, status, count(*)::text as n from dead_letters group by 1, 2, 3, 4`);
+    select system, source, case when reason is null then null when reason = any(${sql.param([...knownDeathReasons])}::text[]) then reason else 'other' end as reason,
+      status, count(*)::text as n from dead_letters group by 1, 2, 3, 4`);
   return r.rows.map((x) => ({ system: x.system, source: x.source, reason: x.reason ?? "", status: x.status, count: Number(x.n) }));
 }
 

@@ -35,6 +35,18 @@ export const isoTime = z.iso.datetime({ offset: true }).refine((s) => {
   return Number.isFinite(ms) && ms >= 0 && ms < Date.UTC(10000, 0, 1);
 }, "must be a time between 1970 and 9999");
 
+/**
+ * The checks of an optional `from`/`to` range (ISO times): `from` before `to`, at most `maxDays` apart, `to` taken as
+ * now when only `from` is given (so `from=1970-…` alone is no way around the bound), both errors on `from`.
+ */
+export function rangeIssues(q: { from?: string; to?: string }, maxDays: number, ctx: z.RefinementCtx): void {
+  if (!q.from) return;
+  const from = Date.parse(q.from);
+  const to = q.to ? Date.parse(q.to) : Date.now();
+  if (from >= to) ctx.addIssue({ code: "custom", path: ["from"], message: q.to ? "`from` must be before `to`" : "`from` must be in the past (no `to` means now)" });
+  else if (to - from > maxDays * 86_400_000) ctx.addIssue({ code: "custom", path: ["from"], message: `the range may be at most ${maxDays} days${q.to ? "" : " (no `to` means now)"}` });
+}
+
 /** A page size in a query: decimal digits only (never `0x10`, `1e2` or an empty value), within min..max. */
 export const queryLimit = (max: number, fallback: number) =>
   z

@@ -43,6 +43,15 @@ describe("collectors process", () => {
       });
       await c.end();
       expect(rows.find((r) => r.name === "gone")).toMatchObject({ system: "kafka", healthy: false });
+      // a reason is the publisher's text (x-first-death-reason): the metric's label keeps the known ones, else "other"
+      const ins = new pg.Client({ connectionString: db.url });
+      await ins.connect();
+      await ins.query(
+        `insert into dead_letters (system, source_name, vhost, source, dedup_key, payload, payload_size, reason)
+         select 'rabbitmq', 'local', '/', 'it-metrics.dlq', 'k' || g, '\\x00'::bytea, 1, case when g = 1 then 'rejected' else 'card-' || g || '-' || repeat('R', 900) end
+         from generate_series(1, 5) g`,
+      );
+      await ins.end();
 
       // still alive after several failed reconnects
       await new Promise((r) => setTimeout(r, 3000));
@@ -50,6 +59,11 @@ describe("collectors process", () => {
       const metrics = await (await fetch(`http://127.0.0.1:${env.COLLECTORS_PORT}/metrics`)).text();
       expect(metrics).toMatch(/switchyard_source_up\{system="kafka",name="gone"\} 0/);
       expect(metrics).toMatch(/switchyard_source_reconnects_total\{system="kafka",name="gone"\} [1-9]/);
+      const dl = metrics.split("\n").filter((l) => l.startsWith("switchyard_dead_letters{") && l.includes('source="it-metrics.dlq"'));
+      expect(dl.sort()).toEqual([
+        'switchyard_dead_letters{system="rabbitmq",source="it-metrics.dlq",reason="other",status="new"} 4',
+        'switchyard_dead_letters{system="rabbitmq",source="it-metrics.dlq",reason="rejected",status="new"} 1',
+      ]);
 
       const started = Date.now();
       const r = await p.stop("SIGTERM");

@@ -78,4 +78,23 @@ describe("lag collector with hostile group and client ids", () => {
       await c.close();
     }
   });
+
+  it("a topic deleted under a group's committed offsets fails no poll: the other groups keep their lag", async () => {
+    const doomed = `it.lagh.${run}.doomed`;
+    const orphan = `it-lagh-${run}-orphan`;
+    await admin.createTopics({ topics: [{ topic: doomed, numPartitions: 2 }], waitForLeaders: true });
+    await admin.setOffsets({ groupId: orphan, topic: doomed, partitions: [{ partition: 0, offset: "0" }, { partition: 1, offset: "0" }] });
+    const c = new LagCollector(cluster, { intervalMs: 1000, windowSamples: 4, include: [`it-lagh-${run}-*`], exclude: [], exactMaxPartitions: 500 }, handle.db, () => undefined);
+    await c.connect();
+    try {
+      await c.pollOnce(); // the collector has read the topic's partitions
+      await admin.deleteTopics({ topics: [doomed] });
+      await waitUntil("the topic gone", async () => !(await admin.listTopics()).includes(doomed), 30_000, 250);
+      for (let i = 0; i < 3; i++) await c.pollOnce();
+      expect((await getGroupStatus(handle.db, cluster.name, good))?.totalLag).toBe(40);
+    } finally {
+      await c.close();
+      await admin.deleteGroups([orphan]).catch(() => undefined);
+    }
+  });
 });

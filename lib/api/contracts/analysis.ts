@@ -1,14 +1,13 @@
 import { z } from "zod";
 import { endpoint } from "../endpoint";
-import { isoTime } from "../common";
+import { isoTime, rangeIssues } from "../common";
 
 export const analysisQuery = z
   .object({
     from: isoTime.optional().meta({ description: "start of the range (ISO); default an hour before `to`" }),
     to: isoTime.optional().meta({ description: "end of the range (ISO); default now" }),
   })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: "`from` must be before `to`", path: ["from"] })
-  .refine((q) => !q.from || !q.to || Date.parse(q.to) - Date.parse(q.from) <= 7 * 86_400_000, { message: "the range may be at most 7 days", path: ["from"] });
+  .superRefine((q, ctx) => rangeIssues(q, 7, ctx));
 
 export const syncChainSchema = z
   .object({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { flowCouplings, flowEdgeKinds, flowHealths, flowIntents, flowNodeKinds } from "../../flows/model";
 import { endpoint } from "../endpoint";
-import { isoTime, safeText } from "../common";
+import { isoTime, rangeIssues, safeText } from "../common";
 
 export const flowQuery = z
   .object({
@@ -9,8 +9,7 @@ export const flowQuery = z
     to: isoTime.optional().meta({ description: "end of the range (ISO); default now" }),
     focus: safeText(500).optional().meta({ description: "a service name: only what touches it (its edges, and the other edges of the brokers it uses)" }),
   })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: "`from` must be before `to`", path: ["from"] })
-  .refine((q) => !q.from || !q.to || Date.parse(q.to) - Date.parse(q.from) <= 31 * 86_400_000, { message: "the range may be at most 31 days", path: ["from"] });
+  .superRefine((q, ctx) => rangeIssues(q, 31, ctx));
 
 const health = z.enum(flowHealths).meta({ description: "unknown (nothing seen), healthy, degraded or failing" });
 
