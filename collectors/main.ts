@@ -161,6 +161,10 @@ async function main(): Promise<void> {
     { names: config.WORKFLOW_NAMES, compensations: config.WORKFLOW_COMPENSATIONS, quietMs: config.WORKFLOW_QUIET_AFTER, stuckAfterMs: config.WORKFLOW_STUCK_AFTER },
     log,
     [config.KAFKA_DLT_GROUP],
+    2000,
+    5000,
+    // the receiver (made below; the engine starts once the schema is there) comes first while it stores exports
+    () => ingest.busy,
   );
   const alerts = new AlertEngine(
     dbh.db,

@@ -41,6 +41,11 @@ export class SpanIngest {
     return this.opts.maxInFlight;
   }
 
+  /** exports are being decoded or stored now */
+  get busy(): boolean {
+    return this.inFlight > 0;
+  }
+
   /** Takes a slot or throws SaturatedError; `release` must follow. */
   acquire(): void {
     if (this.inFlight >= this.opts.maxInFlight) throw new SaturatedError(1);

@@ -46,6 +46,8 @@ export class WorkflowEngine {
     private readonly ownGroups: string[] = [],
     private readonly flushMs = 2000,
     private readonly deriveBudgetMs = 5000,
+    /** the OTLP receiver is storing exports: derivation takes one batch a turn then, so spans are stored first */
+    private readonly busy: () => boolean = () => false,
   ) {}
 
   add(o: WorkflowObservation): void {
@@ -88,7 +90,7 @@ export class WorkflowEngine {
       return;
     }
     try {
-      // batches of 500 for up to `deriveBudgetMs` a turn: a burst of new keys is worked off over the next turns,
+      // batches of 500 for up to `deriveBudgetMs` a turn (one while the receiver is busy): a burst of new keys is worked off over the next turns,
       // and what arrives meanwhile is written at the next turn (this one holds it back only that long)
       const groups = await consumerGroups(this.db, this.ownGroups);
       const until = Date.now() + this.deriveBudgetMs;
@@ -97,6 +99,9 @@ export class WorkflowEngine {
         if (!todo.length) break;
         await this.derive(todo, groups);
         if (todo.length < deriveBatch) break;
+        // a burst of exports: storing them comes first (a dropped span is lost, a workflow derived later is not);
+        // one batch a turn still moves derivation on, and the rest is derived once the burst is over
+        if (this.busy()) break;
       }
       if (this.failing) this.log("[workflows] deriving again");
       this.failing = false;
