@@ -7,6 +7,11 @@ describe("searchTerms", () => {
     expect(searchTerms(` ${trace.toUpperCase()} `)).toMatchObject({ traceId: trace, spanId: null, numericId: null });
     expect(searchTerms(`00-${trace}-00f067aa0ba902b7-01`)).toMatchObject({ text: trace, traceId: trace });
     expect(searchTerms("00f067aa0ba902b7")).toMatchObject({ spanId: "00f067aa0ba902b7", traceId: null });
+    // as a header line, as a UUID, and a dead letter's #id
+    expect(searchTerms(`traceparent: 00-${trace}-00f067aa0ba902b7-01`)).toMatchObject({ traceId: trace });
+    expect(searchTerms(`${trace.slice(0, 8)}-${trace.slice(8, 12)}-${trace.slice(12, 16)}-${trace.slice(16, 20)}-${trace.slice(20)}`)).toMatchObject({ traceId: trace });
+    expect(searchTerms("#123")).toMatchObject({ numericId: 123, text: "123" });
+    expect(searchTerms("#0")).toMatchObject({ numericId: null });
     expect(searchTerms("1234")).toMatchObject({ numericId: 1234, traceId: null, spanId: null });
     for (const s of ["0".repeat(32), "0".repeat(16), "0", "-3", "1e3", "ord-1", "99999999999999999999"]) {
       const t = searchTerms(s);

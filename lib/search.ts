@@ -50,11 +50,19 @@ const hex = (n: number) => new RegExp(`^[0-9a-fA-F]{${n}}$`);
 /** Spaces and the invisible characters a paste carries (zero-width space and joiners, word joiner, BOM) at the ends. */
 export const trimPasted = (q: string): string => q.replace(/^[\s\u200B-\u200D\u2060\uFEFF]+|[\s\u200B-\u200D\u2060\uFEFF]+$/g, "");
 
-/** What the pasted text could be; a traceparent (`00-<trace>-<span>-01`) is read as its trace id. */
+/**
+ * What the pasted text could be. A traceparent (`00-<trace>-<span>-01`, also as a header line `traceparent: …`) is
+ * read as its trace id, a trace id written as a UUID (8-4-4-4-12, as some tools show it) without its dashes, and a
+ * dead letter's `#123` (its title on every page) as 123.
+ */
 export function searchTerms(q: string): SearchTerms {
   let text = trimPasted(q);
+  const header = /^traceparent\s*[:=]\s*(.+)$/i.exec(text);
+  if (header) text = trimPasted(header[1]!);
   const tp = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/i.exec(text);
   if (tp) text = tp[1]!;
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)) text = text.replace(/-/g, "");
+  if (/^#[1-9]\d{0,15}$/.test(text)) text = text.slice(1);
   const traceId = hex(32).test(text) && !/^0+$/.test(text) ? text.toLowerCase() : null;
   const spanId = hex(16).test(text) && !/^0+$/.test(text) ? text.toLowerCase() : null;
   const numericId = /^[1-9]\d{0,15}$/.test(text) && Number(text) <= Number.MAX_SAFE_INTEGER ? Number(text) : null;

@@ -29,7 +29,7 @@ export function SearchResults() {
   return (
     <div className="search-results" data-testid="search-results">
       <p className="muted small">
-        {data.results.length} results for “{data.q}”
+        {data.results.length} {data.results.length === 1 ? "result" : "results"} for “{data.q}”
       </p>
       {searchKinds
         .filter((k) => data.results.some((r) => r.kind === k))

@@ -80,7 +80,7 @@ export function evaluateRule(rule: AlertRuleInput, o: AlertObservations): AlertI
               active: n >= Math.max(1, r.threshold),
               value: n,
               labels: { failure_group: g.failureGroup, ...(g.destination !== null ? { destination: g.destination } : {}) },
-              summary: `${n} dead letters in failure group ${g.failureGroup}${what ? ` (${what})` : ""} within ${r.windowMinutes} min`,
+              summary: `${n} dead letter${n === 1 ? "" : "s"} in failure group ${g.failureGroup}${what ? ` (${what})` : ""} within ${r.windowMinutes} min`,
               path: `/dead-letters?${new URLSearchParams({ group: g.failureGroup })}`,
             };
           });
@@ -93,7 +93,7 @@ export function evaluateRule(rule: AlertRuleInput, o: AlertObservations): AlertI
             active: n >= Math.max(1, r.threshold),
             value: n,
             labels: { system: d.system, broker: d.sourceName, source: d.source, ...(d.vhost !== null ? { vhost: d.vhost } : {}) },
-            summary: `${n} dead letters in ${d.source} (${d.system}, ${d.sourceName}) within ${r.windowMinutes} min`,
+            summary: `${n} dead letter${n === 1 ? "" : "s"} in ${d.source} (${d.system}, ${d.sourceName}) within ${r.windowMinutes} min`,
             path:
               d.system === "rabbitmq"
                 ? rabbitQueueDeadLettersHref(d.sourceName, d.vhost ?? "/", d.source)

@@ -132,7 +132,7 @@ describe("evaluateRule", () => {
     ]);
     const all = evaluateRule({ name: "g", kind: "dead_letters_growth", scope: { failureGroup: "*" }, threshold: 2, windowMinutes: 5, severity: "warning" }, obs({ nowMs: now, deadLetters, deadLetterGroups }));
     expect(all.map((i) => [i.key, i.active])).toEqual([["failure-group/0123456789abcdef", true], ["failure-group/fedcba9876543210", false]]);
-    expect(all[1]!.summary).toBe("1 dead letters in failure group fedcba9876543210 (expired) within 5 min");
+    expect(all[1]!.summary).toBe("1 dead letter in failure group fedcba9876543210 (expired) within 5 min");
   });
 
   it("workflows_stuck, source_unhealthy and otlp_refusals", () => {
