@@ -23,6 +23,11 @@ export const workflowListQuery = z.object({
         ctx.addIssue({ code: "custom", message: `must be a duration: ${durationHint}` });
         return z.NEVER;
       }
+      // past a century nothing is older, and Postgres's intervals end not far beyond (3,000,000 days overflow them)
+      if (ms > 36_500 * 86_400_000) {
+        ctx.addIssue({ code: "custom", message: "may be at most 36500d (a century)" });
+        return z.NEVER;
+      }
       return ms;
     })
     .optional()
