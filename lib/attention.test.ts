@@ -44,7 +44,7 @@ describe("attentionItems", () => {
         { name: "fyi", severity: "info", summary: "x", url: "/" },
       ],
     });
-    expect(many.map((i) => `${i.severity} ${i.title} | ${i.detail}`)).toEqual(["critical 4 alerts are firing: lag-a, lag-b, lag-c, … | a behind (and 3 more)", "info alert fyi is firing | x"]);
+    expect(many.map((i) => `${i.severity} ${i.title} | ${i.detail}`)).toEqual(["critical 4 alerts are firing: lag-a, lag-b, lag-c, … | c behind (and 3 more)", "info alert fyi is firing | x"]);
     const slow = items.find((i) => i.title.includes("shop-analytics-slow"))!;
     expect(slow.detail).toBe("14 min behind, not catching up (9,000 messages)");
     expect(slow.url).toBe("/kafka/local/shop-analytics-slow");

@@ -37,10 +37,13 @@ const critical: GroupStatus[] = ["STOP", "STALL"];
 
 export function attentionItems(input: AttentionInput): AttentionItem[] {
   const out: AttentionItem[] = [];
+  const rank = (s: string) => (attentionSeverities.includes(s as AttentionSeverity) ? attentionSeverities.indexOf(s as AttentionSeverity) : 1);
   // alerts: one item per page they point at (ten rules on one group are one line), at the worst of their severities
   const byUrl = new Map<string, NonNullable<AttentionInput["alerts"]>>();
   for (const a of input.alerts ?? []) byUrl.set(a.url, [...(byUrl.get(a.url) ?? []), a]);
-  for (const [url, list] of byUrl) {
+  for (const [url, all] of byUrl) {
+    // worst first: the item says what its worst alert says
+    const list = [...all].sort((a, b) => rank(a.severity) - rank(b.severity));
     const severity = attentionSeverities.find((x) => list.some((a) => a.severity === x)) ?? "warning";
     const names = [...new Set(list.map((a) => a.name))].sort();
     const title = names.length === 1 ? `alert ${names[0]} is firing` : `${names.length} alerts are firing: ${names.slice(0, 3).join(", ")}${names.length > 3 ? ", …" : ""}`;

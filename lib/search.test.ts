@@ -9,7 +9,9 @@ describe("searchTerms", () => {
     expect(searchTerms("00f067aa0ba902b7")).toMatchObject({ spanId: "00f067aa0ba902b7", traceId: null });
     // as a header line, as a UUID, and a dead letter's #id
     expect(searchTerms(`traceparent: 00-${trace}-00f067aa0ba902b7-01`)).toMatchObject({ traceId: trace });
-    expect(searchTerms(`${trace.slice(0, 8)}-${trace.slice(8, 12)}-${trace.slice(12, 16)}-${trace.slice(16, 20)}-${trace.slice(20)}`)).toMatchObject({ traceId: trace });
+    const uuid = `${trace.slice(0, 8)}-${trace.slice(8, 12)}-${trace.slice(12, 16)}-${trace.slice(16, 20)}-${trace.slice(20)}`;
+    // as a trace id, and as itself for message ids, keys and order ids
+    expect(searchTerms(uuid)).toMatchObject({ traceId: trace, text: uuid });
     expect(searchTerms("#123")).toMatchObject({ numericId: 123, text: "123" });
     expect(searchTerms("#0")).toMatchObject({ numericId: null });
     expect(searchTerms("1234")).toMatchObject({ numericId: 1234, traceId: null, spanId: null });

@@ -61,9 +61,10 @@ export function searchTerms(q: string): SearchTerms {
   if (header) text = trimPasted(header[1]!);
   const tp = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/i.exec(text);
   if (tp) text = tp[1]!;
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)) text = text.replace(/-/g, "");
   if (/^#[1-9]\d{0,15}$/.test(text)) text = text.slice(1);
-  const traceId = hex(32).test(text) && !/^0+$/.test(text) ? text.toLowerCase() : null;
+  // a UUID is looked up as it is (message ids and order ids often are UUIDs), and as a trace id without its dashes
+  const asId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text) ? text.replace(/-/g, "") : text;
+  const traceId = hex(32).test(asId) && !/^0+$/.test(asId) ? asId.toLowerCase() : null;
   const spanId = hex(16).test(text) && !/^0+$/.test(text) ? text.toLowerCase() : null;
   const numericId = /^[1-9]\d{0,15}$/.test(text) && Number(text) <= Number.MAX_SAFE_INTEGER ? Number(text) : null;
   return { text, traceId, spanId, numericId };

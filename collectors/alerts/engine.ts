@@ -169,7 +169,7 @@ export class AlertEngine {
         events.push(this.eventOf(rule, s.key, event, state, s.value, s.labels, `${s.summary} (no longer seen)`, s.path));
       } else if (s.state !== "resolved") deletes.push({ ruleId: s.ruleId, key: s.key });
     }
-    if (upserts.length || deletes.length || events.length) await saveEvaluation(this.db, upserts, deletes, events, this.targets);
+    if (upserts.length || deletes.length || events.length) await saveEvaluation(this.db, upserts, deletes, events, this.targets, new Map(rules.map((r) => [r.id, r.updatedAt])));
     for (const e of events) this.log(`[alerts] ${e.event}: ${e.ruleName} ${e.key}: ${e.summary}`);
     if (nowMs - this.lastRenew >= 60_000 && this.opts.targets.alertmanagerUrl) {
       // the states as this evaluation left them (an upsert replaces what it changed; a delete ends it)

@@ -121,25 +121,27 @@ export class KafkaWire {
   async partitions(topics: string[]): Promise<Map<string, number[]>> {
     const out = new Map<string, number[]>();
     if (topics.length === 0) return out;
-    // exactly these topics: kafkajs keeps every topic it was ever asked for, and a metadata request naming one deleted
-    // since fails whole (UNKNOWN_TOPIC_OR_PARTITION), which would fail every later poll of the cluster
-    this.cluster.targetTopics = new Set(topics);
+    // kafkajs asks metadata for every topic it was ever given, and a request naming one deleted since fails whole
+    // (UNKNOWN_TOPIC_OR_PARTITION), which would fail every later poll of the cluster: on that error the topics that
+    // are gone are dropped from the set (one request each, only then), and the rest refreshed together. The set stays
+    // additive otherwise: other users of this wire (the replay sender) rely on their topics staying in the metadata.
+    this.cluster.targetTopics = new Set([...this.cluster.targetTopics, ...topics]);
     try {
       await this.cluster.refreshMetadata();
     } catch (e) {
       if ((e as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw e;
-      // one was deleted after it was listed: each on its own, the gone one left out
-      for (const t of topics) {
+      const alive = new Set<string>();
+      for (const t of [...this.cluster.targetTopics]) {
         this.cluster.targetTopics = new Set([t]);
         try {
           await this.cluster.refreshMetadata();
-          out.set(t, this.cluster.findTopicPartitionMetadata(t).map((p) => p.partitionId).sort((a, b) => a - b));
+          alive.add(t);
         } catch (one) {
           if ((one as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw one;
         }
       }
-      this.cluster.targetTopics = new Set(out.keys());
-      return out;
+      this.cluster.targetTopics = alive;
+      if (alive.size) await this.cluster.refreshMetadata();
     }
     for (const t of topics) out.set(t, this.cluster.findTopicPartitionMetadata(t).map((p) => p.partitionId).sort((a, b) => a - b));
     return out;

@@ -23,8 +23,9 @@ import { guardedAmqplib } from "./amqp-decode-guard";
  *   observe: never drains a queue. Stream queues are read from the start with `x-stream-offset` (reading a stream
  *     removes nothing); classic and quorum queues can only be monitored by depth in this mode.
  *
- * Duplicates. A dead letter with a message id is keyed by it (a redelivery conflicts on the unique key), a stream
- * record by its offset. One without a message id that the broker never delivered before (`redelivered` false) is
+ * Duplicates. A dead letter with a message id and an x-death time is keyed by them (a redelivery conflicts on the
+ * unique key), a stream record by its offset. One without a message id (or with one but no x-death: a recoverer that
+ * republishes to the DLQ keeps the id for every death) that the broker never delivered before (`redelivered` false) is
  * new by definition: it is stored under its content key plus a random suffix, marked `capture_pending` until the
  * broker has processed its ack. A redelivered one may have been stored by a capture that stopped between insert and
  * ack: it claims a pending row with its content key (its own earlier capture) and is not stored again; with none it

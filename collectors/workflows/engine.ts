@@ -20,6 +20,9 @@ function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
   return m;
 }
 
+/** The most of a turn derivation takes while the receiver stores exports. */
+const busyShareMs = 1000;
+
 /**
  * Business workflows, derived continuously (not on request): what each stored export says (keys, links, traces seen;
  * lib/workflows/observe.ts) is gathered in memory and written every `flushMs` (new keys become workflows, their traces
@@ -46,7 +49,7 @@ export class WorkflowEngine {
     private readonly ownGroups: string[] = [],
     private readonly flushMs = 2000,
     private readonly deriveBudgetMs = 5000,
-    /** the OTLP receiver is storing exports: derivation takes one batch a turn then, so spans are stored first */
+    /** the OTLP receiver is storing exports: derivation takes at most `busyShareMs` of a turn then, spans first */
     private readonly busy: () => boolean = () => false,
   ) {}
 
@@ -90,18 +93,19 @@ export class WorkflowEngine {
       return;
     }
     try {
-      // batches of 500 for up to `deriveBudgetMs` a turn (one while the receiver is busy): a burst of new keys is worked off over the next turns,
+      // batches of 500 for up to `deriveBudgetMs` a turn (a second while the receiver is busy): a burst of new keys is worked off over the next turns,
       // and what arrives meanwhile is written at the next turn (this one holds it back only that long)
       const groups = await consumerGroups(this.db, this.ownGroups);
-      const until = Date.now() + this.deriveBudgetMs;
+      const started = Date.now();
+      const until = started + this.deriveBudgetMs;
       while (Date.now() < until) {
         const todo = await workflowsToDerive(this.db, deriveBatch, 15_000);
         if (!todo.length) break;
         await this.derive(todo, groups);
         if (todo.length < deriveBatch) break;
-        // a burst of exports: storing them comes first (a dropped span is lost, a workflow derived later is not);
-        // one batch a turn still moves derivation on, and the rest is derived once the burst is over
-        if (this.busy()) break;
+        // exports arriving: storing them comes first (a dropped span is lost, a workflow derived later is not), so
+        // derivation takes at most a second of each 2-s turn then; never starved, it catches up when the load drops
+        if (this.busy() && Date.now() - started >= busyShareMs) break;
       }
       if (this.failing) this.log("[workflows] deriving again");
       this.failing = false;

@@ -178,8 +178,26 @@ export interface AlertEventRow {
  * resolved events, and a delivery per event and target. A crash before it commits repeats the evaluation; after,
  * nothing fires twice.
  */
-export async function saveEvaluation(db: Db, upserts: StoredInstance[], deletes: { ruleId: number; key: string }[], events: AlertEventRow[], targets: readonly string[]): Promise<void> {
+export async function saveEvaluation(
+  db: Db,
+  upserts: StoredInstance[],
+  deletes: { ruleId: number; key: string }[],
+  events: AlertEventRow[],
+  targets: readonly string[],
+  /** each rule's updatedAt as the evaluation read it: a rule changed (or deleted) since is left to the next one */
+  seen: ReadonlyMap<number, Date>,
+): Promise<void> {
   await db.transaction(async (tx) => {
+    // the rules' rows are shared-locked, so a change on the page waits for this write or this write sees the change;
+    // what was evaluated against a rule as it was before is dropped (the change has resolved and forgotten its alerts)
+    const ids = [...new Set([...upserts, ...deletes, ...events].map((x) => x.ruleId))];
+    if (!ids.length) return;
+    const now = await tx.execute<{ id: string; u: number }>(sql`
+      select id::text as id, round(extract(epoch from date_trunc('milliseconds', updated_at)) * 1000)::float8 as u from alert_rules where id = any(${sql.param(ids)}::bigint[]) for share`);
+    const current = new Set(now.rows.filter((r) => seen.get(Number(r.id))?.getTime() === Number(r.u)).map((r) => Number(r.id)));
+    upserts = upserts.filter((u) => current.has(u.ruleId));
+    deletes = deletes.filter((d) => current.has(d.ruleId));
+    events = events.filter((e) => current.has(e.ruleId));
     if (deletes.length) {
       await tx.execute(sql`
         delete from alert_states s using unnest(${sql.param(deletes.map((d) => d.ruleId))}::bigint[], ${sql.param(deletes.map((d) => d.key))}::text[]) as x(r, k)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { evaluateRule, nextState, type AlertObservations } from "./evaluate";
-import { alertInstanceLabels, alertRuleInputSchema, alertRuleKinds, parseRulesFile } from "./rules";
+import { alertInstanceLabels, alertRuleFields, alertRuleInputSchema, alertRuleKinds, parseRulesFile } from "./rules";
 
 describe("alert rules", () => {
   it("a rules file in YAML or JSON: every error names its rule and field", () => {
@@ -65,7 +65,10 @@ rules:
     expect(issues({ name: " ", kind: "otlp_refusals", severity: "info" })).toEqual(["name: must not be blank nor start or end with spaces"]);
     expect(issues({ name: "x ", kind: "otlp_refusals", severity: "info" })).toHaveLength(1);
     // what each kind uses is accepted
-    expect(issues({ name: "d", kind: "dead_letters_growth", scope: { failureGroup: "ab*", broker: "local" }, threshold: 1, windowMinutes: 5, forMinutes: 1, severity: "info", labels: { team: "t" } })).toEqual([]);
+    expect(issues({ name: "d", kind: "dead_letters_growth", scope: { failureGroup: "ab*" }, threshold: 1, windowMinutes: 5, forMinutes: 1, severity: "info", labels: { team: "t" } })).toEqual([]);
+    expect(issues({ name: "d", kind: "dead_letters_growth", scope: { failureGroup: "ab*", broker: "local" }, threshold: 1, severity: "info" })).toEqual(["scope.broker: with failureGroup the rule watches failure groups (which span sources): name no other scope"]);
+    // what is stored is answered as it is, even a rule a later check would refuse
+    expect(alertRuleFields.safeParse({ name: "old", kind: "lag_status", scope: { queue: "q" }, threshold: 3, severity: "info" }).success).toBe(true);
     expect(issues({ name: "w", kind: "workflows_stuck", scope: { workflow: "checkout" }, threshold: 2, severity: "info" })).toEqual([]);
   });
 

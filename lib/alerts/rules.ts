@@ -75,7 +75,11 @@ export type AlertScope = z.infer<typeof alertScopeSchema>;
 
 const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,99}$/, "must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)");
 
-export const alertRuleInputSchema = z
+/**
+ * A rule's fields, without the checks across them: what a stored rule is answered as (a rule stored before a check
+ * was added must still list, so it can be seen, changed and deleted). What is taken in is `alertRuleInputSchema`.
+ */
+export const alertRuleFields = z
   .object({
     name: z
       .string()
@@ -95,7 +99,9 @@ export const alertRuleInputSchema = z
       .refine((l) => Object.keys(l).length <= 20, "at most 20 labels")
       .optional(),
   })
-  .strict()
+  .strict();
+
+export const alertRuleInputSchema = alertRuleFields
   .superRefine((r, ctx) => {
     const a = /^[aeiou]/.test(r.kind) ? `an ${r.kind}` : `a ${r.kind}`;
     if ((r.kind === "lag_seconds" || r.kind === "dead_letters_growth") && r.threshold === undefined) ctx.addIssue({ code: "custom", path: ["threshold"], message: `${a} rule needs a threshold` });
@@ -108,6 +114,9 @@ export const alertRuleInputSchema = z
     for (const k of Object.keys(r.scope ?? {}) as AlertScopeKey[])
       if (!alertScopeKeysOf[r.kind].includes(k))
         ctx.addIssue({ code: "custom", path: ["scope", k], message: `${a} rule does not look at ${k}${alertScopeKeysOf[r.kind].length ? `; its scope can name ${alertScopeKeysOf[r.kind].join(", ")}` : "; it has no scope"}` });
+    if (r.scope?.failureGroup !== undefined)
+      for (const k of Object.keys(r.scope).filter((x) => x !== "failureGroup"))
+        ctx.addIssue({ code: "custom", path: ["scope", k], message: "with failureGroup the rule watches failure groups (which span sources): name no other scope" });
     for (const [field, kinds] of Object.entries(fieldKinds) as [keyof typeof fieldKinds, readonly AlertRuleKind[]][])
       if (r[field] !== undefined && !kinds.includes(r.kind)) ctx.addIssue({ code: "custom", path: [field], message: `${a} rule has no ${field} (it is for ${kinds.join(", ")})` });
   })

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { alertRuleInputSchema, alertRuleKinds, alertSeverities } from "../../alerts/rules";
+import { alertRuleFields, alertRuleInputSchema, alertRuleKinds, alertSeverities } from "../../alerts/rules";
 import { alertTargetKinds } from "../../alerts/targets";
 import { endpoint } from "../endpoint";
 import { idSegment, queryLimit, safeText, utcTime } from "../common";
 
-export const alertRuleSchema = alertRuleInputSchema
-  .safeExtend({
+export const alertRuleSchema = alertRuleFields
+  .extend({
     id: z.number().int(),
     origin: z.enum(["file", "api"]).meta({ description: "file: from ALERT_RULES_FILE (change it there); api: made on the Alerts page" }),
     createdBy: z.string().nullable(),
