@@ -122,26 +122,17 @@ export class KafkaWire {
     const out = new Map<string, number[]>();
     if (topics.length === 0) return out;
     // kafkajs asks metadata for every topic it was ever given, and a request naming one deleted since fails whole
-    // (UNKNOWN_TOPIC_OR_PARTITION), which would fail every later poll of the cluster: on that error the topics that
-    // are gone are dropped from the set (one request each, only then), and the rest refreshed together. The set stays
-    // additive otherwise: other users of this wire (the replay sender) rely on their topics staying in the metadata.
-    this.cluster.targetTopics = new Set([...this.cluster.targetTopics, ...topics]);
+    // (UNKNOWN_TOPIC_OR_PARTITION), which would fail every later poll of the cluster. The set stays additive (the
+    // replay sender relies on its topics staying in the metadata); on that error, when it holds topics besides these,
+    // it is cut down to these and asked once more (an error then is about these: the caller's to handle).
+    const before = this.cluster.targetTopics;
+    this.cluster.targetTopics = new Set([...before, ...topics]);
     try {
       await this.cluster.refreshMetadata();
     } catch (e) {
-      if ((e as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw e;
-      const alive = new Set<string>();
-      for (const t of [...this.cluster.targetTopics]) {
-        this.cluster.targetTopics = new Set([t]);
-        try {
-          await this.cluster.refreshMetadata();
-          alive.add(t);
-        } catch (one) {
-          if ((one as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw one;
-        }
-      }
-      this.cluster.targetTopics = alive;
-      if (alive.size) await this.cluster.refreshMetadata();
+      if ((e as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION" || this.cluster.targetTopics.size === new Set(topics).size) throw e;
+      this.cluster.targetTopics = new Set(topics);
+      await this.cluster.refreshMetadata();
     }
     for (const t of topics) out.set(t, this.cluster.findTopicPartitionMetadata(t).map((p) => p.partitionId).sort((a, b) => a - b));
     return out;
