@@ -44,7 +44,8 @@ export function attentionItems(input: AttentionInput): AttentionItem[] {
   for (const [url, all] of byUrl) {
     // worst first: the item says what its worst alert says
     const list = [...all].sort((a, b) => rank(a.severity) - rank(b.severity));
-    const severity = attentionSeverities.find((x) => list.some((a) => a.severity === x)) ?? "warning";
+    const worst = list[0]!.severity as AttentionSeverity;
+    const severity = attentionSeverities.includes(worst) ? worst : "warning";
     const names = [...new Set(list.map((a) => a.name))].sort();
     const title = names.length === 1 ? `alert ${names[0]} is firing` : `${names.length} alerts are firing: ${names.slice(0, 3).join(", ")}${names.length > 3 ? ", …" : ""}`;
     out.push({ kind: "alert", severity, title, detail: list.length === 1 ? list[0]!.summary : `${list[0]!.summary} (and ${list.length - 1} more)`, url, weight: list.length });

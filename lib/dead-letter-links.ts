@@ -12,6 +12,8 @@ const enc = encodeURIComponent;
 
 export const rabbitQueueHref = (broker: string, vhost: string | null, queue: string) => `/rabbitmq/${enc(broker)}/${enc(vhost ?? "/")}/${enc(queue)}`;
 export const kafkaGroupHref = (cluster: string, group: string) => `/kafka/${enc(cluster)}/${enc(group)}`;
+/** The Dead letters page narrowed to one failure group (lib/failure-groups.ts). */
+export const failureGroupHref = (id: string) => `/dead-letters?${new URLSearchParams({ group: id })}`;
 
 /** `shop.orders[2]@1234` → `shop.orders` (Kafka topic names cannot hold `[` or `@`). */
 export function kafkaTopicOf(destination: string): string {

@@ -1,4 +1,4 @@
-import { kafkaGroupHref, rabbitQueueHref } from "./dead-letter-links";
+import { failureGroupHref, kafkaGroupHref, rabbitQueueHref } from "./dead-letter-links";
 
 /**
  * The one search box (GET /api/v1/search): what a pasted text can be, and how the answers are ranked. Pure: the
@@ -106,8 +106,7 @@ export const searchUrls = {
   /** the trace with the span chosen (its waterfall selects `traceId:spanId`) */
   span: (traceId: string, spanId: string) => `/traces/${traceId}?${new URLSearchParams({ span: `${traceId}:${spanId}` })}`,
   deadLetter: (id: number | string) => `/dead-letters/${id}`,
-  /** the Dead letters page narrowed to the group */
-  failureGroup: (id: string) => `/dead-letters?${new URLSearchParams({ group: id })}`,
+  failureGroup: failureGroupHref,
   workflow: (id: number | string) => `/workflows/${id}`,
   group: kafkaGroupHref,
   /** the flow map with the topic chosen: its producers, its groups and their lag */

@@ -66,7 +66,7 @@ export async function searchEverything(db: Db, t: SearchTerms, perKind = 10): Pr
           from dead_letters where failure_group = ${id} having count(*) > 0`);
         for (const x of r.rows) {
           const what = [x.destination, x.type ?? x.reason].filter(Boolean).join(": ") || "failure group";
-          out.push({ kind: "failure_group", id, title: `${what} (${x.n} dead letters)`, url: searchUrls.failureGroup(id), exact: true, match: "id" });
+          out.push({ kind: "failure_group", id, title: `${what} (${x.n} dead letter${x.n === "1" ? "" : "s"})`, url: searchUrls.failureGroup(id), exact: true, match: "id" });
         }
       })(),
     );

@@ -1,4 +1,4 @@
-import { kafkaGroupHref, rabbitQueueDeadLettersHref } from "../dead-letter-links";
+import { failureGroupHref, kafkaGroupHref, rabbitQueueDeadLettersHref } from "../dead-letter-links";
 import { statusSeverity, type GroupStatus } from "../kafka/group-health";
 import { formatDuration } from "../kafka/view";
 import { matchesAny } from "../patterns";
@@ -35,8 +35,8 @@ export interface AlertInstance {
 }
 
 const fits = (glob: string | undefined, value: string | null | undefined) => glob === undefined || matchesAny(value ?? "", [glob]);
-const inScope = (s: AlertScope, x: { cluster?: string; group?: string; broker?: string; queue?: string; source?: string; failureGroup?: string; workflow?: string }) =>
-  fits(s.cluster, x.cluster) && fits(s.group, x.group) && fits(s.broker, x.broker) && fits(s.queue, x.queue) && fits(s.source, x.source) && fits(s.failureGroup, x.failureGroup) && fits(s.workflow, x.workflow);
+const inScope = (s: AlertScope, x: { cluster?: string; group?: string; broker?: string; queue?: string; source?: string; workflow?: string }) =>
+  fits(s.cluster, x.cluster) && fits(s.group, x.group) && fits(s.broker, x.broker) && fits(s.queue, x.queue) && fits(s.source, x.source) && fits(s.workflow, x.workflow);
 
 export function evaluateRule(rule: AlertRuleInput, o: AlertObservations): AlertInstance[] {
   const r = effectiveRule(rule);
@@ -81,7 +81,7 @@ export function evaluateRule(rule: AlertRuleInput, o: AlertObservations): AlertI
               value: n,
               labels: { failure_group: g.failureGroup, ...(g.destination !== null ? { destination: g.destination } : {}) },
               summary: `${n} dead letter${n === 1 ? "" : "s"} in failure group ${g.failureGroup}${what ? ` (${what})` : ""} within ${r.windowMinutes} min`,
-              path: `/dead-letters?${new URLSearchParams({ group: g.failureGroup })}`,
+              path: failureGroupHref(g.failureGroup),
             };
           });
       return o.deadLetters
