@@ -168,7 +168,10 @@ const cases: Record<string, (request: APIRequestContext) => Promise<void>> = {
     const g = await until(request, deadLetters.listFailureGroups, `/api/v1/dead-letters/groups?source=${seg("shop.orders.DLT")}&exact=true`, (d) => d.items.length > 0 && d.items[0]!.count > 1, "the demo's failure groups");
     const top = g.items[0]!;
     expect(top.trend).toHaveLength(24);
-    expect(top.trend.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(top.count);
+    // the trend is read just after the counts, so it may hold a dead letter the demo added in between: it never
+    // exceeds the group's count read after it (clean-clone run: 217 in the trend against a count of 216 read before)
+    const later = await call(request, deadLetters.listFailureGroups, `/api/v1/dead-letters/groups?source=${seg("shop.orders.DLT")}&exact=true`);
+    expect(top.trend.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(later.items.find((x) => x.id === top.id)!.count);
     expect(top.message ?? "").not.toMatch(/ord-[0-9a-f]/);
     expect(top.originalDestination).toBe("shop.orders");
     const members = await call(request, deadLetters.listDeadLetters, `/api/v1/dead-letters?group=${top.id}&limit=500`);
