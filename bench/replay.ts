@@ -19,7 +19,8 @@
  * benchmark's database are removed at the end.
  */
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import inspector from "node:inspector";
 import { promisify } from "node:util";
 import amqp from "amqplib";
 import { Kafka, logLevel } from "kafkajs";
@@ -40,6 +41,24 @@ const timeoutMs = Number(process.env.BENCH_TIMEOUT_MS ?? 600_000);
 const actor = { user: "bench", role: "operator", requestId: "bench-replay", clientAddress: "127.0.0.1" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
+
+/**
+ * BENCH_CPU_PROFILE=prefix: a V8 CPU profile of this process (the engine and the benchmark) over each Switchyard
+ * replay, written to prefix-<run>.cpuprofile (open it in Chrome's DevTools or speedscope). Returns the stop.
+ */
+async function startProfile(): Promise<(file: string) => Promise<void>> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (e, r) => (e ? reject(e) : resolve(r))));
+  await post("Profiler.enable");
+  await post("Profiler.start");
+  return async (file: string) => {
+    const r = (await post("Profiler.stop")) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(r.profile));
+    session.disconnect();
+    console.log(`  CPU profile: ${file}`);
+  };
+}
 
 /** Milliseconds and counts per label. */
 class Timings {
@@ -63,22 +82,27 @@ function statementKind(text: string): string {
   if (/^\s*(begin|commit|rollback)/i.test(text)) return "sql: begin/commit";
   // making the replay (db/mutations/create-replay.ts)
   if (/^\s*select 1 from "?dead_letters"? where id in/.test(text) && /for update/.test(text)) return "create: lock the selection";
+  if (/with c as materialized/.test(text)) return "create: take the dead letters, insert items, plan (one statement)";
+  if (/pg_advisory_xact_lock/.test(text)) return "create: status-change lock";
+  if (/^\s*update "replays" set/.test(text)) return "create: replay row";
   if (/select reason, system, destination, count\(\*\)/.test(text)) return "create: plan";
   if (/^\s*insert into "replays"/.test(text)) return "create: replay row";
   if (/insert into replay_items/.test(text)) return "create: insert items";
   if (/update dead_letters set status = 'replaying'/.test(text)) return "create: mark dead letters replaying";
   if (/pg_notify|insert into "audit/.test(text)) return "create: audit, notify";
-  if (/with c as \(\s*select id from replay_items/.test(text) || /coalesce\(octet_length\(i.edited_payload\), d.payload_size\) as size/.test(text) || /update replay_items i set status = 'sending'/.test(text)) return "sql: claim items";
+  if (/coalesce\(octet_length\(i.edited_payload\), d.payload_size\) as size/.test(text) || /insert into replay_batches/.test(text) || /from replays where id = \S+ for share/.test(text)) return "sql: claim items";
+  if (/^\s*select i.id::text as id, i.dead_letter_id/.test(text)) return "sql: claim items (payloads)";
+  if (/delete from replay_batches/.test(text)) return "sql: close batch";
   if (/update replay_items i set\s+status = case when i.resent/.test(text)) return "sql: confirm items (and their dead letters)";
   if (/update dead_letters set status = 'replayed'/.test(text)) return "sql: confirm dead letters";
   if (/span_resources|"spans"|"span_links"/.test(text)) return "sql: replay spans";
-  if (/update replay_items i set kafka_partition/.test(text)) return "sql: note Kafka targets";
+  if (/update replay_batches set kafka_targets/.test(text)) return "sql: note Kafka targets";
   if (/from replays where id =/.test(text)) return "sql: replay state";
   if (/set heartbeat_at = now\(\) where id/.test(text)) return "sql: heartbeat";
   if (/with cand as|set status = 'failed_again'/.test(text)) return "sql: settle (every second)";
   if (/where status in \('pending', 'running'\) and not dry_run/.test(text)) return "sql: look for replays";
   if (/set status = 'running'|set status = 'done'/.test(text)) return "sql: start/finish replay";
-  if (/where i.replay_id = \S+ and i.status = 'sending'/.test(text)) return "sql: recover (items left sending)";
+  if (/with open as/.test(text)) return "sql: recover (items left sending)";
   return "sql: other";
 }
 
@@ -288,6 +312,7 @@ async function main() {
   const replay = async (what: string, source: string, arrived: () => Promise<number>): Promise<Result> => {
     timings.reset();
     createTimings.reset();
+    const profile = process.env.BENCH_CPU_PROFILE ? await startProfile() : null;
     const cpu = cpuMark();
     const started = now();
     const { id } = await createReplay(creator.db, { selection: { filter: { source, exact: true } }, ratePerSecond: rate, force: false, dryRun: false, maxAttempts: config.REPLAY_MAX_ATTEMPTS }, actor);
@@ -306,6 +331,7 @@ async function main() {
     );
     const secs = (now() - started) / 1000;
     const used = cpuSince(cpu);
+    if (profile) await profile(`${process.env.BENCH_CPU_PROFILE}-${what.replace(/\W+/g, "-")}.cpuprofile`);
     const summary = (await getReplay(bench.handle.db, id))!;
     const got = await arrived();
     batch++;

@@ -1,5 +1,6 @@
 import type { GroupDescription, Kafka } from "kafkajs";
 import { positionKey, tpKey } from "../../lib/kafka/lag-poll";
+import { pushTo } from "../../lib/multimap";
 
 /**
  * Batched Kafka requests that kafkajs's public admin API does not offer: ListOffsets for many topics in one request
@@ -180,13 +181,13 @@ export class KafkaWire {
           pending.delete(k);
           continue;
         }
-        byBroker.set(nodeId, [...(byBroker.get(nodeId) ?? []), { topic: e.topic, partition: e.partition, offset: e.offsets[0]! }]);
+        pushTo(byBroker, nodeId, { topic: e.topic, partition: e.partition, offset: e.offsets[0]! });
       }
       await Promise.all(
         [...byBroker].map(async ([nodeId, ps]) => {
           const broker = await this.cluster.findBroker({ nodeId });
           const topics = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
-          for (const p of ps) topics.set(p.topic, [...(topics.get(p.topic) ?? []), { partition: p.partition, fetchOffset: String(p.offset), maxBytes: maxBytesPerPartition }]);
+          for (const p of ps) pushTo(topics, p.topic, { partition: p.partition, fetchOffset: String(p.offset), maxBytes: maxBytesPerPartition });
           const res = await broker.fetch({
             replicaId: -1,
             isolationLevel: 0,

@@ -11,6 +11,7 @@ import { insertQueueSamples, writeQueuePoll, type QueueRow, type QueueSampleRow 
 import { PollLoop } from "../poll-loop";
 import { captureProblem } from "./dlq-capture";
 import { ManagementApi, type ManagementQueue } from "./management";
+import { pushTo } from "../../lib/multimap";
 
 /**
  * Polls one RabbitMQ broker's queues through the management API (paged, only the needed columns), works out which
@@ -215,7 +216,7 @@ export class QueueCollector {
     const byVhost = new Map<string, string[]>();
     for (const entry of this.opts.fallbackQueues) {
       const [vhost, name] = entry.includes("/") ? [entry.slice(0, entry.indexOf("/")) || "/", entry.slice(entry.indexOf("/") + 1)] : [vhostOfAmqpUrl(this.broker.amqpUrl), entry];
-      byVhost.set(vhost, [...(byVhost.get(vhost) ?? []), name]);
+      pushTo(byVhost, vhost, name);
     }
     const at = new Date();
     const samples: QueueSampleRow[] = [];

@@ -10,13 +10,14 @@ import type { Db, DbHandle } from "../../db/client";
 import { replayChannel } from "../../db/queries/replay-control";
 import {
   claimItems,
+  closeBatch,
+  closeBatches,
   failReplay,
   finishIfDone,
   heartbeat,
   markConfirmed,
   markRefused,
   markRunning,
-  nackedItems,
   closeSending,
   noteError,
   noteKafkaTargets,
@@ -25,6 +26,9 @@ import {
   runnableReplays,
   sendingItems,
   settleItems,
+  writeAnswers,
+  type BatchAnswers,
+  type ClaimedBatch,
   type ClaimedItem,
   type SendingItem,
   type RunnableReplay,
@@ -33,6 +37,7 @@ import { storeSpans } from "../../db/queries/spans";
 import { replayItems } from "../metrics";
 import { KafkaReplaySender, type SendOutcome } from "./kafka-sender";
 import { RabbitReplaySender } from "./rabbit-sender";
+import { pushTo } from "../../lib/multimap";
 
 /** How long after another process's last heartbeat a run waits before recovering the items it left sending. */
 const takeoverWaitMs = 5000;
@@ -179,17 +184,33 @@ export class ReplayEngine {
   private async run(id: number, sleep: (ms: number) => Promise<void>, lost: () => boolean): Promise<void> {
     const senders = new Senders(this.config);
     const books = new Bookkeeping();
-    // the next batch, claimed while this one is sent (Postgres beside the broker, not after it); claimed items not
-    // sent go back: to pending when the replay waits or the run stops, cancelled when the replay was stopped
-    let next: Promise<ClaimedItem[]> | null = null;
+    // the next batch, claimed while this one is sent (Postgres beside the broker, not after it); a batch claimed and
+    // not sent goes back: its items to pending when the replay waits or the run stops, cancelled when it was stopped
+    let next: Promise<ClaimedBatch | null> | null = null;
+    // items are claimed in id order after the last one taken; anything given back (a nack, a recovery, a batch not
+    // sent) starts it over from the first pending item not in an open batch
+    const cursor = { after: 0 };
     const release = async (status: string) => {
       if (!next) return;
-      const claimed = await next.catch(() => [] as ClaimedItem[]);
+      const claimed = await next.catch(() => null);
       next = null;
-      const ids = claimed.map((i) => i.id);
-      if (!ids.length) return;
-      if (status === "cancelled" || status === "failed") await closeSending(this.db, [], ids, []);
-      else await nackedItems(this.db, ids);
+      cursor.after = 0;
+      if (!claimed) return;
+      if (status === "cancelled" || status === "failed")
+        await closeSending(
+          this.db,
+          [],
+          claimed.items.map((i) => i.id),
+          [],
+        );
+      await closeBatch(this.db, claimed.id);
+    };
+    const claim = (n: number) => {
+      const p = claimItems(this.db, id, n, cursor.after);
+      p.then((b) => {
+        if (b && b.items.length) cursor.after = Math.max(cursor.after, b.items[b.items.length - 1]!.id);
+      }).catch(() => undefined); // awaited (and its error seen) by the next turn or by release
+      return p;
     };
     try {
       let attempt = 0;
@@ -222,11 +243,18 @@ export class ReplayEngine {
           if (!recovered) {
             await this.recover(r, senders);
             recovered = true;
+            cursor.after = 0;
           }
           if (!pacer || pacer.rate !== r.ratePerSecond) pacer = new Pacer(r.ratePerSecond);
-          const items = next ? await next : await claimItems(this.db, id, batchSize(r.ratePerSecond));
+          const batch = next ? await next : await claim(batchSize(r.ratePerSecond));
           next = null;
-          if (items.length === 0) {
+          if (!batch) {
+            if (cursor.after > 0) {
+              // items given back behind the cursor (nacked): look again from the start
+              await books.drain();
+              cursor.after = 0;
+              continue;
+            }
             await books.drain();
             if (await finishIfDone(this.db, id)) {
               this.log(`[replay ${id}] done`);
@@ -235,9 +263,8 @@ export class ReplayEngine {
             await sleep(500); // just cancelled or paused: look again
             continue;
           }
-          next = claimItems(this.db, id, batchSize(r.ratePerSecond));
-          next.catch(() => undefined); // awaited (and its error seen) by the next turn or by release
-          await this.send(r, items, pacer, senders, books);
+          next = claim(batchSize(r.ratePerSecond));
+          await this.send(r, batch, pacer, senders, books, cursor);
           if (attempt > 0) await noteError(this.db, id, null);
           attempt = 0;
           if (Date.now() - lastBeat > 2000) {
@@ -273,7 +300,7 @@ export class ReplayEngine {
     const notFound: number[] = [];
     const unknown: number[] = [];
     const byCluster = new Map<string, SendingItem[]>();
-    for (const it of left) byCluster.set(it.sourceName, [...(byCluster.get(it.sourceName) ?? []), it]);
+    for (const it of left) pushTo(byCluster, it.sourceName, it);
     for (const [cluster, list] of byCluster) {
       const sender = senders.kafka(cluster);
       if (!sender) {
@@ -287,10 +314,9 @@ export class ReplayEngine {
     return { found, notFound, unknown };
   }
 
-  /** Items left in `sending` by a crash or a failed send: found and confirmed, or sent again. */
+  /** Items left sending by a crash or a failed send: found and confirmed, or sent again; then the batches are closed. */
   private async recover(r: RunnableReplay, senders: Senders): Promise<void> {
     const left = await sendingItems(this.db, r.id);
-    if (left.length === 0) return;
     const kafkaItems = left.filter((i) => i.system === "kafka");
     const rabbitItems = left.filter((i) => i.system === "rabbitmq");
     if (kafkaItems.length) {
@@ -308,80 +334,106 @@ export class ReplayEngine {
       );
       this.log(`[replay ${r.id}] ${rabbitItems.length} RabbitMQ items caught sending are sent again with the same message id (uncertain)`);
     }
+    // what is left of the batches is pending again (or was written before the crash)
+    await closeBatches(this.db, r.id);
   }
 
   /** A cancelled or failed replay's items caught sending: written ones confirmed, unsent ones cancelled, RabbitMQ's uncertain. */
   private async closeStopped(r: RunnableReplay, senders: Senders): Promise<void> {
     const left = await sendingItems(this.db, r.id);
-    if (left.length === 0) return;
+    if (left.length === 0) {
+      await closeBatches(this.db, r.id);
+      return;
+    }
     const kafkaItems = left.filter((i) => i.system === "kafka");
     const { found, notFound, unknown } = kafkaItems.length ? await this.findKafka(r, kafkaItems, senders) : { found: [], notFound: [], unknown: [] };
     const rabbit = left.filter((i) => i.system === "rabbitmq").map((i) => i.id);
     await closeSending(this.db, found, notFound, [...rabbit, ...unknown]);
+    await closeBatches(this.db, r.id);
     this.log(`[replay ${r.id}] ${r.status}: of ${left.length} items caught sending, ${found.length} were written, ${notFound.length} were not, ${rabbit.length + unknown.length} are uncertain`);
   }
 
   /**
    * Sends a batch. The broker's answers are written to Postgres behind the next batch's sending (`books`, one batch
-   * deep, in order): an item is `sending` until its confirm is written, so a crash in between only means recovery
-   * looks at up to two batches.
+   * deep, in order), in one transaction per batch: an item is sending (its batch row open) until its answer is
+   * written, so a crash in between only means recovery looks at up to two batches.
    */
-  private async send(r: RunnableReplay, items: ClaimedItem[], pacer: Pacer, senders: Senders, books: Bookkeeping): Promise<void> {
+  private async send(r: RunnableReplay, batch: ClaimedBatch, pacer: Pacer, senders: Senders, books: Bookkeeping, cursor: { after: number }): Promise<void> {
     const typed = r.target?.destination ?? null;
+    const items = batch.items;
     const groups = new Map<string, ClaimedItem[]>();
-    for (const it of items) groups.set(`${it.system}\u0000${it.sourceName}`, [...(groups.get(`${it.system}\u0000${it.sourceName}`) ?? []), it]);
-    for (const list of groups.values()) {
-      const first = list[0]!;
-      const started = new Map<number, number>();
-      const outcome: SendOutcome = { confirmed: [], refused: [], nacked: [] };
-      // a typed destination found missing fails the replay, after what this batch already sent is noted
-      let missing: string | null = null;
-      if (first.system === "kafka") {
-        const sender = senders.kafka(first.sourceName);
-        if (!sender) outcome.refused.push(...list.map((i) => ({ id: i.id, error: `Kafka cluster ${first.sourceName} is not configured (KAFKA_CLUSTERS)` })));
-        else if (typed && !(await sender.partitions(typed))) missing = `topic ${typed} does not exist on cluster ${first.sourceName}`;
-        else {
-          const plan = await sender.plan(list, r.target?.keepPartition ?? false);
-          await noteKafkaTargets(this.db, plan.targets);
-          outcome.refused.push(...plan.refused);
-          const targets = new Map(plan.targets.map((t) => [t.id, t]));
-          const sendable = list.filter((i) => targets.has(i.id));
-          // Kafka sends a batch at once: the pacer is paid for all of it first
-          for (let i = 0; i < sendable.length; i++) await pacer.take();
-          for (const it of sendable) started.set(it.id, Date.now());
-          const res = await sender.send(r.id, sendable, targets);
-          outcome.confirmed.push(...res.confirmed);
-          outcome.refused.push(...res.refused);
+    for (const it of items) pushTo(groups, `${it.system}\u0000${it.sourceName}`, it);
+    const answers: BatchAnswers = { confirmed: [], refused: [], nacked: [] };
+    const sent: { system: ClaimedItem["system"]; list: ClaimedItem[]; outcome: SendOutcome; started: Map<number, number> }[] = [];
+    // a typed destination found missing fails the replay, after what this batch already sent is noted
+    let missing: string | null = null;
+    let whole = false;
+    try {
+      for (const list of groups.values()) {
+        const first = list[0]!;
+        const started = new Map<number, number>();
+        const outcome: SendOutcome = { confirmed: [], refused: [], nacked: [] };
+        sent.push({ system: first.system, list, outcome, started });
+        if (first.system === "kafka") {
+          const sender = senders.kafka(first.sourceName);
+          if (!sender) outcome.refused.push(...list.map((i) => ({ id: i.id, error: `Kafka cluster ${first.sourceName} is not configured (KAFKA_CLUSTERS)` })));
+          else if (typed && !(await sender.partitions(typed))) missing = `topic ${typed} does not exist on cluster ${first.sourceName}`;
+          else {
+            const plan = await sender.plan(list, r.target?.keepPartition ?? false);
+            await noteKafkaTargets(this.db, batch.id, plan.targets);
+            outcome.refused.push(...plan.refused);
+            const targets = new Map(plan.targets.map((t) => [t.id, t]));
+            const sendable = list.filter((i) => targets.has(i.id));
+            // Kafka sends a batch at once: the pacer is paid for all of it first
+            for (let i = 0; i < sendable.length; i++) await pacer.take();
+            for (const it of sendable) started.set(it.id, Date.now());
+            const res = await sender.send(r.id, sendable, targets);
+            outcome.confirmed.push(...res.confirmed.map((c) => ({ ...c, partition: targets.get(c.id)?.partition ?? null })));
+            outcome.refused.push(...res.refused);
+          }
+        } else {
+          const sender = senders.rabbit(first.sourceName);
+          if (!sender) outcome.refused.push(...list.map((i) => ({ id: i.id, error: `RabbitMQ broker ${first.sourceName} is not configured (RABBITMQ_BROKERS)` })));
+          else if (typed && !typed.includes(" / ") && !(await sender.queueExists(first.vhost ?? "/", typed)))
+            missing = `queue ${typed} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`;
+          else if (typed && typed.includes(" / ") && !(await sender.exchangeExists(first.vhost ?? "/", sender.targetOf(first, typed)!.exchange)))
+            missing = `exchange ${sender.targetOf(first, typed)!.exchange} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`;
+          else {
+            const res = await sender.send(r.id, list, typed, async () => pacer.take(), started);
+            outcome.confirmed.push(...res.confirmed);
+            outcome.refused.push(...res.refused);
+            outcome.nacked.push(...res.nacked);
+          }
         }
-      } else {
-        const sender = senders.rabbit(first.sourceName);
-        if (!sender) outcome.refused.push(...list.map((i) => ({ id: i.id, error: `RabbitMQ broker ${first.sourceName} is not configured (RABBITMQ_BROKERS)` })));
-        else if (typed && !typed.includes(" / ") && !(await sender.queueExists(first.vhost ?? "/", typed)))
-          missing = `queue ${typed} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`;
-        else if (typed && typed.includes(" / ") && !(await sender.exchangeExists(first.vhost ?? "/", sender.targetOf(first, typed)!.exchange)))
-          missing = `exchange ${sender.targetOf(first, typed)!.exchange} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`;
-        else {
-          const res = await sender.send(r.id, list, typed, async () => pacer.take(), started);
-          outcome.confirmed.push(...res.confirmed);
-          outcome.refused.push(...res.refused);
-          outcome.nacked.push(...res.nacked);
-        }
+        if (missing) break;
       }
-      // each group's outcome is queued in order, so a later group's failure (recovery drains the queue first)
-      // resends nothing this batch sent
+      whole = !missing;
+    } finally {
+      // what the broker answered is written even when a later group's send failed (recovery drains the queue first,
+      // so it resends nothing this batch sent); the batch is closed only when all of it was sent
+      for (const { outcome } of sent) {
+        answers.confirmed.push(...outcome.confirmed);
+        answers.refused.push(...outcome.refused);
+        answers.nacked.push(...outcome.nacked);
+      }
+      if (answers.nacked.length) cursor.after = 0; // sent again, from the start, once the batch is closed
       await books.add(async () => {
-        await markConfirmed(this.db, outcome.confirmed);
-        await markRefused(this.db, outcome.refused);
-        await nackedItems(this.db, outcome.nacked);
-        replayItems.inc({ system: first.system, outcome: "confirmed" }, outcome.confirmed.length);
-        if (outcome.refused.length) replayItems.inc({ system: first.system, outcome: "refused" }, outcome.refused.length);
-        await this.writeSpans(r, list, new Set(outcome.confirmed.map((c) => c.id)), started).catch((e: unknown) => this.log(`[replay ${r.id}] replay spans not written: ${errorMessage(e)}`));
+        // the replay's spans beside the answers, on another connection (recovery needs only the answers)
+        const spans = Promise.all(
+          sent.map(({ list, outcome, started }) =>
+            this.writeSpans(r, list, new Set(outcome.confirmed.map((c) => c.id)), started).catch((e: unknown) => this.log(`[replay ${r.id}] replay spans not written: ${errorMessage(e)}`)),
+          ),
+        );
+        await writeAnswers(this.db, batch, answers, whole).finally(() => spans);
+        for (const { system, outcome } of sent) {
+          replayItems.inc({ system, outcome: "confirmed" }, outcome.confirmed.length);
+          if (outcome.refused.length) replayItems.inc({ system, outcome: "refused" }, outcome.refused.length);
+        }
       });
-      if (missing) {
-        await books.drain();
-        await failReplay(this.db, r.id, missing);
-        return;
-      }
+    }
+    if (missing) {
+      await books.drain();
+      await failReplay(this.db, r.id, missing);
     }
   }
 
@@ -418,7 +470,7 @@ export class ReplayEngine {
     // COPY, as the OTLP receiver stores spans (several times cheaper than an insert; a span stored before by a run
     // that crashed after writing it is merged, not refused)
     if (records.length) {
-      const stored = await storeSpans(this.dbh, records);
+      const stored = await storeSpans(this.dbh, records, { asyncCommit: true });
       if (stored.rejected) this.log(`[replay ${r.id}] ${stored.rejected} replay spans refused: ${stored.errors.join("; ")}`);
     }
   }

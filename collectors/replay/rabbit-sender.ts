@@ -4,6 +4,7 @@ import { amqpUrlForVhost } from "../../lib/rabbitmq/amqp-url";
 import { itemOfToken, rabbitProperties, rabbitTarget, replayedHeaders, replayItemHeader, wireValue, type RabbitTarget } from "../../lib/replay/message";
 import type { ClaimedItem } from "../../db/queries/replay-run";
 import type { SendOutcome } from "./kafka-sender";
+import { pushTo } from "../../lib/multimap";
 
 /**
  * Sends a replay's RabbitMQ items on one broker: one connection and confirm channel per vhost, each message
@@ -99,7 +100,7 @@ export class RabbitReplaySender {
   async send(replayId: number, items: ClaimedItem[], typed: string | null, pace: () => Promise<void>, started: Map<number, number>): Promise<SendOutcome> {
     const out: SendOutcome = { confirmed: [], refused: [], nacked: [] };
     const byVhost = new Map<string, ClaimedItem[]>();
-    for (const it of items) byVhost.set(it.vhost ?? "/", [...(byVhost.get(it.vhost ?? "/") ?? []), it]);
+    for (const it of items) pushTo(byVhost, it.vhost ?? "/", it);
     for (const [vhost, list] of byVhost) {
       const entry = await this.channel(vhost);
       const confirms: Promise<{ it: ClaimedItem; ok: boolean }>[] = [];

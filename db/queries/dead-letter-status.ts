@@ -1,4 +1,4 @@
-import { and, inArray, notInArray } from "drizzle-orm";
+import { and, inArray, notInArray, sql } from "drizzle-orm";
 import type { DeadLetterSelection } from "../../lib/dead-letter-selection";
 import type { DeadLetterStatus } from "../../lib/dead-letters";
 import { ConflictError, NotFoundError } from "../../lib/errors";
@@ -6,7 +6,19 @@ import type { Db } from "../client";
 import { selectionWhere } from "./dead-letter-selection";
 import { deadLetters } from "../schema";
 
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/** Advisory-lock key of operators' dead-letter status changes (discard, restore, making a replay). */
+const statusChangeLock = 0x5e1b;
+
+/**
+ * Operators' status changes of dead letters (discard, restore, making a replay) one at a time, until the transaction
+ * ends: a replay is made by one UPDATE over its selection, whose row locks come in no set order, so two changes over
+ * the same rows could otherwise wait on each other (a deadlock, one of them refused).
+ */
+export async function lockStatusChanges(tx: Pick<Db, "execute">): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${statusChangeLock})`);
+}
 
 export interface StatusChangeResult {
   /** how many changed */
@@ -30,6 +42,7 @@ export async function changeStatus(
   s: DeadLetterSelection,
   change: { from: readonly DeadLetterStatus[]; to: DeadLetterStatus; reason: string | null; by: string; verb: string },
 ): Promise<StatusChangeResult> {
+  await lockStatusChanges(tx);
   const where = selectionWhere(s);
   const skippedRows = await tx
     .select({ id: deadLetters.id, status: deadLetters.status })

@@ -15,7 +15,9 @@ type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 /**
  * An operator's verb on a replay, in one transaction with its audit entry: the replay's row is locked, the verb
  * checked against its status (409 when it does not apply), the status set and the collectors told. Cancel also
- * cancels the items not sent yet and gives their dead letters back the status they had before the replay.
+ * cancels the items not sent yet and gives their dead letters back the status they had before the replay; the items
+ * of a batch the collectors are sending (replay_batches; a claim share-locks the replay's row, so none is half made)
+ * are left to the sender, which sends the batch whole and then stops.
  */
 export async function changeReplayStatus(db: Db, id: number, verb: ReplayVerb, actor: Actor): Promise<ReplaySummary> {
   return db.transaction(async (tx: Tx) => {
@@ -29,7 +31,9 @@ export async function changeReplayStatus(db: Db, id: number, verb: ReplayVerb, a
     if (verb === "cancel") {
       const c = await tx.execute<{ id: string }>(sql`
         update replay_items set status = 'cancelled', settled_at = now()
-        where replay_id = ${id} and status = 'pending' returning id::text as id`);
+        where replay_id = ${id} and status = 'pending'
+          and id not in (select unnest(item_ids) from replay_batches where replay_id = ${id})
+        returning id::text as id`);
       cancelledItems = c.rows.length;
       await givePriorStatusBack(tx, c.rows.map((x) => x.id));
       await tx.execute(sql`update replays set status = ${next}, finished_at = now() where id = ${id}`);

@@ -45,7 +45,7 @@ export function replayCandidates(selection: DeadLetterSelection, opts: PlanOptio
     end`;
   const count = sql`case when (${deadLetters.headers} ->> ${replayCountHeader}) ~ '^[0-9]{1,6}$' then (${deadLetters.headers} ->> ${replayCountHeader})::int else 0 end`;
   return sql`
-    select id, system, status, destination, case
+    select id, system, status, destination, trace_id, case
         when status = 'discarded' then 'discarded'
         when status = 'replaying' then 'in_another_replay'
         when returned then 'came_back'
@@ -55,7 +55,7 @@ export function replayCandidates(selection: DeadLetterSelection, opts: PlanOptio
         when not ${opts.force} and replay_count >= ${opts.maxAttempts} then 'over_loop_limit'
       end as reason
     from (
-      select ${deadLetters.id} as id, ${deadLetters.system} as system, ${deadLetters.status} as status, ${opts.editedPayload ? sql`false` : deadLetters.payloadTruncated} as truncated,
+      select ${deadLetters.id} as id, ${deadLetters.system} as system, ${deadLetters.status} as status, ${deadLetters.traceId} as trace_id, ${opts.editedPayload ? sql`false` : deadLetters.payloadTruncated} as truncated,
         ${deadLetters.returnedAs} is not null as returned,
         coalesce(${typed}::text, ${own}) as destination, ${count} as replay_count
       from ${deadLetters} where ${selectionWhere(selection)} ${opts.throughId ? sql`and ${deadLetters.id} <= ${opts.throughId}` : sql``}) c`;
@@ -66,12 +66,20 @@ export function replayCandidates(selection: DeadLetterSelection, opts: PlanOptio
  * where, and how many are skipped for which reason.
  */
 export async function planReplay(db: Pick<Db, "execute">, selection: DeadLetterSelection, opts: PlanOptions): Promise<ReplayPlan> {
-  const r = await db.execute<{ reason: string | null; system: DeadLetterSystem; destination: string | null; n: number; top: string }>(sql`
+  const r = await db.execute<PlanRow>(sql`
     select reason, system, destination, count(*)::int as n, max(id)::text as top from (${replayCandidates(selection, opts)}) p group by 1, 2, 3`);
+  return planOf(r.rows);
+}
+
+/** One row of a plan: how many dead letters of a system go to a destination, or are skipped for a reason. */
+export type PlanRow = { reason: string | null; system: DeadLetterSystem; destination: string | null; n: number; top: string };
+
+/** The plan from its rows (grouped by reason, system and destination). */
+export function planOf(rows: PlanRow[]): ReplayPlan {
   const plan: ReplayPlan = { total: 0, byDestination: [], skipped: [], throughId: null };
-  for (const row of r.rows) plan.throughId = Math.max(plan.throughId ?? 0, Number(row.top));
+  for (const row of rows) plan.throughId = Math.max(plan.throughId ?? 0, Number(row.top));
   const skipped = new Map<SkipReason, number>();
-  for (const row of r.rows) {
+  for (const row of rows) {
     plan.total += row.n;
     if (row.reason === null) plan.byDestination.push({ system: row.system, destination: row.destination!, count: row.n });
     else skipped.set(row.reason as SkipReason, (skipped.get(row.reason as SkipReason) ?? 0) + row.n);

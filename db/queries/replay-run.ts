@@ -22,7 +22,8 @@ export async function runnableReplays(db: Db): Promise<RunnableReplay[]> {
   const r = await db.execute<{ id: string; status: ReplayStatus; rate_per_second: number; target: RunnableReplay["target"] }>(sql`
     select id::text as id, status, rate_per_second, target from replays r
     where not dry_run and (status in ('pending', 'running')
-      or (status in ('cancelled', 'failed') and exists (select 1 from replay_items i where i.replay_id = r.id and i.status = 'sending')))
+      or (status in ('cancelled', 'failed') and (exists (select 1 from replay_batches b where b.replay_id = r.id)
+        or exists (select 1 from replay_items i where i.replay_id = r.id and i.status = 'sending'))))
     order by r.id`);
   return r.rows.map((x) => ({ id: Number(x.id), status: x.status, ratePerSecond: x.rate_per_second, target: x.target }));
 }
@@ -117,65 +118,121 @@ const toItem = (r: ItemRow): ClaimedItem => ({
   editedHeaders: r.edited_headers,
 });
 
-/**
- * Takes the next `n` pending items of the replay: each is `sending` in Postgres before it is sent, with the span the
- * replay writes for it (in the dead letter's own trace when it has one) and the message it carries.
- */
-export async function claimItems(db: Db, replayId: number, n: number, maxBytes = 16 * 1024 * 1024): Promise<ClaimedItem[]> {
-  // the next items, cut where their payloads pass maxBytes (always at least one): a batch of 2,000 dead letters of
-  // 10 MiB each must not come into memory at once. One sender per replay (the advisory lock), so no row lock is needed
-  // to choose them; the update below takes only those still pending (a cancel in between wins).
-  const next = await db.execute<{ id: string; size: number }>(sql`
-    select i.id::text as id, coalesce(octet_length(i.edited_payload), d.payload_size) as size
-    from replay_items i join dead_letters d on d.id = i.dead_letter_id
-    where i.replay_id = ${replayId} and i.status = 'pending' order by i.id limit ${n}`);
-  const ids: string[] = [];
-  let bytes = 0;
-  for (const r of next.rows) {
-    if (ids.length > 0 && bytes + r.size > maxBytes) break;
-    ids.push(r.id);
-    bytes += r.size;
-  }
-  if (ids.length === 0) return [];
-  const r = await db.execute<ItemRow>(sql`
-    update replay_items i set status = 'sending', sent_at = now(),
-      trace_id = coalesce(i.trace_id, case when d.trace_id ~ '^[0-9a-f]{32}$' and d.trace_id !~ '^0+$' then d.trace_id else md5(random()::text || clock_timestamp()::text || i.id) end),
-      span_id = coalesce(i.span_id, left(md5(random()::text || clock_timestamp()::text || i.id || 's'), 16))
-    from dead_letters d
-    where ${idsIn("i.id", ids)} and i.status = 'pending' and d.id = i.dead_letter_id
-    returning i.id::text as id, i.dead_letter_id::text as dead_letter_id, d.system, d.source_name, d.vhost, i.destination, i.trace_id, i.span_id, i.resent,
-      d.message_key, coalesce(i.edited_payload, d.payload) as payload, d.headers, d.properties, d.kafka_partition, d.original_exchange, d.original_routing_key, i.edited_headers`);
-  return r.rows.map(toItem).sort((a, b) => a.id - b.id);
+/** The trace an item's replay span goes in: its dead letter's, when that is a valid trace id, else a new one. */
+export const replayTraceId = (deadLetterTrace: SQL, itemId: SQL): SQL =>
+  sql`case when ${deadLetterTrace} ~ '^[0-9a-f]{32}$' and ${deadLetterTrace} !~ '^0+$' then ${deadLetterTrace} else md5(random()::text || clock_timestamp()::text || ${itemId}) end`;
+
+/** The id of an item's replay span (its traceparent), given when the item is made. */
+export const replaySpanId = (itemId: SQL): SQL => sql`left(md5(random()::text || clock_timestamp()::text || ${itemId} || 's'), 16)`;
+
+/** A batch of items being sent: its row in replay_batches (written before the send) and the items. */
+export interface ClaimedBatch {
+  id: number;
+  startedAt: Date;
+  items: ClaimedItem[];
 }
 
-/** Kafka: the partition each item goes to and the partition's end offset before the send (what recovery reads from). */
-export async function noteKafkaTargets(db: Db, rows: { id: number; partition: number; offsetBefore: number }[]): Promise<void> {
+const itemColumns = sql`i.id::text as id, i.dead_letter_id::text as dead_letter_id, d.system, d.source_name, d.vhost, i.destination, i.trace_id, i.span_id, i.resent,
+      d.message_key, coalesce(i.edited_payload, d.payload) as payload, d.headers, d.properties, d.kafka_partition, d.original_exchange, d.original_routing_key, i.edited_headers`;
+
+/**
+ * Takes the next `n` pending items of the replay (after item `after`) as a batch: one replay_batches row with their
+ * ids is written before they are sent, and it is what says they are sending (an item does not change until the
+ * broker's answer is written). The replay's row is share-locked meanwhile, so a cancel (which locks it for update)
+ * either comes first (and nothing is taken) or sees the batch and leaves its items alone. Items of another open batch
+ * (the one being sent) are never taken twice. Null when there is nothing to take or the replay is not sending.
+ */
+export async function claimItems(db: Db, replayId: number, n: number, after = 0, maxBytes = 16 * 1024 * 1024): Promise<ClaimedBatch | null> {
+  return db.transaction(async (tx) => {
+    const st = await tx.execute<{ status: ReplayStatus }>(sql`select status from replays where id = ${replayId} for share`);
+    const status = st.rows[0]?.status;
+    if (status !== "pending" && status !== "running") return null;
+    // the next items, cut where their payloads pass maxBytes (always at least one): a batch of 2,000 dead letters of
+    // 10 MiB each must not come into memory at once
+    const next = await tx.execute<{ id: string; size: number }>(sql`
+      select i.id::text as id, coalesce(octet_length(i.edited_payload), d.payload_size) as size
+      from replay_items i join dead_letters d on d.id = i.dead_letter_id
+      where i.replay_id = ${replayId} and i.status = 'pending' and i.id > ${after}
+        and i.id not in (select unnest(b.item_ids) from replay_batches b where b.replay_id = ${replayId})
+      order by i.id limit ${n}`);
+    const ids: string[] = [];
+    let bytes = 0;
+    for (const r of next.rows) {
+      if (ids.length > 0 && bytes + r.size > maxBytes) break;
+      ids.push(r.id);
+      bytes += r.size;
+    }
+    if (ids.length === 0) return null;
+    const r = await tx.execute<ItemRow>(sql`
+      select ${itemColumns} from replay_items i join dead_letters d on d.id = i.dead_letter_id where ${idsIn("i.id", ids)}`);
+    const b = await tx.execute<{ id: string; started_at: Date }>(sql`
+      insert into replay_batches (replay_id, item_ids) values (${replayId}, ${sql.param(ids)}::bigint[]) returning id::text as id, started_at`);
+    return { id: Number(b.rows[0]!.id), startedAt: new Date(b.rows[0]!.started_at), items: r.rows.map(toItem).sort((a, b) => a.id - b.id) };
+  });
+}
+
+/** A batch's answers are all written: its items are no longer sending. */
+export async function closeBatch(db: Pick<Db, "execute">, batchId: number): Promise<void> {
+  await db.execute(sql`delete from replay_batches where id = ${batchId}`);
+}
+
+/** What the broker answered for a batch's items. */
+export interface BatchAnswers {
+  confirmed: { id: number; offset?: number | null; partition?: number | null }[];
+  refused: { id: number; error: string }[];
+  nacked: number[];
+}
+
+/**
+ * The broker's answers for a batch, in one transaction: items confirmed (and their dead letters replayed), refused
+ * (skipped with why), nacked (pending again), and, when the whole batch was sent, the batch closed. Committed without
+ * waiting for the WAL flush: these are written after the send, so a Postgres crash that lost them leaves the batch
+ * open, and its items are looked for (Kafka) or sent again as uncertain (RabbitMQ), as after a crash of the collectors.
+ */
+export async function writeAnswers(db: Db, batch: { id: number; startedAt: Date }, answers: BatchAnswers, close: boolean): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`set local synchronous_commit = off`);
+    await markConfirmed(tx, answers.confirmed, batch.startedAt);
+    await markRefused(tx, answers.refused);
+    await nackedItems(tx, answers.nacked);
+    if (close) await closeBatch(tx, batch.id);
+  });
+}
+
+/**
+ * Kafka: the partition each item of a batch goes to and the partition's end offset before the send (what recovery
+ * reads from), on the batch's row.
+ */
+export async function noteKafkaTargets(db: Db, batchId: number, rows: { id: number; partition: number; offsetBefore: number }[]): Promise<void> {
   if (!rows.length) return;
-  await db.execute(sql`
-    update replay_items i set kafka_partition = x.p, offset_before = x.o
-    from unnest(${sql.param(rows.map((r) => r.id))}::bigint[], ${sql.param(rows.map((r) => r.partition))}::int[], ${sql.param(rows.map((r) => r.offsetBefore))}::bigint[]) as x(id, p, o)
-    where i.id = x.id`);
+  const targets = JSON.stringify(rows.map((r) => [r.id, r.partition, r.offsetBefore]));
+  await db.execute(sql`update replay_batches set kafka_targets = coalesce(kafka_targets, '[]'::jsonb) || ${targets}::jsonb where id = ${batchId}`);
 }
 
 /**
- * The broker confirmed these items: confirmed (uncertain when it was a resend after a crash), unless a consumer's
- * span settled one first; their dead letters are replayed.
+ * The broker confirmed these items (of an open batch, or caught sending): confirmed (uncertain when it was a resend
+ * after a crash), sent at `sentAt` (the batch's start); their dead letters are replayed.
  */
-export async function markConfirmed(db: Db, confirmed: { id: number; offset?: number | null }[]): Promise<void> {
+export async function markConfirmed(db: Pick<Db, "execute">, confirmed: { id: number; offset?: number | null; partition?: number | null }[], sentAt: Date | null = null): Promise<void> {
   if (!confirmed.length) return;
   const ids = confirmed.map((c) => c.id);
   const offsets = confirmed.map((c) => c.offset ?? null);
+  const partitions = confirmed.map((c) => c.partition ?? null);
   // the offsets (Kafka) by each id's place in the list: `id = any($ids)`, not a join with unnest, which once
   // replay_items has statistics is planned as a nested loop over the status index (bench:replay)
   const offset = offsets.some((o) => o !== null)
     ? sql`coalesce((${sql.param(offsets)}::bigint[])[array_position(${sql.param(ids)}::bigint[], i.id)], i.kafka_offset)`
     : sql`i.kafka_offset`;
+  const partition = partitions.some((o) => o !== null)
+    ? sql`coalesce((${sql.param(partitions)}::int[])[array_position(${sql.param(ids)}::bigint[], i.id)], i.kafka_partition)`
+    : sql`i.kafka_partition`;
   // one statement (its own transaction): the items and their dead letters together
   await db.execute(sql`
     with c as (
       update replay_items i set
-        status = case when i.resent then 'uncertain' else 'confirmed' end, confirmed_at = now(), kafka_offset = ${offset}
-      where ${idsIn("i.id", ids)} and i.status = 'sending'
+        status = case when i.resent then 'uncertain' else 'confirmed' end, sent_at = coalesce(i.sent_at, ${sentAt}::timestamptz, now()), confirmed_at = now(),
+        kafka_offset = ${offset}, kafka_partition = ${partition}
+      where ${idsIn("i.id", ids)} and i.status in ('pending', 'sending')
       returning i.dead_letter_id)
     update dead_letters set status = 'replayed', status_changed_at = now(), status_changed_by = 'replay'
     where id in (select dead_letter_id from c) and status = 'replaying'`);
@@ -196,22 +253,23 @@ export async function givePriorStatusBack(db: Pick<Db, "execute">, itemIds: (num
  * The broker refused these items for good (no such topic or exchange, nothing bound to the routing key, too large):
  * skipped with why, and their dead letters get back the status they had.
  */
-export async function markRefused(db: Db, refused: { id: number; error: string }[]): Promise<void> {
+export async function markRefused(db: Pick<Db, "execute">, refused: { id: number; error: string }[]): Promise<void> {
   if (!refused.length) return;
   const ids = refused.map((c) => c.id);
-  await db.transaction(async (tx) => {
-    const r = await tx.execute<{ id: string }>(sql`
+  // one statement: the items, and their dead letters given back the status they had (givePriorStatusBack)
+  await db.execute(sql`
+    with r as (
       update replay_items i set status = 'skipped', skip_reason = 'no_destination', settled_at = now(),
         error = left((${sql.param(refused.map((c) => c.error))}::text[])[array_position(${sql.param(ids)}::bigint[], i.id)], 2000)
-      where ${idsIn("i.id", ids)} and i.status = 'sending'
-      returning i.id::text as id`);
-    await givePriorStatusBack(tx, r.rows.map((x) => x.id));
-  });
+      where ${idsIn("i.id", ids)} and i.status in ('pending', 'sending')
+      returning i.dead_letter_id, i.prior_status)
+    update dead_letters d set status = coalesce(r.prior_status, 'new') from r where d.id = r.dead_letter_id and d.status = 'replaying'`);
 }
 
 /** Back to pending after the broker refused them for now (a nack: a full queue, a leader change): sent again. */
-export async function nackedItems(db: Db, ids: number[]): Promise<void> {
+export async function nackedItems(db: Pick<Db, "execute">, ids: number[]): Promise<void> {
   if (!ids.length) return;
+  // an item of a batch is still pending (closing the batch gives it back); one caught sending before batches were kept is not
   await db.execute(sql`update replay_items set status = 'pending', sent_at = null where ${idsIn("id", ids)} and status = 'sending'`);
 }
 
@@ -226,13 +284,13 @@ export async function closeSending(db: Db, found: { id: number; offset?: number 
   await db.transaction(async (tx) => {
     if (notSent.length) {
       const c = await tx.execute<{ id: string }>(sql`
-        update replay_items set status = 'cancelled', sent_at = null, settled_at = now() where id = any(${sql.param(notSent)}::bigint[]) and status = 'sending'
+        update replay_items set status = 'cancelled', sent_at = null, settled_at = now() where id = any(${sql.param(notSent)}::bigint[]) and status in ('pending', 'sending')
         returning id::text as id`);
       await givePriorStatusBack(tx, c.rows.map((x) => x.id));
     }
     if (maybe.length) {
       const r = await tx.execute<{ dead_letter_id: string }>(sql`
-        update replay_items set status = 'uncertain', resent = true where id = any(${sql.param(maybe)}::bigint[]) and status = 'sending'
+        update replay_items set status = 'uncertain', resent = true, sent_at = coalesce(sent_at, now()) where id = any(${sql.param(maybe)}::bigint[]) and status in ('pending', 'sending')
         returning dead_letter_id::text as dead_letter_id`);
       if (r.rows.length) await tx.execute(sql`update dead_letters set status = 'replayed' where id = any(${sql.param(r.rows.map((x) => x.dead_letter_id))}::bigint[]) and status = 'replaying'`);
     }
@@ -241,15 +299,27 @@ export async function closeSending(db: Db, found: { id: number; offset?: number 
 
 export type SendingItem = ClaimedItem & { partition: number | null; offsetBefore: number | null };
 
-/** Items a crash (or a lost connection) left in `sending`, with what recovery needs. */
+/**
+ * Items a crash (or a lost connection) left sending, with what recovery needs: those still pending in a batch row
+ * (and any in `sending`, as items were marked before batches were kept), Kafka's partition and end offset from the
+ * batch.
+ */
 export async function sendingItems(db: Db, replayId: number): Promise<SendingItem[]> {
   const r = await db.execute<ItemRow & { p: number | null; o: string | null }>(sql`
-    select i.id::text as id, i.dead_letter_id::text as dead_letter_id, d.system, d.source_name, d.vhost, i.destination, i.trace_id, i.span_id, i.resent,
-      d.message_key, coalesce(i.edited_payload, d.payload) as payload, d.headers, d.properties, d.kafka_partition, d.original_exchange, d.original_routing_key,
-      i.edited_headers, i.kafka_partition as p, i.offset_before::text as o
-    from replay_items i join dead_letters d on d.id = i.dead_letter_id
-    where i.replay_id = ${replayId} and i.status = 'sending' order by i.id`);
+    with open as (select unnest(b.item_ids) as item_id from replay_batches b where b.replay_id = ${replayId}),
+    kt as (
+      select (t ->> 0)::bigint as item_id, (t ->> 1)::int as p, (t ->> 2)::bigint as o
+      from replay_batches b, jsonb_array_elements(b.kafka_targets) t where b.replay_id = ${replayId} and jsonb_typeof(b.kafka_targets) = 'array')
+    select ${itemColumns}, coalesce(kt.p, i.kafka_partition) as p, coalesce(kt.o, i.offset_before)::text as o
+    from replay_items i join dead_letters d on d.id = i.dead_letter_id left join kt on kt.item_id = i.id
+    where i.replay_id = ${replayId} and (i.status = 'sending' or (i.status = 'pending' and i.id in (select item_id from open)))
+    order by i.id`);
   return r.rows.map((x) => ({ ...toItem(x), partition: x.p, offsetBefore: x.o === null ? null : Number(x.o) }));
+}
+
+/** Recovery is done with what was caught sending: the replay's batches are closed. */
+export async function closeBatches(db: Pick<Db, "execute">, replayId: number): Promise<void> {
+  await db.execute(sql`delete from replay_batches where replay_id = ${replayId}`);
 }
 
 /** Back to pending, to be sent again (`resent`: RabbitMQ, where a consumer may have had the first copy). */
@@ -257,7 +327,7 @@ export async function requeueItems(db: Db, ids: number[], resent: boolean): Prom
   if (!ids.length) return;
   await db.execute(sql`
     update replay_items set status = 'pending', resent = resent or ${resent}
-    where id = any(${sql.param(ids)}::bigint[]) and status = 'sending'`);
+    where id = any(${sql.param(ids)}::bigint[]) and status in ('pending', 'sending')`);
 }
 
 /** Done when nothing is left to send: every item confirmed, settled, skipped or cancelled. */
@@ -266,6 +336,7 @@ export async function finishIfDone(db: Db, replayId: number): Promise<boolean> {
     update replays set status = 'done', finished_at = now()
     where id = ${replayId} and status = 'running'
       and not exists (select 1 from replay_items where replay_id = ${replayId} and status in ('pending', 'sending'))
+      and not exists (select 1 from replay_batches where replay_id = ${replayId})
     returning id`);
   return r.rows.length > 0;
 }
@@ -281,11 +352,14 @@ export async function heartbeat(db: Db, replayId: number, at: "now" | null = "no
  */
 export async function failReplay(db: Db, replayId: number, error: string): Promise<void> {
   await db.transaction(async (tx) => {
+    // the replay first: a claim under way (which share-locks it) ends before the items are looked at
+    await tx.execute(sql`select 1 from replays where id = ${replayId} for update`);
     // items taken for the batch that found the destination missing were never handed to the broker: not sent
     const c = await tx.execute<{ id: string }>(sql`
       update replay_items set status = 'cancelled', sent_at = null, settled_at = now(), error = ${error}
       where replay_id = ${replayId} and status in ('pending', 'sending') returning id::text as id`);
     await givePriorStatusBack(tx, c.rows.map((x) => x.id));
+    await tx.execute(sql`delete from replay_batches where replay_id = ${replayId}`);
     await tx.execute(sql`update replays set status = 'failed', error = left(${error}, 2000), finished_at = now() where id = ${replayId} and status in ('pending', 'running')`);
   });
 }

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { ReplayItemStatus, ReplayStatus } from "../../lib/replay-states";
 import type { SkipReason } from "../../lib/replay/plan";
 import type { Db } from "../client";
@@ -90,6 +90,17 @@ function summary(r: Row): ReplaySummary {
   };
 }
 
+/**
+ * An item's status as shown: one still pending in a batch the collectors are sending (replay_batches) is sending.
+ */
+function statusIs(status: ReplayItemStatus | undefined): SQL {
+  if (!status) return sql``;
+  const inBatch = sql`i.id in (select id from open)`;
+  if (status === "sending") return sql`and (i.status = 'sending' or (i.status = 'pending' and ${inBatch}))`;
+  if (status === "pending") return sql`and i.status = 'pending' and not ${inBatch}`;
+  return sql`and i.status = ${status}`;
+}
+
 const progress = sql`
   left join lateral (
     select
@@ -166,12 +177,15 @@ export async function listReplayItems(
     error: string | null;
     again: string | null;
   }>(sql`
-    select i.id::text as id, i.dead_letter_id::text as dead_letter_id, i.status, i.skip_reason, i.destination, i.sent_at, i.confirmed_at, i.settled_at,
+    with open as (select unnest(b.item_ids) as id from replay_batches b where b.replay_id = ${replayId})
+    select i.id::text as id, i.dead_letter_id::text as dead_letter_id,
+      case when i.status = 'pending' and i.id in (select id from open) then 'sending' else i.status end as status,
+      i.skip_reason, i.destination, i.sent_at, i.confirmed_at, i.settled_at,
       i.resent, (i.edited_payload is not null or i.edited_headers is not null) as edited, i.trace_id, i.span_id, i.error,
       i.returned_as::text as again
     from replay_items i
     where i.replay_id = ${replayId}
-      ${q.status ? sql`and i.status = ${q.status}` : sql``}
+      ${statusIs(q.status)}
       ${q.cursor ? sql`and i.id > ${Number(q.cursor)}` : sql``}
     order by i.id limit ${q.limit + 1}`);
   const rows = r.rows.slice(0, q.limit);

@@ -187,7 +187,7 @@ export function isDataError(e: unknown): boolean {
  * every span it can take is stored, and the others are returned as rejected, so that one bad span never fails an
  * export for ever. Throws only when Postgres is unavailable.
  */
-export async function storeSpanCopy(h: DbHandle, batch: SpanCopy): Promise<StoreResult> {
+export async function storeSpanCopy(h: DbHandle, batch: SpanCopy, opts: StoreOptions = {}): Promise<StoreResult> {
   if (batch.count === 0) return { mode: "copied", rejected: 0, errors: [] };
   let known = storedResources.get(h.pool);
   if (!known) storedResources.set(h.pool, (known = new Set()));
@@ -198,6 +198,7 @@ export async function storeSpanCopy(h: DbHandle, batch: SpanCopy): Promise<Store
     let broken: Error | undefined;
     try {
       await client.query("begin");
+      if (opts.asyncCommit) await client.query("set local synchronous_commit = off");
       let result: StoreResult = { mode, rejected: 0, errors: [] };
       let stored = newResources;
       if (mode === "isolated") {
@@ -347,7 +348,15 @@ async function storeIsolated(client: PoolClient, batch: SpanCopy, resources: Res
 }
 
 /** `storeSpanCopy` of these records. */
-export const storeSpans = (h: DbHandle, records: SpanRecord[]) => storeSpanCopy(h, spanCopy(records));
+export const storeSpans = (h: DbHandle, records: SpanRecord[], opts: StoreOptions = {}) => storeSpanCopy(h, spanCopy(records), opts);
+
+/**
+ * `asyncCommit`: commit without waiting for the WAL flush, for spans that may be lost in a Postgres crash (the
+ * replay's own spans, written after the send; a lost one leaves a gap in the waterfall, never a wrong count).
+ */
+export interface StoreOptions {
+  asyncCommit?: boolean;
+}
 
 /** Spans as rows of the spans table (with their resource ids) and their resources: for writers other than the receiver. */
 export function spanRows(records: SpanRecord[]): { rows: (SpanRecord & { resourceId: string })[]; resources: ResourceRow[] } {

@@ -61,7 +61,7 @@ export const replayItems = pgTable(
     settledAt: timestamp("settled_at", tsOpts),
     /** the dead letter's status before the replay took it: what a cancel gives back */
     priorStatus: text("prior_status"),
-    /** the replay's span for this item (its traceparent): the consumer's span is its child */
+    /** the replay's span for this item (its traceparent; set when the item is made): the consumer's span is its child */
     traceId: text("trace_id"),
     spanId: text("span_id"),
     /** Kafka: the partition it is sent to, the partition's end offset noted before the send, and its offset once acked */
@@ -79,7 +79,6 @@ export const replayItems = pgTable(
   (t) => [
     index("replay_items_replay").on(t.replayId, t.status),
     index("replay_items_dead_letter").on(t.deadLetterId),
-    index("replay_items_span").on(t.spanId).where(sql`${t.spanId} is not null`),
     // the engine's claim: the next pending items of a replay, without walking past the sent ones
     index("replay_items_pending").on(t.replayId, t.id).where(sql`${t.status} = 'pending'`),
     // the items the engine settles from spans and returning dead letters, every second
@@ -87,4 +86,25 @@ export const replayItems = pgTable(
     check("replay_items_status_check", oneOf(t.status, replayItemStatuses)),
     check("replay_items_skip_reason_check", sql`${t.skipReason} is null or ${oneOf(t.skipReason, skipReasons)}`),
   ],
+);
+
+/**
+ * A batch of a replay's items being sent: written (with the items' ids) before the batch goes to the broker and
+ * deleted once the broker's answers for all of them are written. An item still `pending` in a batch row is one caught
+ * sending: after a crash, recovery looks for it (Kafka, from the end offsets noted here) or sends it again
+ * (RabbitMQ, uncertain). One row per batch instead of a write per item before its send.
+ */
+export const replayBatches = pgTable(
+  "replay_batches",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    replayId: bigint("replay_id", { mode: "number" })
+      .notNull()
+      .references(() => replays.id, { onDelete: "cascade" }),
+    itemIds: bigint("item_ids", { mode: "number" }).array().notNull(),
+    /** Kafka: per item, [item id, partition, the partition's end offset before the send] (what recovery reads from) */
+    kafkaTargets: jsonb("kafka_targets").$type<[number, number, number][]>(),
+    startedAt: timestamp("started_at", tsOpts).notNull().defaultNow(),
+  },
+  (t) => [index("replay_batches_replay").on(t.replayId)],
 );

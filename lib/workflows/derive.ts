@@ -1,5 +1,6 @@
 import { matchesAny } from "../patterns";
 import type { WorkflowState } from "../workflow-states";
+import { pushTo } from "../multimap";
 
 /**
  * A workflow instance's state from its evidence: the spans of its traces (joined by parent/child, links and business
@@ -138,7 +139,7 @@ export function deriveWorkflow(spans: readonly WorkflowSpan[], deadLetters: read
   const failing = [...lastOf.values()].filter((s) => s.error);
   // retrying: the same message processed again after it failed
   const tries = new Map<string, WorkflowSpan[]>();
-  for (const s of sorted) if (processing(s) && s.messageId) tries.set(`${s.service}\u0000${s.destination}\u0000${s.messageId}`, [...(tries.get(`${s.service}\u0000${s.destination}\u0000${s.messageId}`) ?? []), s]);
+  for (const s of sorted) if (processing(s) && s.messageId) pushTo(tries, `${s.service}\u0000${s.destination}\u0000${s.messageId}`, s);
   const retried = [...tries.values()].filter((t) => t.length > 1 && t.slice(0, -1).some((x) => x.error));
   for (const t of retried) say({ atMs: t[t.length - 1]!.startMs, text: `${t[0]!.service} processed message ${t[0]!.messageId} ${t.length} times after failures`, traceId: t[t.length - 1]!.traceId, spanId: t[t.length - 1]!.spanId });
   const recent = nowMs - lastActivityMs < rules.quietMs;

@@ -32,6 +32,7 @@ describe("migrations", () => {
       "rabbitmq_queue_rollups",
       "rabbitmq_queue_samples",
       "rabbitmq_queues",
+      "replay_batches",
       "replay_items",
       "replays",
       "source_health",

@@ -137,10 +137,13 @@ describe("replay engine", () => {
       await sleep(300);
       start();
     }
-    return waitUntil(`replay ${id} done`, async () => {
+    const done = await waitUntil(`replay ${id} done`, async () => {
       const r = (await getReplay(h.db, id))!;
       return r.status === "done" ? r : null;
     }, 180_000, 500);
+    // done means no batch is left open (none of its items still sending)
+    expect((await h.pool.query("select count(*)::int n from replay_batches where replay_id = $1", [id])).rows[0].n).toBe(0);
+    return done;
   }
 
   it("Kafka: 2,000 dead letters replayed through two SIGKILLs arrive exactly once each, with the app's headers and not the DLT's", async () => {
@@ -427,6 +430,7 @@ describe("replay engine", () => {
     const items = await h.pool.query<{ status: string; n: number }>("select status, count(*)::int n from replay_items where replay_id = $1 group by 1", [id]);
     expect(items.rows.every((r) => ["confirmed", "uncertain", "cancelled"].includes(r.status))).toBe(true);
     expect(items.rows.reduce((a, r) => a + r.n, 0)).toBe(400);
+    expect((await h.pool.query("select count(*)::int n from replay_batches where replay_id = $1", [id])).rows[0].n).toBe(0);
     expect(new Set(got.got.map((g) => g.messageId)).size).toBeGreaterThanOrEqual(settled.confirmed);
     // no dead letter is left replaying: each is replayed (sent) or new again (cancelled before it was sent)
     const st = await h.pool.query("select status, count(*)::int n from dead_letters where id = any($1) group by 1 order by 1", [ids]);

@@ -5,6 +5,10 @@ import pg from "pg";
 import { createReplay } from "../../db/mutations/create-replay";
 import { replayChannel } from "../../db/queries/replay-control";
 import { planReplay } from "../../db/queries/replay-plan";
+import { claimItems, closeBatch, closeBatches, closeSending, runnableReplays, sendingItems } from "../../db/queries/replay-run";
+import { getReplay, listReplayItems } from "../../db/queries/replays";
+import { cancelReplay } from "../../db/mutations/cancel-replay";
+import { discardDeadLetters } from "../../db/mutations/discard-dead-letters";
 import { deadLetters } from "../../db/schema";
 import { deadLetterStatuses, type DeadLetterStatus } from "../../lib/dead-letters";
 import { skipReasonOf } from "../../lib/replay/plan";
@@ -193,5 +197,64 @@ describe("two replays of the same dead letters at once", () => {
     // the plans say the same as the items: one sends all 200, the other finds them taken
     const sendable = [a, b].map((r) => r.plan.byDestination.reduce((x, d) => x + d.count, 0)).sort((x, y) => x - y);
     expect(sendable).toEqual([0, 200]);
+  });
+
+  it("a replay and a discard over the same dead letters at once: each dead letter is taken by one of them, never both, and neither fails", async () => {
+    const rows = await h.db
+      .insert(deadLetters)
+      .values(Array.from({ length: 300 }, (_, i) => ({ system: "kafka", sourceName: "local", source: "race2.DLT", dedupKey: `d${i}`, payload: Buffer.from("{}"), payloadSize: 2, originalDestination: "orders" })))
+      .returning({ id: deadLetters.id });
+    const actor = { user: "otto", role: "operator", requestId: "req-race-2", clientAddress: null };
+    const selection = { filter: { source: "race2.DLT", exact: true } };
+    const [replay, discarded] = await Promise.all([
+      createReplay(h.db, { selection, ratePerSecond: 50, force: false, dryRun: false, maxAttempts: 3 }, actor),
+      discardDeadLetters(h.db, { selection, reason: "race" }, actor),
+    ]);
+    const sendable = replay.plan.byDestination.reduce((x, d) => x + d.count, 0);
+    expect(sendable + discarded.changed).toBe(rows.length);
+    const st = (await h.pool.query<{ status: string; n: number }>("select status, count(*)::int n from dead_letters where source = 'race2.DLT' group by 1")).rows;
+    expect(Object.fromEntries(st.map((r) => [r.status, r.n]))).toEqual({ ...(sendable ? { replaying: sendable } : {}), ...(discarded.changed ? { discarded: discarded.changed } : {}) });
+  });
+
+  it("a batch being sent: its items show as sending, a cancel leaves them to the sender, recovery finds them; the rest are cancelled", async () => {
+    await h.db
+      .insert(deadLetters)
+      .values(Array.from({ length: 50 }, (_, i) => ({ system: "rabbitmq", sourceName: "local", vhost: "/", source: "batch.dlq", dedupKey: `b${i}`, payload: Buffer.from(`{"n":${i}}`), payloadSize: 8, originalExchange: "", originalRoutingKey: "orders" })));
+    const actor = { user: "otto", role: "operator", requestId: "req-batch", clientAddress: null };
+    const { id } = await createReplay(h.db, { selection: { filter: { source: "batch.dlq", exact: true } }, ratePerSecond: 50, force: false, dryRun: false, maxAttempts: 3 }, actor);
+    // every item has its span before anything is sent (the send carries it, recovery looks for it)
+    const spans = await h.pool.query<{ n: number }>("select count(*)::int n from replay_items where replay_id = $1 and span_id ~ '^[0-9a-f]{16}$' and trace_id ~ '^[0-9a-f]{32}$'", [id]);
+    expect(spans.rows[0]!.n).toBe(50);
+    await h.pool.query("update replays set status = 'running' where id = $1", [id]);
+    const batch = (await claimItems(h.db, id, 10))!;
+    expect(batch.items).toHaveLength(10);
+    // the next claim never takes a batch's items again, from the cursor or from the start
+    const second = (await claimItems(h.db, id, 10, 0))!;
+    expect(second.items.map((i) => i.id).filter((x) => batch.items.some((b) => b.id === x))).toEqual([]);
+    await closeBatch(h.db, second.id);
+    const sending = await listReplayItems(h.db, id, { status: "sending", limit: 100 });
+    expect(sending!.items.map((i) => i.id)).toEqual(batch.items.map((i) => i.id));
+    expect((await listReplayItems(h.db, id, { status: "pending", limit: 100 }))!.items).toHaveLength(40);
+    const cancelled = await cancelReplay(h.db, id, actor);
+    expect(cancelled.cancelled).toBe(40);
+    expect(cancelled.remaining).toBe(10);
+    // the replay waits for its sender: it is still runnable, and its batch's items are what recovery looks at
+    expect((await runnableReplays(h.db)).map((r) => r.id)).toContain(id);
+    const caught = await sendingItems(h.db, id);
+    expect(caught.map((i) => i.id)).toEqual(batch.items.map((i) => i.id));
+    expect(caught.map((i) => i.spanId)).toEqual(batch.items.map((i) => i.spanId));
+    // a claim after the cancel takes nothing
+    expect(await claimItems(h.db, id, 10)).toBeNull();
+    await closeSending(h.db, [], [], caught.map((i) => i.id));
+    await closeBatches(h.db, id);
+    const end = (await getReplay(h.db, id))!;
+    expect(end.remaining).toBe(0);
+    expect(end.uncertain).toBe(10);
+    expect((await runnableReplays(h.db)).map((r) => r.id)).not.toContain(id);
+    const st = (await h.pool.query<{ status: string; n: number }>("select status, count(*)::int n from dead_letters where source = 'batch.dlq' group by 1 order by 1")).rows;
+    expect(st).toEqual([
+      { status: "new", n: 40 },
+      { status: "replayed", n: 10 },
+    ]);
   });
 });
