@@ -90,3 +90,28 @@ test("an admin adds a rule on the Alerts page and sees it fire; changed so it no
   const audit = await (await page.request.get(`${dash.url}/api/v1/audit?action=alerts.rule.create`)).json();
   expect(JSON.stringify(audit.items)).toContain(admin);
 });
+
+test("a rule's body that is not UTF-8, not JSON or not sent as JSON is a 400 naming it; the same rule in UTF-8 is kept as sent", async ({ request }) => {
+  const auth = { authorization: `Bearer ${adminToken}` };
+  const name = `utf8-${randomBytes(4).toString("hex")}`;
+  const json = (s: string, enc: BufferEncoding = "latin1") => Buffer.concat([Buffer.from(`{"name":"${name}","kind":"otlp_refusals","severity":"info","labels":{"team":"`), Buffer.from(s, enc), Buffer.from('"}}')]);
+  for (const [data, type, message] of [
+    [json("caf\xe9"), "application/json", /^body: not valid UTF-8/], // a Latin-1 é: once stored as U+FFFD
+    [json("\xc3"), "application/json", /^body: not valid UTF-8/], // a sequence cut short
+    [Buffer.from("{"), "application/json", /^body: not valid JSON/],
+    [Buffer.from("{}"), "text/plain", /^body: send it as JSON/],
+  ] as const) {
+    const r = await request.post(`${dash.url}/api/v1/alerts/rules`, { data, headers: { ...auth, "content-type": type } });
+    expect(r.status(), String(data)).toBe(400);
+    expect((await r.json()).error.message, String(data)).toMatch(message);
+  }
+  // the same body in UTF-8 is taken (so the refusals above were for the bytes, not the rule)
+  const ok = await request.post(`${dash.url}/api/v1/alerts/rules`, { data: json("café", "utf8"), headers: { ...auth, "content-type": "application/json" } });
+  expect(ok.status(), await ok.text()).toBe(201);
+  const listed = JSON.stringify(await (await request.get(`${dash.url}/api/v1/alerts`, { headers: auth })).json());
+  expect(listed).toContain("café");
+  expect(listed).not.toContain("\ufffd");
+  const made = (await ok.json()) as { id: number | string };
+  expect((await request.delete(`${dash.url}/api/v1/alerts/rules/${made.id}`, { headers: auth })).status()).toBeLessThan(300);
+});
+

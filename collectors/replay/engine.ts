@@ -19,6 +19,8 @@ import {
   markRefused,
   markRunning,
   closeSending,
+  hasOpenBatches,
+  stopPending,
   noteError,
   noteKafkaTargets,
   replayState,
@@ -189,7 +191,7 @@ export class ReplayEngine {
     let next: Promise<ClaimedBatch | null> | null = null;
     // items are claimed in id order after the last one taken; anything given back (a nack, a recovery, a batch not
     // sent) starts it over from the first pending item not in an open batch
-    const cursor = { after: 0 };
+    const cursor: Cursor = { after: 0, rewind: null };
     const release = async (status: string) => {
       if (!next) return;
       const claimed = await next.catch(() => null);
@@ -206,7 +208,9 @@ export class ReplayEngine {
       await closeBatch(this.db, claimed.id);
     };
     const claim = (n: number) => {
-      const p = claimItems(this.db, id, n, cursor.after);
+      const from = cursor.rewind === null ? cursor.after : Math.min(cursor.rewind, cursor.after);
+      cursor.rewind = null;
+      const p = claimItems(this.db, id, n, from);
       p.then((b) => {
         if (b && b.items.length) cursor.after = Math.max(cursor.after, b.items[b.items.length - 1]!.id);
       }).catch(() => undefined); // awaited (and its error seen) by the next turn or by release
@@ -260,7 +264,10 @@ export class ReplayEngine {
               this.log(`[replay ${id}] done`);
               return;
             }
-            await sleep(500); // just cancelled or paused: look again
+            // this run's writes are all in, so a batch row left is nobody's (a claim of a process that lost the
+            // replay, committed after this one recovered it): recover again
+            if (await hasOpenBatches(this.db, id)) recovered = false;
+            else await sleep(500); // just cancelled or paused: look again
             continue;
           }
           next = claim(batchSize(r.ratePerSecond));
@@ -343,6 +350,7 @@ export class ReplayEngine {
     const left = await sendingItems(this.db, r.id);
     if (left.length === 0) {
       await closeBatches(this.db, r.id);
+      await this.stopLeft(r);
       return;
     }
     const kafkaItems = left.filter((i) => i.system === "kafka");
@@ -351,6 +359,16 @@ export class ReplayEngine {
     await closeSending(this.db, found, notFound, [...rabbit, ...unknown]);
     await closeBatches(this.db, r.id);
     this.log(`[replay ${r.id}] ${r.status}: of ${left.length} items caught sending, ${found.length} were written, ${notFound.length} were not, ${rabbit.length + unknown.length} are uncertain`);
+    await this.stopLeft(r);
+  }
+
+  /**
+   * A stopped replay's items pending again after the stop (nacked in the batch being sent, sent back by a recovery
+   * under way, a claimed batch given back after an error): cancelled, or uncertain when sent once already.
+   */
+  private async stopLeft(r: RunnableReplay): Promise<void> {
+    const c = await stopPending(this.db, r.id);
+    if (c.cancelled + c.uncertain) this.log(`[replay ${r.id}] ${r.status}: ${c.cancelled} items left pending cancelled, ${c.uncertain} sent before and uncertain`);
   }
 
   /**
@@ -358,7 +376,7 @@ export class ReplayEngine {
    * deep, in order), in one transaction per batch: an item is sending (its batch row open) until its answer is
    * written, so a crash in between only means recovery looks at up to two batches.
    */
-  private async send(r: RunnableReplay, batch: ClaimedBatch, pacer: Pacer, senders: Senders, books: Bookkeeping, cursor: { after: number }): Promise<void> {
+  private async send(r: RunnableReplay, batch: ClaimedBatch, pacer: Pacer, senders: Senders, books: Bookkeeping, cursor: Cursor): Promise<void> {
     const typed = r.target?.destination ?? null;
     const items = batch.items;
     const groups = new Map<string, ClaimedItem[]>();
@@ -416,7 +434,6 @@ export class ReplayEngine {
         answers.refused.push(...outcome.refused);
         answers.nacked.push(...outcome.nacked);
       }
-      if (answers.nacked.length) cursor.after = 0; // sent again, from the start, once the batch is closed
       await books.add(async () => {
         // the replay's spans beside the answers, on another connection (recovery needs only the answers)
         const spans = Promise.all(
@@ -425,6 +442,8 @@ export class ReplayEngine {
           ),
         );
         await writeAnswers(this.db, batch, answers, whole).finally(() => spans);
+        // nacked items are pending again now that their batch is closed: the next claim starts from the first
+        if (answers.nacked.length) cursor.rewind = Math.min(cursor.rewind ?? Infinity, Math.min(...answers.nacked) - 1);
         for (const { system, outcome } of sent) {
           replayItems.inc({ system, outcome: "confirmed" }, outcome.confirmed.length);
           if (outcome.refused.length) replayItems.inc({ system, outcome: "refused" }, outcome.refused.length);
@@ -476,6 +495,12 @@ export class ReplayEngine {
   }
 }
 
+/** Where a run claims from: after the last item taken, or from `rewind` once (items given back behind it). */
+interface Cursor {
+  after: number;
+  rewind: number | null;
+}
+
 /** A run's own senders, made on first use per cluster or broker. */
 class Senders {
   private readonly k = new Map<string, KafkaReplaySender>();
@@ -512,9 +537,9 @@ class Senders {
 }
 
 /**
- * A run's Postgres writes of the broker's answers, in order, at most one batch behind the sending: `add` waits for
- * the write before last (so no more than one is in flight) and queues the new one; `drain` waits for all and throws
- * the first error.
+ * A run's Postgres writes of the broker's answers, in order, at most one batch behind the sending: `add` queues the
+ * new write after the last one and waits for that last one (so no more than one is in flight), throwing its error;
+ * `drain` waits for all and throws the first error.
  */
 class Bookkeeping {
   private tail: Promise<void> = Promise.resolve();
@@ -522,15 +547,16 @@ class Bookkeeping {
 
   async add(write: () => Promise<void>): Promise<void> {
     const before = this.tail;
+    // queued first, so an earlier write's error (thrown below) never loses this one's answers
+    this.tail = before.then(write).catch((e: unknown) => {
+      this.error ??= e;
+    });
     await before;
     if (this.error) {
       const e = this.error;
       this.error = null;
       throw e;
     }
-    this.tail = write().catch((e: unknown) => {
-      this.error ??= e;
-    });
   }
 
   async drain(): Promise<void> {

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from "../../lib/errors";
 import { replayTransition, type ReplayStatus, type ReplayVerb } from "../../lib/replay-states";
 import type { Db } from "../client";
 import { recordAudit } from "./audit";
-import { givePriorStatusBack } from "./replay-run";
+import { stopUnsent } from "./replay-run";
 import { getReplay, type ReplaySummary } from "./replays";
 
 /** The channel the collectors LISTEN on: a replay's id, sent when it is made or an operator changes it. */
@@ -29,13 +29,8 @@ export async function changeReplayStatus(db: Db, id: number, verb: ReplayVerb, a
     if (!next) throw new ConflictError(`replay ${id} is ${row.status}: it cannot be ${verb === "cancel" ? "cancelled" : verb + "d"}`, { status: row.status });
     let cancelledItems = 0;
     if (verb === "cancel") {
-      const c = await tx.execute<{ id: string }>(sql`
-        update replay_items set status = 'cancelled', settled_at = now()
-        where replay_id = ${id} and status = 'pending'
-          and id not in (select unnest(item_ids) from replay_batches where replay_id = ${id})
-        returning id::text as id`);
-      cancelledItems = c.rows.length;
-      await givePriorStatusBack(tx, c.rows.map((x) => x.id));
+      const c = await stopUnsent(tx, sql`i.replay_id = ${id} and i.status = 'pending' and i.id not in (select unnest(item_ids) from replay_batches where replay_id = ${id})`);
+      cancelledItems = c.cancelled;
       await tx.execute(sql`update replays set status = ${next}, finished_at = now() where id = ${id}`);
     } else {
       await tx.execute(sql`update replays set status = ${next} where id = ${id}`);

@@ -23,7 +23,7 @@ export async function runnableReplays(db: Db): Promise<RunnableReplay[]> {
     select id::text as id, status, rate_per_second, target from replays r
     where not dry_run and (status in ('pending', 'running')
       or (status in ('cancelled', 'failed') and (exists (select 1 from replay_batches b where b.replay_id = r.id)
-        or exists (select 1 from replay_items i where i.replay_id = r.id and i.status = 'sending'))))
+        or exists (select 1 from replay_items i where i.replay_id = r.id and i.status in ('pending', 'sending')))))
     order by r.id`);
   return r.rows.map((x) => ({ id: Number(x.id), status: x.status, ratePerSecond: x.rate_per_second, target: x.target }));
 }
@@ -206,7 +206,10 @@ export async function writeAnswers(db: Db, batch: { id: number; startedAt: Date 
 export async function noteKafkaTargets(db: Db, batchId: number, rows: { id: number; partition: number; offsetBefore: number }[]): Promise<void> {
   if (!rows.length) return;
   const targets = JSON.stringify(rows.map((r) => [r.id, r.partition, r.offsetBefore]));
-  await db.execute(sql`update replay_batches set kafka_targets = coalesce(kafka_targets, '[]'::jsonb) || ${targets}::jsonb where id = ${batchId}`);
+  const r = await db.execute(sql`update replay_batches set kafka_targets = coalesce(kafka_targets, '[]'::jsonb) || ${targets}::jsonb where id = ${batchId} returning id`);
+  // the batch is gone: another process took the replay over and recovered it (this one lost its lock): sending now
+  // would be a second copy that no recovery knows of
+  if (r.rows.length === 0) throw new Error(`batch ${batchId} was closed by another sender; not sending it`);
 }
 
 /**
@@ -239,24 +242,13 @@ export async function markConfirmed(db: Pick<Db, "execute">, confirmed: { id: nu
 }
 
 /**
- * The dead letters of these items, while still held by the replay (`replaying`), get back the status they had before
- * it took them: an item cancelled, refused or never sent leaves its dead letter as it was.
- */
-export async function givePriorStatusBack(db: Pick<Db, "execute">, itemIds: (number | string)[]): Promise<void> {
-  if (!itemIds.length) return;
-  await db.execute(sql`
-    update dead_letters d set status = coalesce(i.prior_status, 'new')
-    from replay_items i where i.id = any(${sql.param(itemIds.map(String))}::bigint[]) and d.id = i.dead_letter_id and d.status = 'replaying'`);
-}
-
-/**
  * The broker refused these items for good (no such topic or exchange, nothing bound to the routing key, too large):
  * skipped with why, and their dead letters get back the status they had.
  */
 export async function markRefused(db: Pick<Db, "execute">, refused: { id: number; error: string }[]): Promise<void> {
   if (!refused.length) return;
   const ids = refused.map((c) => c.id);
-  // one statement: the items, and their dead letters given back the status they had (givePriorStatusBack)
+  // one statement: the items, and their dead letters given back the status they had before the replay took them
   await db.execute(sql`
     with r as (
       update replay_items i set status = 'skipped', skip_reason = 'no_destination', settled_at = now(),
@@ -274,20 +266,38 @@ export async function nackedItems(db: Pick<Db, "execute">, ids: number[]): Promi
 }
 
 /**
+ * Items that will not be sent (the replay was cancelled or failed), in one statement: cancelled, their dead letters
+ * given back the status they had, except those sent once already (`resent`: caught sending by a crash, so a consumer
+ * may have had them), which are uncertain and their dead letters replayed. `where` picks the items (of
+ * replay_items i); only pending or sending ones change. Returns how many went each way.
+ */
+export async function stopUnsent(db: Pick<Db, "execute">, where: SQL, error: string | null = null): Promise<{ cancelled: number; uncertain: number }> {
+  const r = await db.execute<{ cancelled: number; uncertain: number }>(sql`
+    with s as (
+      update replay_items i set
+        status = case when i.resent then 'uncertain' else 'cancelled' end,
+        sent_at = case when i.resent then coalesce(i.sent_at, now()) end,
+        settled_at = case when i.resent then i.settled_at else now() end,
+        error = coalesce(${error}, i.error)
+      where ${where} and i.status in ('pending', 'sending')
+      returning i.status, i.dead_letter_id, i.prior_status),
+    d as (
+      update dead_letters d set status = case when s.status = 'uncertain' then 'replayed' else coalesce(s.prior_status, 'new') end
+      from s where d.id = s.dead_letter_id and d.status = 'replaying'
+      returning 1)
+    select (count(*) filter (where status = 'cancelled'))::int as cancelled, (count(*) filter (where status = 'uncertain'))::int as uncertain from s`);
+  return r.rows[0] ?? { cancelled: 0, uncertain: 0 };
+}
+
+/**
  * A cancelled or failed replay's items caught in `sending` (the process died mid-send, or the operator cancelled
- * during a retry): those found written (Kafka) are confirmed; the ones known not sent are cancelled and their dead
- * letters get their status back; the ones that may have been delivered (RabbitMQ) are uncertain, their dead letters
- * replayed.
+ * during a retry): those found written (Kafka) are confirmed; the ones known not sent are stopped (stopUnsent); the
+ * ones that may have been delivered (RabbitMQ) are uncertain, their dead letters replayed.
  */
 export async function closeSending(db: Db, found: { id: number; offset?: number | null }[], notSent: number[], maybe: number[]): Promise<void> {
   await markConfirmed(db, found);
   await db.transaction(async (tx) => {
-    if (notSent.length) {
-      const c = await tx.execute<{ id: string }>(sql`
-        update replay_items set status = 'cancelled', sent_at = null, settled_at = now() where id = any(${sql.param(notSent)}::bigint[]) and status in ('pending', 'sending')
-        returning id::text as id`);
-      await givePriorStatusBack(tx, c.rows.map((x) => x.id));
-    }
+    if (notSent.length) await stopUnsent(tx, sql`i.id = any(${sql.param(notSent)}::bigint[])`);
     if (maybe.length) {
       const r = await tx.execute<{ dead_letter_id: string }>(sql`
         update replay_items set status = 'uncertain', resent = true, sent_at = coalesce(sent_at, now()) where id = any(${sql.param(maybe)}::bigint[]) and status in ('pending', 'sending')
@@ -295,6 +305,15 @@ export async function closeSending(db: Db, found: { id: number; offset?: number 
       if (r.rows.length) await tx.execute(sql`update dead_letters set status = 'replayed' where id = any(${sql.param(r.rows.map((x) => x.dead_letter_id))}::bigint[]) and status = 'replaying'`);
     }
   });
+}
+
+/** A stopped replay's pending items (none of them in a batch being sent): stopUnsent. */
+export const stopPending = (db: Pick<Db, "execute">, replayId: number) => stopUnsent(db, sql`i.replay_id = ${replayId} and i.status = 'pending'`);
+
+/** Whether the replay has batch rows (none of this process's own: called with its writes drained). */
+export async function hasOpenBatches(db: Pick<Db, "execute">, replayId: number): Promise<boolean> {
+  const r = await db.execute(sql`select 1 from replay_batches where replay_id = ${replayId} limit 1`);
+  return r.rows.length > 0;
 }
 
 export type SendingItem = ClaimedItem & { partition: number | null; offsetBefore: number | null };
@@ -355,10 +374,7 @@ export async function failReplay(db: Db, replayId: number, error: string): Promi
     // the replay first: a claim under way (which share-locks it) ends before the items are looked at
     await tx.execute(sql`select 1 from replays where id = ${replayId} for update`);
     // items taken for the batch that found the destination missing were never handed to the broker: not sent
-    const c = await tx.execute<{ id: string }>(sql`
-      update replay_items set status = 'cancelled', sent_at = null, settled_at = now(), error = ${error}
-      where replay_id = ${replayId} and status in ('pending', 'sending') returning id::text as id`);
-    await givePriorStatusBack(tx, c.rows.map((x) => x.id));
+    await stopUnsent(tx, sql`i.replay_id = ${replayId}`, error);
     await tx.execute(sql`delete from replay_batches where replay_id = ${replayId}`);
     await tx.execute(sql`update replays set status = 'failed', error = left(${error}, 2000), finished_at = now() where id = ${replayId} and status in ('pending', 'running')`);
   });

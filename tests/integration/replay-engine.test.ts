@@ -437,4 +437,33 @@ describe("replay engine", () => {
     expect(st.rows.map((r) => r.status).sort()).toEqual(["new", "replayed"]);
     expect(st.rows.find((r) => r.status === "new")!.n).toBe(settled.cancelled);
   }, 120_000);
+
+  it("a queue that nacks (full, reject-publish): nacked items are sent again, and a cancel ends them all, none left pending or replaying", async () => {
+    if (!collectors) start();
+    const q = `it-replay-full-${run}`;
+    queues.push(q);
+    // the broker nacks every publish past 5 messages
+    await ch.assertQueue(q, { durable: true, arguments: { "x-max-length": 5, "x-overflow": "reject-publish" } });
+    const ids = await rabbitDeadLetters(q, 60);
+    const { id } = await createReplay(h.db, { selection: { ids }, ratePerSecond: 200, force: false, dryRun: false, maxAttempts: 3 }, actor);
+    await waitUntil("5 confirmed, the rest nacked and tried again", async () => {
+      const r = (await getReplay(h.db, id))!;
+      return r.confirmed >= 5 && r.remaining === 55 ? r : null;
+    }, 30_000, 100);
+    // nacked ones go round again: still nothing confirmed past the 5 the queue holds
+    await sleep(1500);
+    expect((await getReplay(h.db, id))!.confirmed).toBe(5);
+    await cancelReplay(h.db, id, actor);
+    const end = await waitUntil("nothing left pending", async () => {
+      const r = (await getReplay(h.db, id))!;
+      return r.remaining === 0 ? r : null;
+    }, 30_000, 200);
+    expect(end).toMatchObject({ status: "cancelled", confirmed: 5, cancelled: 55 });
+    const st = await h.pool.query("select status, count(*)::int n from dead_letters where id = any($1) group by 1 order by 1", [ids]);
+    expect(st.rows).toEqual([
+      { status: "new", n: 55 },
+      { status: "replayed", n: 5 },
+    ]);
+    expect((await h.pool.query("select count(*)::int n from replay_batches where replay_id = $1", [id])).rows[0].n).toBe(0);
+  }, 90_000);
 });

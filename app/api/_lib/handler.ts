@@ -74,16 +74,24 @@ export interface HandlerInput<E extends Endpoint> {
 
 /** Request bodies are small JSON documents (filters, edits); a larger one is refused before it is parsed. */
 const maxBodyBytes = 1024 * 1024;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** The request's JSON body; an empty one is `undefined` (the contract's schema says whether that may be). */
 async function readJsonBody(req: NextRequest): Promise<unknown> {
   const declared = Number(req.headers.get("content-length") ?? 0);
   if (declared > maxBodyBytes) throw new PayloadTooLargeError(`body: larger than ${maxBodyBytes} bytes`);
-  const text = await req.text();
-  if (text === "") return undefined;
+  const bytes = new Uint8Array(await req.arrayBuffer());
+  if (bytes.length === 0) return undefined;
   const type = req.headers.get("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type)) throw new ValidationError("body: send it as JSON (Content-Type: application/json)");
-  if (Buffer.byteLength(text) > maxBodyBytes) throw new PayloadTooLargeError(`body: larger than ${maxBodyBytes} bytes`);
+  if (bytes.length > maxBodyBytes) throw new PayloadTooLargeError(`body: larger than ${maxBodyBytes} bytes`);
+  // JSON is UTF-8: a body that is not is refused, never stored with its bad bytes turned into U+FFFD
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new ValidationError("body: not valid UTF-8 (JSON must be UTF-8)");
+  }
   try {
     return JSON.parse(text);
   } catch {
