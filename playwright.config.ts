@@ -43,7 +43,7 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: "node_modules/.bin/tsx collectors/main.ts",
+      command: "node --import tsx collectors/main.ts",
       url: `http://127.0.0.1:${stackEnv.COLLECTORS_PORT}/healthz`,
       env: stackEnv,
       reuseExistingServer: false,

@@ -94,7 +94,9 @@ async function main() {
   process.on("SIGTERM", () => void stop("SIGTERM"));
   const kafka = config.KAFKA_CLUSTERS[0]!;
   const rabbit = config.RABBITMQ_BROKERS[0]!;
-  group.start({ name: "collectors", command: bin("tsx"), args: [path.join(root, "collectors", "main.ts")], restart: true });
+  // node itself, not the tsx CLI: the CLI relays a signal and kills the process when its event loop is busy for 60 ms
+  // (tsx waits 30 ms twice for the child to say it handles it), so a loaded collectors process lost its graceful stop
+  group.start({ name: "collectors", command: process.execPath, args: ["--import", "tsx", path.join(root, "collectors", "main.ts")], restart: true });
   // the collectors first: once they answer, the OTLP receivers listen, so the demo's first spans are not refused, and
   // a dashboard that answers means the whole stack is collecting
   await waitForOk("collectors", `http://127.0.0.1:${config.COLLECTORS_PORT}/healthz`, 90_000).catch(async (e: unknown) => {

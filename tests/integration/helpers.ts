@@ -62,9 +62,14 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs a TypeScript entry point with tsx, as its npm script would, with env overrides. */
+/**
+ * Runs a TypeScript entry point as its npm script does, with env overrides: the collectors with node and tsx's loader
+ * (one process, signals reach it directly), the rest with the tsx CLI.
+ */
 export function runTs(entry: string, env: Record<string, string>): RunningProcess {
-  const proc = spawn(path.join(root, "node_modules", ".bin", "tsx"), [path.join(root, entry)], {
+  const file = path.join(root, entry);
+  const [command, args] = entry.startsWith("collectors/") ? [process.execPath, ["--import", "tsx", file]] : [path.join(root, "node_modules", ".bin", "tsx"), [file]];
+  const proc = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
