@@ -10,7 +10,9 @@
  * them all. And the floor under any replay from Node: the same messages published by amqplib with publisher
  * confirms and nothing else. The three alternate, BENCH_ROUNDS (default 2) each, so the host's drift weighs on all alike.
  *
- * Kafka: the same number of 1 KiB Kafka dead letters replayed (acks=all, idempotent producer) to a fresh topic of
+ * BENCH_PEERS=0 runs only Switchyard's replays (for profiling a change; no comparison), BENCH_KAFKA=0 skips Kafka's.
+ *
+ * Kafka (skipped with BENCH_KAFKA=0): the same number of 1 KiB Kafka dead letters replayed (acks=all, idempotent producer) to a fresh topic of
  * 3 partitions; timed until the replay is done and the topic's end offsets add up to them.
  *
  * The engine runs in this process on a Postgres pool of its own, whose statements are timed by kind, and its senders'
@@ -467,15 +469,17 @@ async function main() {
   try {
     console.log(`${n} messages of ${payloadBytes} B, persistent; replay rate ${rate}/s (REPLAY_MAX_RATE); ${rounds} rounds of RabbitMQ, alternating`);
     for (let k = 1; k <= rounds; k++) {
-      for (const step of [() => rabbitSwitchyard(k), () => rabbitShovel(k), () => rabbitFloor(k)]) {
+      for (const step of process.env.BENCH_PEERS === "0" ? [() => rabbitSwitchyard(k)] : [() => rabbitSwitchyard(k), () => rabbitShovel(k), () => rabbitFloor(k)]) {
         const r = await step();
         console.log(`${r.what}: ${n} in ${r.secs.toFixed(2)} s = ${Math.round(r.rate)} msg/s (${r.note})`);
         results.push(r);
       }
     }
-    const kr = await kafkaSwitchyard();
-    console.log(`${kr.what}: ${n} in ${kr.secs.toFixed(2)} s = ${Math.round(kr.rate)} msg/s (${kr.note})`);
-    results.push(kr);
+    const kr = process.env.BENCH_KAFKA === "0" ? null : await kafkaSwitchyard();
+    if (kr) {
+      console.log(`${kr.what}: ${n} in ${kr.secs.toFixed(2)} s = ${Math.round(kr.rate)} msg/s (${kr.note})`);
+      results.push(kr);
+    }
 
     console.log("\nWhere the replays' time went (statement times from the engine's pool; steps from its senders):");
     for (const b of breakdowns) console.log(b);
@@ -488,7 +492,7 @@ async function main() {
     console.log(`\nRabbitMQ: Switchyard ${sy.map((r) => Math.round(r.rate)).join(", ")} msg/s, shovel ${sh.map((r) => Math.round(r.rate)).join(", ")} msg/s;` + ` Switchyard / shovel per round ${sy.map((r, i) => (r.rate / sh[i]!.rate).toFixed(2)).join(", ")}, of the means ${(mean(sy) / mean(sh)).toFixed(2)} (target ≥ 1.0)`);
     const fl = results.filter((r) => r.what.includes("the floor"));
     console.log(`RabbitMQ floor (amqplib publish + confirms, no bookkeeping): ${fl.map((r) => Math.round(r.rate)).join(", ")} msg/s; floor / shovel per round ${fl.map((r, i) => (r.rate / sh[i]!.rate).toFixed(2)).join(", ")}`);
-    console.log(`Kafka: ${Math.round(kr.rate)} msg/s (acks=all)`);
+    if (kr) console.log(`Kafka: ${Math.round(kr.rate)} msg/s (acks=all)`);
   } finally {
     await engine.stop();
     // stop() does not wait for a settling pass under way: let its statements finish before the pool closes

@@ -41,6 +41,13 @@ import { KafkaReplaySender, type SendOutcome } from "./kafka-sender";
 import { RabbitReplaySender } from "./rabbit-sender";
 import { pushTo } from "../../lib/multimap";
 
+/** The settling passes (settleItems): how often, over the items sent in how many minutes, at most how many. */
+const settleTiers = [
+  { everyMs: 0, minutes: 2, limit: 5_000 },
+  { everyMs: 10_000, minutes: 10, limit: 20_000 },
+  { everyMs: 60_000, minutes: 24 * 60, limit: 50_000 },
+] as const;
+
 /** How long after another process's last heartbeat a run waits before recovering the items it left sending. */
 const takeoverWaitMs = 5000;
 
@@ -56,7 +63,8 @@ const lockSpace = 0x5e1a;
  * the broker's confirm. A replay is re-read between batches, so pause and cancel take effect within a batch (at most
  * 200 ms of sending). On start, and after any error, items left in `sending` are recovered first (Kafka: looked for
  * in the partition; RabbitMQ: sent again, marked uncertain). Items are settled (processed, failed again) from the
- * consumers' spans and from dead letters that come back with the replay's id, every second.
+ * consumers' spans and from dead letters that come back with the replay's id (settleTiers: the last 2 minutes every
+ * second, wider windows less often).
  */
 export class ReplayEngine {
   private client: pg.Client | null = null;
@@ -81,14 +89,19 @@ export class ReplayEngine {
   start(): this {
     void this.connect();
     this.pollTimer = setInterval(() => void this.scan(), this.opts.pollMs);
-    let lastWide = 0;
+    // consumer spans land within seconds of the send: every second the items of the last 2 minutes are looked at,
+    // every 10 seconds the last 10 minutes, every minute the last day (each newest first, up to its limit). One pass
+    // over every item of 10 minutes each second probed the spans for up to 20,000 items a second for 10 minutes after
+    // any large replay, most of them long settled or never to be (a consumer that exports no spans).
+    const tiers = settleTiers.map((t) => ({ ...t, last: 0 }));
     const settle = async () => {
       if (this.stopped) return;
+      const now = Date.now();
+      // the widest pass that is due (it covers the narrower ones)
+      const due = [...tiers].reverse().find((t) => now - t.last >= t.everyMs) ?? tiers[0]!;
       try {
-        // every second the last 10 minutes (where consumer spans land), every minute the last day
-        const wide = Date.now() - lastWide > 60_000;
-        await settleItems(this.db, wide ? { minutes: 24 * 60, limit: 50_000 } : { minutes: 10, limit: 20_000 });
-        if (wide) lastWide = Date.now();
+        await settleItems(this.db, { minutes: due.minutes, limit: due.limit });
+        for (const t of tiers) if (t.minutes <= due.minutes) t.last = now;
       } catch (e) {
         this.log(`[replay] settling items: ${errorMessage(e)}`);
       }
@@ -382,7 +395,9 @@ export class ReplayEngine {
     const groups = new Map<string, ClaimedItem[]>();
     for (const it of items) pushTo(groups, `${it.system}\u0000${it.sourceName}`, it);
     const answers: BatchAnswers = { confirmed: [], refused: [], nacked: [] };
-    const sent: { system: ClaimedItem["system"]; list: ClaimedItem[]; outcome: SendOutcome; started: Map<number, number> }[] = [];
+    // per group: its outcome, and for RabbitMQ the broker's confirms still to come (waited for in the bookkeeping,
+    // after the next batch is published)
+    const sent: { system: ClaimedItem["system"]; list: ClaimedItem[]; outcome: SendOutcome; answers: (() => Promise<SendOutcome>) | null; started: Map<number, number> }[] = [];
     // a typed destination found missing fails the replay, after what this batch already sent is noted
     let missing: string | null = null;
     let whole = false;
@@ -391,7 +406,8 @@ export class ReplayEngine {
         const first = list[0]!;
         const started = new Map<number, number>();
         const outcome: SendOutcome = { confirmed: [], refused: [], nacked: [] };
-        sent.push({ system: first.system, list, outcome, started });
+        const group: (typeof sent)[number] = { system: first.system, list, outcome, answers: null, started };
+        sent.push(group);
         if (first.system === "kafka") {
           const sender = senders.kafka(first.sourceName);
           if (!sender) outcome.refused.push(...list.map((i) => ({ id: i.id, error: `Kafka cluster ${first.sourceName} is not configured (KAFKA_CLUSTERS)` })));
@@ -417,10 +433,7 @@ export class ReplayEngine {
           else if (typed && typed.includes(" / ") && !(await sender.exchangeExists(first.vhost ?? "/", sender.targetOf(first, typed)!.exchange)))
             missing = `exchange ${sender.targetOf(first, typed)!.exchange} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`;
           else {
-            const res = await sender.send(r.id, list, typed, async () => pacer.take(), started);
-            outcome.confirmed.push(...res.confirmed);
-            outcome.refused.push(...res.refused);
-            outcome.nacked.push(...res.nacked);
+            group.answers = (await sender.publish(r.id, list, typed, async () => pacer.take(), started)).answers;
           }
         }
         if (missing) break;
@@ -428,26 +441,40 @@ export class ReplayEngine {
       whole = !missing;
     } finally {
       // what the broker answered is written even when a later group's send failed (recovery drains the queue first,
-      // so it resends nothing this batch sent); the batch is closed only when all of it was sent
-      for (const { outcome } of sent) {
-        answers.confirmed.push(...outcome.confirmed);
-        answers.refused.push(...outcome.refused);
-        answers.nacked.push(...outcome.nacked);
-      }
+      // so it resends nothing this batch sent); the batch is closed only when all of it was sent and confirmed
+      const sentWhole = whole;
       await books.add(async () => {
+        let lost: unknown = null;
+        for (const g of sent) {
+          if (!g.answers) continue;
+          try {
+            const res = await g.answers();
+            g.outcome.confirmed.push(...res.confirmed);
+            g.outcome.refused.push(...res.refused);
+            g.outcome.nacked.push(...res.nacked);
+          } catch (e) {
+            lost ??= e;
+          }
+        }
+        for (const { outcome } of sent) {
+          answers.confirmed.push(...outcome.confirmed);
+          answers.refused.push(...outcome.refused);
+          answers.nacked.push(...outcome.nacked);
+        }
         // the replay's spans beside the answers, on another connection (recovery needs only the answers)
         const spans = Promise.all(
           sent.map(({ list, outcome, started }) =>
             this.writeSpans(r, list, new Set(outcome.confirmed.map((c) => c.id)), started).catch((e: unknown) => this.log(`[replay ${r.id}] replay spans not written: ${errorMessage(e)}`)),
           ),
         );
-        await writeAnswers(this.db, batch, answers, whole).finally(() => spans);
+        await writeAnswers(this.db, batch, answers, sentWhole && lost === null).finally(() => spans);
         // nacked items are pending again now that their batch is closed: the next claim starts from the first
         if (answers.nacked.length) cursor.rewind = Math.min(cursor.rewind ?? Infinity, Math.min(...answers.nacked) - 1);
         for (const { system, outcome } of sent) {
           replayItems.inc({ system, outcome: "confirmed" }, outcome.confirmed.length);
           if (outcome.refused.length) replayItems.inc({ system, outcome: "refused" }, outcome.refused.length);
         }
+        if (lost !== null) throw lost;
       });
     }
     if (missing) {

@@ -92,26 +92,30 @@ export class RabbitReplaySender {
   }
 
   /**
-   * Publishes the items (`pace` is awaited before each, for the rate limit) and waits for the broker's confirm of
-   * each. Items whose exchange does not exist, whose routing key reaches no queue, or that cannot be encoded as AMQP
-   * are refused (each alone: its neighbours still go); a nacked item is sent again later; a closed channel throws
-   * (the items stay in sending and are recovered).
+   * Publishes the items (`pace` is awaited before each, for the rate limit) and resolves once all are handed to the
+   * channel, with `answers`, which waits for the broker's confirm of each. So the engine publishes the next batch while
+   * this one's confirms come in. Items whose exchange does not exist, whose routing key reaches no queue, or that
+   * cannot be encoded as AMQP are refused (each alone: its neighbours still go); a nacked item is sent again later; a
+   * channel closed before every confirm came makes `answers` throw (the items stay in their open batch and are
+   * recovered).
    */
-  async send(replayId: number, items: ClaimedItem[], typed: string | null, pace: () => Promise<void>, started: Map<number, number>): Promise<SendOutcome> {
-    const out: SendOutcome = { confirmed: [], refused: [], nacked: [] };
+  async publish(replayId: number, items: ClaimedItem[], typed: string | null, pace: () => Promise<void>, started: Map<number, number>): Promise<{ answers: () => Promise<SendOutcome> }> {
+    const refused: SendOutcome["refused"] = [];
+    const waits: { vhost: string; entry: Awaited<ReturnType<RabbitReplaySender["channel"]>>; confirms: Promise<{ it: ClaimedItem; ok: boolean }>[] }[] = [];
     const byVhost = new Map<string, ClaimedItem[]>();
     for (const it of items) pushTo(byVhost, it.vhost ?? "/", it);
     for (const [vhost, list] of byVhost) {
       const entry = await this.channel(vhost);
       const confirms: Promise<{ it: ClaimedItem; ok: boolean }>[] = [];
+      waits.push({ vhost, entry, confirms });
       for (const it of list) {
         const t = this.targetOf(it, typed);
         if (!t) {
-          out.refused.push({ id: it.id, error: "no original exchange and routing key in its death history; give a destination" });
+          refused.push({ id: it.id, error: "no original exchange and routing key in its death history; give a destination" });
           continue;
         }
         if (!(await this.exchangeExists(vhost, t.exchange))) {
-          out.refused.push({ id: it.id, error: `exchange ${t.exchange} does not exist in vhost ${vhost}` });
+          refused.push({ id: it.id, error: `exchange ${t.exchange} does not exist in vhost ${vhost}` });
           continue;
         }
         await pace();
@@ -124,21 +128,30 @@ export class RabbitReplaySender {
             }),
           );
         } catch (e) {
+          // the channel closed under the publish: a lost send, recovered with the batch
+          if (this.vhosts.get(vhost) !== entry) throw e;
           // amqplib could not encode it (a header name over 255 bytes, a value of no AMQP type): this one only
-          out.refused.push({ id: it.id, error: `cannot be sent as AMQP: ${e instanceof Error ? e.message : String(e)}` });
+          refused.push({ id: it.id, error: `cannot be sent as AMQP: ${e instanceof Error ? e.message : String(e)}` });
         }
       }
-      const settled = await Promise.all(confirms);
-      // a closed channel answers every outstanding publish with an error: that is not a nack, it is a lost send
-      if (!this.vhosts.has(vhost) || this.vhosts.get(vhost) !== entry) throw new Error(`channel to vhost ${vhost} closed before the broker confirmed`);
-      for (const { it, ok } of settled) {
-        if (!ok) out.nacked.push(it.id);
-        else if (entry.returned.delete(it.id)) {
-          const t = this.targetOf(it, typed)!;
-          out.refused.push({ id: it.id, error: `no queue is bound to ${t.exchange === "" ? "the default exchange" : `exchange ${t.exchange}`} with routing key ${t.routingKey} in vhost ${vhost}` });
-        } else out.confirmed.push({ id: it.id });
-      }
     }
-    return out;
+    return {
+      answers: async () => {
+        const out: SendOutcome = { confirmed: [], refused, nacked: [] };
+        for (const { vhost, entry, confirms } of waits) {
+          const settled = await Promise.all(confirms);
+          // a closed channel answers every outstanding publish with an error: that is not a nack, it is a lost send
+          if (!this.vhosts.has(vhost) || this.vhosts.get(vhost) !== entry) throw new Error(`channel to vhost ${vhost} closed before the broker confirmed`);
+          for (const { it, ok } of settled) {
+            if (!ok) out.nacked.push(it.id);
+            else if (entry.returned.delete(it.id)) {
+              const t = this.targetOf(it, typed)!;
+              out.refused.push({ id: it.id, error: `no queue is bound to ${t.exchange === "" ? "the default exchange" : `exchange ${t.exchange}`} with routing key ${t.routingKey} in vhost ${vhost}` });
+            } else out.confirmed.push({ id: it.id });
+          }
+        }
+        return out;
+      },
+    };
   }
 }

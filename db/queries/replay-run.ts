@@ -147,27 +147,29 @@ export async function claimItems(db: Db, replayId: number, n: number, after = 0,
     const st = await tx.execute<{ status: ReplayStatus }>(sql`select status from replays where id = ${replayId} for share`);
     const status = st.rows[0]?.status;
     if (status !== "pending" && status !== "running") return null;
-    // the next items, cut where their payloads pass maxBytes (always at least one): a batch of 2,000 dead letters of
-    // 10 MiB each must not come into memory at once
-    const next = await tx.execute<{ id: string; size: number }>(sql`
-      select i.id::text as id, coalesce(octet_length(i.edited_payload), d.payload_size) as size
-      from replay_items i join dead_letters d on d.id = i.dead_letter_id
-      where i.replay_id = ${replayId} and i.status = 'pending' and i.id > ${after}
-        and i.id not in (select unnest(b.item_ids) from replay_batches b where b.replay_id = ${replayId})
-      order by i.id limit ${n}`);
-    const ids: string[] = [];
-    let bytes = 0;
-    for (const r of next.rows) {
-      if (ids.length > 0 && bytes + r.size > maxBytes) break;
-      ids.push(r.id);
-      bytes += r.size;
-    }
-    if (ids.length === 0) return null;
-    const r = await tx.execute<ItemRow>(sql`
-      select ${itemColumns} from replay_items i join dead_letters d on d.id = i.dead_letter_id where ${idsIn("i.id", ids)}`);
-    const b = await tx.execute<{ id: string; started_at: Date }>(sql`
-      insert into replay_batches (replay_id, item_ids) values (${replayId}, ${sql.param(ids)}::bigint[]) returning id::text as id, started_at`);
-    return { id: Number(b.rows[0]!.id), startedAt: new Date(b.rows[0]!.started_at), items: r.rows.map(toItem).sort((a, b) => a.id - b.id) };
+    // one statement (after the lock, so it sees what a cancel committed before it): the next items, cut where their
+    // payloads pass maxBytes (always at least one: a batch of 2,000 dead letters of 10 MiB each must not come into
+    // memory at once), their batch row written, and what the sender needs of them
+    const r = await tx.execute<ItemRow & { batch_id: string; batch_started_at: Date }>(sql`
+      with next as (
+        select i.id, coalesce(octet_length(i.edited_payload), d.payload_size) as size
+        from replay_items i join dead_letters d on d.id = i.dead_letter_id
+        where i.replay_id = ${replayId} and i.status = 'pending' and i.id > ${after}
+          and i.id not in (select unnest(b.item_ids) from replay_batches b where b.replay_id = ${replayId})
+        order by i.id limit ${n}),
+      cut as (
+        select id from (select id, row_number() over w as k, sum(size) over w as upto from next window w as (order by id)) x
+        where k = 1 or upto <= ${maxBytes}),
+      batch as (
+        insert into replay_batches (replay_id, item_ids) select ${replayId}, array_agg(id order by id) from cut having count(*) > 0
+        returning id, started_at)
+      select batch.id::text as batch_id, batch.started_at as batch_started_at, ${itemColumns}
+      from batch, replay_items i join dead_letters d on d.id = i.dead_letter_id
+      where i.id in (select id from cut)
+      order by i.id`);
+    const first = r.rows[0];
+    if (!first) return null;
+    return { id: Number(first.batch_id), startedAt: new Date(first.batch_started_at), items: r.rows.map(toItem) };
   });
 }
 
@@ -385,7 +387,7 @@ export async function failReplay(db: Db, replayId: number, error: string): Promi
  * or failed again when that span erred; a dead letter captured with the item's header ends it failed again (whatever
  * a span said). The dead letters of items that failed again are marked so; the new dead letter links to the replay.
  * Looks at the items sent (and dead letters captured) in the last `window.minutes`, newest first: the engine runs it
- * every second over 10 minutes and every minute over a day; an item no consumer span has reached in a day stays
+ * every second over 2 minutes, every 10 seconds over 10 and every minute over a day (its settleTiers); an item no consumer span has reached in a day stays
  * "confirmed, not observed". Returns how many items moved.
  */
 export async function settleItems(db: Db, window: { minutes: number; limit: number } = { minutes: 10, limit: 20_000 }): Promise<number> {
