@@ -97,7 +97,7 @@ function statementKind(text: string): string {
   if (/delete from replay_batches/.test(text)) return "sql: close batch";
   if (/update replay_items i set\s+status = case when i.resent/.test(text)) return "sql: confirm items (and their dead letters)";
   if (/update dead_letters set status = 'replayed'/.test(text)) return "sql: confirm dead letters";
-  if (/span_resources|"spans"|"span_links"/.test(text)) return "sql: replay spans";
+  if (/span_resources|"spans"|"span_links"|insert into spans/.test(text)) return "sql: replay spans (with the answers)";
   if (/update replay_batches set kafka_targets/.test(text)) return "sql: note Kafka targets";
   if (/from replays where id =/.test(text)) return "sql: replay state";
   if (/set heartbeat_at = now\(\) where id/.test(text)) return "sql: heartbeat";
@@ -159,9 +159,8 @@ function timeStatements(pool: pg.Pool, t: Timings) {
 function timeEngine(engine: ReplayEngine, t: Timings) {
   const e = engine as unknown as {
     send: (...a: unknown[]) => Promise<void>;
-    writeSpans: (...a: unknown[]) => Promise<void>;
   };
-  if (typeof e.send !== "function" || typeof e.writeSpans !== "function") throw new Error("the replay engine's internals changed: update bench/replay.ts timeEngine");
+  if (typeof e.send !== "function") throw new Error("the replay engine's internals changed: update bench/replay.ts timeEngine");
   const wrap = <A extends unknown[], R>(label: string, f: (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {
       const t0 = now();
@@ -173,7 +172,6 @@ function timeEngine(engine: ReplayEngine, t: Timings) {
     };
   // each run has senders of its own (made inside the run), so the broker side is timed as the send minus its SQL
   e.send = wrap("batch: engine send (all below but claim)", e.send.bind(engine));
-  e.writeSpans = wrap("batch: replay spans", e.writeSpans.bind(engine));
 }
 
 /** CPU seconds (user + system) of every process named `comm`, with their exited children (Postgres's backends). */
@@ -369,10 +367,10 @@ async function main() {
     const derived: [string, number][] = [["(derived) between batches: batch time − engine send (the next claim runs beside it)", sendingMs - engineSend]];
     if (timings.m.has("rabbit: sender.send")) {
       derived.push(["(derived) publish loop: sender.send − pace − waitForConfirms", ms("rabbit: sender.send") - ms("rabbit: pace (rate limit)") - ms("rabbit: waitForConfirms")]);
-      derived.push(["(derived) engine send − sender.send − spans (≈ confirm tx)", engineSend - ms("rabbit: sender.send") - ms("batch: replay spans")]);
+      derived.push(["(derived) engine send − sender.send − spans (≈ confirm tx)", engineSend - ms("rabbit: sender.send") - ms("sql: replay spans (with the answers)")]);
     }
     if (timings.m.has("kafka: producer.send acks=all")) {
-      derived.push(["(derived) engine send − plan − note − producer − confirm SQL − spans (≈ pace, tx)", engineSend - ms("kafka: plan (partitions, end offsets)") - ms("sql: note Kafka targets") - ms("kafka: producer.send acks=all") - confirmSql - ms("batch: replay spans")]);
+      derived.push(["(derived) engine send − plan − note − producer − confirm SQL − spans (≈ pace, tx)", engineSend - ms("kafka: plan (partitions, end offsets)") - ms("sql: note Kafka targets") - ms("kafka: producer.send acks=all") - confirmSql - ms("sql: replay spans (with the answers)")]);
     }
     for (const [label, v] of derived) lines.push(row(label, v, null, sendingMs, batches));
     return lines.join("\n");

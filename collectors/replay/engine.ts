@@ -3,9 +3,6 @@ import type { Config } from "../../lib/config/env";
 import { backoffDelay } from "../../lib/backoff";
 import { errorMessage } from "../../lib/errors";
 import { batchSize, Pacer } from "../../lib/replay/pace";
-import { parentSpanOf } from "../../lib/replay/message";
-import type { SpanRecord } from "../../lib/otlp/span-record";
-import { noMessaging } from "../../lib/traces/span";
 import type { Db, DbHandle } from "../../db/client";
 import { replayChannel } from "../../db/queries/replay-control";
 import {
@@ -35,7 +32,6 @@ import {
   type SendingItem,
   type RunnableReplay,
 } from "../../db/queries/replay-run";
-import { storeSpans } from "../../db/queries/spans";
 import { replayItems } from "../metrics";
 import { KafkaReplaySender, type SendOutcome } from "./kafka-sender";
 import { RabbitReplaySender } from "./rabbit-sender";
@@ -397,16 +393,15 @@ export class ReplayEngine {
     const answers: BatchAnswers = { confirmed: [], refused: [], nacked: [] };
     // per group: its outcome, and for RabbitMQ the broker's confirms still to come (waited for in the bookkeeping,
     // after the next batch is published)
-    const sent: { system: ClaimedItem["system"]; list: ClaimedItem[]; outcome: SendOutcome; answers: (() => Promise<SendOutcome>) | null; started: Map<number, number> }[] = [];
+    const sent: { system: ClaimedItem["system"]; list: ClaimedItem[]; outcome: SendOutcome; answers: (() => Promise<SendOutcome>) | null }[] = [];
     // a typed destination found missing fails the replay, after what this batch already sent is noted
     let missing: string | null = null;
     let whole = false;
     try {
       for (const list of groups.values()) {
         const first = list[0]!;
-        const started = new Map<number, number>();
         const outcome: SendOutcome = { confirmed: [], refused: [], nacked: [] };
-        const group: (typeof sent)[number] = { system: first.system, list, outcome, answers: null, started };
+        const group: (typeof sent)[number] = { system: first.system, list, outcome, answers: null };
         sent.push(group);
         if (first.system === "kafka") {
           const sender = senders.kafka(first.sourceName);
@@ -420,7 +415,6 @@ export class ReplayEngine {
             const sendable = list.filter((i) => targets.has(i.id));
             // Kafka sends a batch at once: the pacer is paid for all of it first
             for (let i = 0; i < sendable.length; i++) await pacer.take();
-            for (const it of sendable) started.set(it.id, Date.now());
             const res = await sender.send(r.id, sendable, targets);
             outcome.confirmed.push(...res.confirmed.map((c) => ({ ...c, partition: targets.get(c.id)?.partition ?? null })));
             outcome.refused.push(...res.refused);
@@ -433,7 +427,7 @@ export class ReplayEngine {
           else if (typed && typed.includes(" / ") && !(await sender.exchangeExists(first.vhost ?? "/", sender.targetOf(first, typed)!.exchange)))
             missing = `exchange ${sender.targetOf(first, typed)!.exchange} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`;
           else {
-            group.answers = (await sender.publish(r.id, list, typed, async () => pacer.take(), started)).answers;
+            group.answers = (await sender.publish(r.id, list, typed, async () => pacer.take())).answers;
           }
         }
         if (missing) break;
@@ -461,13 +455,8 @@ export class ReplayEngine {
           answers.refused.push(...outcome.refused);
           answers.nacked.push(...outcome.nacked);
         }
-        // the replay's spans beside the answers, on another connection (recovery needs only the answers)
-        const spans = Promise.all(
-          sent.map(({ list, outcome, started }) =>
-            this.writeSpans(r, list, new Set(outcome.confirmed.map((c) => c.id)), started).catch((e: unknown) => this.log(`[replay ${r.id}] replay spans not written: ${errorMessage(e)}`)),
-          ),
-        );
-        await writeAnswers(this.db, batch, answers, sentWhole && lost === null).finally(() => spans);
+        // the replay's spans are written with the answers (its own span per confirmed item)
+        await writeAnswers(this.db, batch, answers, sentWhole && lost === null, (e) => this.log(`[replay ${r.id}] replay spans not written: ${errorMessage(e)}`));
         // nacked items are pending again now that their batch is closed: the next claim starts from the first
         if (answers.nacked.length) cursor.rewind = Math.min(cursor.rewind ?? Infinity, Math.min(...answers.nacked) - 1);
         for (const { system, outcome } of sent) {
@@ -480,44 +469,6 @@ export class ReplayEngine {
     if (missing) {
       await books.drain();
       await failReplay(this.db, r.id, missing);
-    }
-  }
-
-  /** The replay's own span per confirmed item, in the dead letter's trace (a child of the span it died under). */
-  private async writeSpans(r: RunnableReplay, items: ClaimedItem[], confirmed: Set<number>, started: Map<number, number>): Promise<void> {
-    const now = Date.now();
-    const records: SpanRecord[] = items
-      .filter((it) => confirmed.has(it.id))
-      .map((it) => {
-        const parent = parentSpanOf(it.headers);
-        const at = started.get(it.id) ?? now;
-        return {
-          traceId: it.traceId,
-          spanId: it.spanId,
-          parentSpanId: parent && parent.traceId === it.traceId ? parent.spanId : null,
-          service: "switchyard",
-          name: `replay ${it.destination ?? ""}`.trim(),
-          kind: 4,
-          startUnixNano: BigInt(at) * 1_000_000n,
-          startTime: new Date(at),
-          durationMs: Math.max(0, now - at),
-          statusCode: 0,
-          statusMessage: null,
-          attributes: { "switchyard.replay.id": r.id, "switchyard.replay.item": it.id, "switchyard.dead_letter.id": it.deadLetterId },
-          resourceAttributes: { "service.name": "switchyard" },
-          events: [],
-          links: [],
-          ...noMessaging,
-          messagingSystem: it.system,
-          messagingDestination: it.destination,
-          messagingOperation: "publish",
-        };
-      });
-    // COPY, as the OTLP receiver stores spans (several times cheaper than an insert; a span stored before by a run
-    // that crashed after writing it is merged, not refused)
-    if (records.length) {
-      const stored = await storeSpans(this.dbh, records, { asyncCommit: true });
-      if (stored.rejected) this.log(`[replay ${r.id}] ${stored.rejected} replay spans refused: ${stored.errors.join("; ")}`);
     }
   }
 }

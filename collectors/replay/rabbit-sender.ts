@@ -99,7 +99,7 @@ export class RabbitReplaySender {
    * channel closed before every confirm came makes `answers` throw (the items stay in their open batch and are
    * recovered).
    */
-  async publish(replayId: number, items: ClaimedItem[], typed: string | null, pace: () => Promise<void>, started: Map<number, number>): Promise<{ answers: () => Promise<SendOutcome> }> {
+  async publish(replayId: number, items: ClaimedItem[], typed: string | null, pace: () => Promise<void>): Promise<{ answers: () => Promise<SendOutcome> }> {
     const refused: SendOutcome["refused"] = [];
     const waits: { vhost: string; entry: Awaited<ReturnType<RabbitReplaySender["channel"]>>; confirms: Promise<{ it: ClaimedItem; ok: boolean }>[] }[] = [];
     const byVhost = new Map<string, ClaimedItem[]>();
@@ -120,7 +120,6 @@ export class RabbitReplaySender {
         }
         await pace();
         const headers = wireValue(replayedHeaders(it.headers, it.editedHeaders, { replayId, itemId: it.id, traceId: it.traceId, spanId: it.spanId })) as Record<string, unknown>;
-        started.set(it.id, Date.now());
         try {
           confirms.push(
             new Promise((resolve) => {

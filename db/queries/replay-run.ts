@@ -191,14 +191,57 @@ export interface BatchAnswers {
  * waiting for the WAL flush: these are written after the send, so a Postgres crash that lost them leaves the batch
  * open, and its items are looked for (Kafka) or sent again as uncertain (RabbitMQ), as after a crash of the collectors.
  */
-export async function writeAnswers(db: Db, batch: { id: number; startedAt: Date }, answers: BatchAnswers, close: boolean): Promise<void> {
+export async function writeAnswers(db: Db, batch: { id: number; startedAt: Date }, answers: BatchAnswers, close: boolean, onSpansError: (e: unknown) => void = () => undefined): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.execute(sql`set local synchronous_commit = off`);
     await markConfirmed(tx, answers.confirmed, batch.startedAt);
+    // the replay's spans with the answers, under a savepoint: spans Postgres refused never keep answers from being written
+    if (answers.confirmed.length)
+      await tx
+        .transaction((sp) =>
+          replaySpans(
+            sp,
+            answers.confirmed.map((c) => c.id),
+          ),
+        )
+        .catch(onSpansError);
     await markRefused(tx, answers.refused);
     await nackedItems(tx, answers.nacked);
     if (close) await closeBatch(tx, batch.id);
   });
+}
+
+/** The resource of the replay's own spans (span_resources: its id is the md5 of its attributes as JSON, as the receiver stores them). */
+const replayResource = JSON.stringify({ "service.name": "switchyard" });
+
+/**
+ * The replay's own span for each of these confirmed items, in the dead letter's trace (a child of the span it died
+ * under, from its traceparent header, when that is in the same trace), from its sending to the broker's confirm (the
+ * item's sent_at and confirmed_at). Made in Postgres from the items and their dead letters, in the transaction of the
+ * answers; a span stored already (by an earlier write of the same answers) is left as it is.
+ */
+export async function replaySpans(db: Pick<Db, "execute">, ids: number[]): Promise<void> {
+  if (!ids.length) return;
+  await db.execute(sql`insert into span_resources (id, attributes) values (md5(${replayResource}), ${replayResource}::jsonb) on conflict do nothing`);
+  // the traceparent header as the consumer's instrumentation reads it: any case of its name, surrounding blanks
+  // trimmed; read once per row (offset 0 keeps the planner from copying the expression into each use of it)
+  await db.execute(sql`
+    insert into spans (trace_id, span_id, parent_span_id, service, name, kind, start_time, start_unix_nano, duration_ms, status_code,
+      attributes, resource_id, messaging_system, messaging_destination, messaging_operation)
+    select i.trace_id, i.span_id,
+      case when tp.v ~ '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$' and substr(tp.v, 4, 32) = i.trace_id and substr(tp.v, 37, 16) !~ '^0+$'
+        then substr(tp.v, 37, 16) end,
+      'switchyard', btrim('replay ' || coalesce(i.destination, '')), 4, i.sent_at, (extract(epoch from i.sent_at) * 1000000)::bigint * 1000,
+      greatest(0, extract(epoch from i.confirmed_at - i.sent_at) * 1000), 0,
+      jsonb_build_object('switchyard.replay.id', i.replay_id, 'switchyard.replay.item', i.id, 'switchyard.dead_letter.id', i.dead_letter_id),
+      md5(${replayResource}), d.system, i.destination, 'publish'
+    from replay_items i join dead_letters d on d.id = i.dead_letter_id
+    cross join lateral (select btrim(coalesce(
+      case when jsonb_typeof(d.headers -> 'traceparent') = 'string' then d.headers ->> 'traceparent' end,
+      case when jsonb_typeof(d.headers) = 'object' then
+        (select h.value #>> '{}' from jsonb_each(d.headers) h where lower(h.key) = 'traceparent' and jsonb_typeof(h.value) = 'string' limit 1) end), E' \t\n\r') as v offset 0) tp
+    where ${idsIn("i.id", ids)} and i.span_id is not null and i.trace_id is not null and i.sent_at is not null and i.confirmed_at is not null
+    on conflict do nothing`);
 }
 
 /**

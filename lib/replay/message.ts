@@ -57,14 +57,6 @@ export function traceparentOf(traceId: string, spanId: string): string {
   return `00-${traceId}-${spanId}-01`;
 }
 
-/** The span a message died under, from its traceparent header (the replay's span is its child), or null. */
-export function parentSpanOf(headers: Record<string, unknown>): { traceId: string; spanId: string } | null {
-  const v = Object.entries(headers).find(([k]) => k.toLowerCase() === "traceparent")?.[1];
-  const m = typeof v === "string" ? /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(v.trim()) : null;
-  if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return null;
-  return { traceId: m[1]!, spanId: m[2]! };
-}
-
 /** What a replay sends for one dead letter: its (or the edit's) payload and headers with the replay's own. */
 export function replayedHeaders(
   stored: Record<string, unknown>,

@@ -5,7 +5,7 @@ import pg from "pg";
 import { createReplay } from "../../db/mutations/create-replay";
 import { replayChannel } from "../../db/queries/replay-control";
 import { planReplay } from "../../db/queries/replay-plan";
-import { claimItems, closeBatch, closeBatches, closeSending, runnableReplays, sendingItems } from "../../db/queries/replay-run";
+import { claimItems, closeBatch, closeBatches, closeSending, runnableReplays, sendingItems, writeAnswers } from "../../db/queries/replay-run";
 import { getReplay, listReplayItems } from "../../db/queries/replays";
 import { cancelReplay } from "../../db/mutations/cancel-replay";
 import { discardDeadLetters } from "../../db/mutations/discard-dead-letters";
@@ -256,5 +256,56 @@ describe("two replays of the same dead letters at once", () => {
       { status: "new", n: 40 },
       { status: "replayed", n: 10 },
     ]);
+  });
+  it("claims at most maxBytes of payload (always one), and writes each confirmed item's own span, a child of the span its dead letter died under", async () => {
+    const trace = (i: number) => (0xabc000 + i).toString(16).padStart(32, "0");
+    const tp = (t: string, span: string) => `00-${t}-${span}-01`;
+    const span = "00f067aa0ba902b7";
+    // the header as the consumer's instrumentation reads it, and what is not one
+    const cases: { headers: Record<string, unknown>; parent: string | null }[] = [
+      { headers: { traceparent: tp(trace(0), span) }, parent: span },
+      { headers: { TraceParent: tp(trace(1), span), "x-app": "a" }, parent: span },
+      { headers: { traceparent: `  ${tp(trace(2), span)}\n` }, parent: span },
+      { headers: { traceparent: "junk" }, parent: null },
+      { headers: { traceparent: tp(trace(4), "0".repeat(16)) }, parent: null },
+      { headers: { traceparent: tp("f".repeat(32), span) }, parent: null }, // another trace's span: not this trace's parent
+      { headers: { traceparent: 5 }, parent: null },
+      { headers: {}, parent: null },
+    ];
+    await h.db.insert(deadLetters).values(
+      cases.map((c, i) => ({ system: "rabbitmq", sourceName: "local", vhost: "/", source: "spans.dlq", dedupKey: `s${i}`, payload: Buffer.alloc(100, 0x61), payloadSize: 100, traceId: trace(i), headers: c.headers, originalExchange: "", originalRoutingKey: "orders" })),
+    );
+    const actor = { user: "otto", role: "operator", requestId: "req-spans", clientAddress: null };
+    const { id } = await createReplay(h.db, { selection: { filter: { source: "spans.dlq", exact: true } }, ratePerSecond: 50, force: false, dryRun: false, maxAttempts: 3 }, actor);
+    await h.pool.query("update replays set status = 'running' where id = $1", [id]);
+    // 250 bytes take two of 100; one byte still takes one
+    const two = (await claimItems(h.db, id, 10, 0, 250))!;
+    expect(two.items).toHaveLength(2);
+    const one = (await claimItems(h.db, id, 10, 0, 1))!;
+    expect(one.items.map((i) => i.id)).toEqual([two.items[1]!.id + 1]);
+    const rest = (await claimItems(h.db, id, 10))!;
+    expect(rest.items).toHaveLength(cases.length - 3);
+    const batches = [two, one, rest];
+    for (const b of batches) await writeAnswers(h.db, b, { confirmed: b.items.map((i) => ({ id: i.id })), refused: [], nacked: [] }, true);
+    const items = batches.flatMap((b) => b.items);
+    const stored = await h.pool.query<{ trace_id: string; span_id: string; parent_span_id: string | null; service: string; name: string; kind: number; duration_ms: number; attributes: Record<string, unknown>; messaging_destination: string; messaging_operation: string; resource: Record<string, unknown>; sent: boolean }>(
+      `select s.trace_id, s.span_id, s.parent_span_id, s.service, s.name, s.kind, s.duration_ms, s.attributes, s.messaging_destination, s.messaging_operation, r.attributes as resource,
+         s.start_time = i.sent_at and s.start_unix_nano = (extract(epoch from i.sent_at) * 1000000)::bigint * 1000 as sent
+       from spans s join span_resources r on r.id = s.resource_id join replay_items i on i.span_id = s.span_id and i.trace_id = s.trace_id
+       where i.replay_id = $1 order by i.id`,
+      [id],
+    );
+    expect(stored.rows).toHaveLength(cases.length);
+    for (const [k, it] of items.entries()) {
+      const row = stored.rows[k]!;
+      expect(row).toMatchObject({ trace_id: trace(k), span_id: it.spanId, parent_span_id: cases[k]!.parent, service: "switchyard", name: "replay (default exchange) / orders", kind: 4, messaging_destination: "(default exchange) / orders", messaging_operation: "publish", resource: { "service.name": "switchyard" }, sent: true });
+      expect(row.attributes).toEqual({ "switchyard.replay.id": id, "switchyard.replay.item": it.id, "switchyard.dead_letter.id": it.deadLetterId });
+      expect(row.duration_ms).toBeGreaterThanOrEqual(0);
+    }
+    // the same answers written again (a retry) neither fail nor store a span twice
+    await writeAnswers(h.db, rest, { confirmed: rest.items.map((i) => ({ id: i.id })), refused: [], nacked: [] }, true);
+    const again = await h.pool.query<{ n: number }>("select count(*)::int n from spans s join replay_items i on i.span_id = s.span_id where i.replay_id = $1", [id]);
+    expect(again.rows[0]!.n).toBe(cases.length);
+    expect((await getReplay(h.db, id))!.confirmed).toBe(cases.length);
   });
 });
