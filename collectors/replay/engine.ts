@@ -236,7 +236,9 @@ export class ReplayEngine {
         if (!r) return;
         if (r.status !== "pending" && r.status !== "running") {
           await release(r.status);
-          await books.drain();
+          // a send that failed in the bookkeeping (a channel lost) leaves its batch open: the stop below, or the
+          // recovery on resume, deals with it
+          await books.drain().catch((e: unknown) => this.log(`[replay ${id}] progress not written: ${errorMessage(e)}`));
         }
         if (r.status === "cancelled" || r.status === "failed") {
           // stopped while items were caught sending (a crash, or a cancel during a retry): settle them

@@ -120,16 +120,24 @@ export class RabbitReplaySender {
         }
         await pace();
         const headers = wireValue(replayedHeaders(it.headers, it.editedHeaders, { replayId, itemId: it.id, traceId: it.traceId, spanId: it.spanId })) as Record<string, unknown>;
+        // the promise is made first and the publish called outside its executor, so that a throw reaches the catch
+        let answered!: (a: { it: ClaimedItem; ok: boolean }) => void;
+        const confirmed = new Promise<{ it: ClaimedItem; ok: boolean }>((resolve) => (answered = resolve));
+        const onConfirm = (err: unknown) => answered({ it, ok: !err });
         try {
-          confirms.push(
-            new Promise((resolve) => {
-              entry.ch.publish(t.exchange, t.routingKey, it.payload, { ...rabbitProperties(it.properties, it.deadLetterId), headers, mandatory: true }, (err) => resolve({ it, ok: !err }));
-            }),
-          );
+          entry.ch.publish(t.exchange, t.routingKey, it.payload, { ...rabbitProperties(it.properties, it.deadLetterId), headers, mandatory: true }, onConfirm);
+          confirms.push(confirmed);
         } catch (e) {
           // the channel closed under the publish: a lost send, recovered with the batch
-          if (this.vhosts.get(vhost) !== entry) throw e;
-          // amqplib could not encode it (a header name over 255 bytes, a value of no AMQP type): this one only
+          if (this.vhosts.get(vhost) !== entry || (e as { name?: string } | null)?.name === "IllegalOperationError") throw e;
+          // amqplib could not encode it (a header name over 255 bytes, a value of no AMQP type), and nothing was sent;
+          // but its confirm channel took a slot for it first, and every later confirm would be paired with the item
+          // before its own: the slot is taken back, or (another amqplib) the channel is dropped and the batch recovered
+          if (!dropConfirmSlot(entry.ch, onConfirm)) {
+            this.vhosts.delete(vhost);
+            await entry.conn.close().catch(() => undefined);
+            throw new Error(`channel to vhost ${vhost} dropped: a message it could not encode left its confirms out of step (${e instanceof Error ? e.message : String(e)})`);
+          }
           refused.push({ id: it.id, error: `cannot be sent as AMQP: ${e instanceof Error ? e.message : String(e)}` });
         }
       }
@@ -153,4 +161,16 @@ export class RabbitReplaySender {
       },
     };
   }
+}
+
+/**
+ * amqplib's ConfirmChannel.publish registers the confirm callback before it encodes the message; when the encoding
+ * throws, nothing is sent but the callback holds the slot of the next delivery tag. Takes it back (the last slot, when
+ * it is this callback); false when amqplib keeps its slots otherwise (the caller must then drop the channel).
+ */
+function dropConfirmSlot(ch: amqp.ConfirmChannel, cb: unknown): boolean {
+  const slots = (ch as unknown as { unconfirmed?: unknown }).unconfirmed;
+  if (!Array.isArray(slots) || slots[slots.length - 1] !== cb) return false;
+  slots.pop();
+  return true;
 }

@@ -3,6 +3,7 @@ import type { ReplayStatus } from "../../lib/replay-states";
 import { replayItemHeader } from "../../lib/replay/message";
 import type { DeadLetterSystem } from "../../lib/dead-letters";
 import type { Db } from "../client";
+import { sqlState } from "../pg-errors";
 
 /**
  * The collectors' side of a replay (collectors/replay/engine.ts): claiming items, noting each send before and after
@@ -195,19 +196,26 @@ export async function writeAnswers(db: Db, batch: { id: number; startedAt: Date 
   await db.transaction(async (tx) => {
     await tx.execute(sql`set local synchronous_commit = off`);
     await markConfirmed(tx, answers.confirmed, batch.startedAt);
-    // the replay's spans with the answers, under a savepoint: spans Postgres refused never keep answers from being written
-    if (answers.confirmed.length)
-      await tx
-        .transaction((sp) =>
-          replaySpans(
-            sp,
-            answers.confirmed.map((c) => c.id),
-          ),
-        )
-        .catch(onSpansError);
     await markRefused(tx, answers.refused);
     await nackedItems(tx, answers.nacked);
     if (close) await closeBatch(tx, batch.id);
+    // the replay's spans last, under a savepoint and a lock timeout: spans Postgres refuses, or a partition
+    // maintenance holding the spans table, never keep the answers from being written (tried twice: the partition
+    // check fails while a day's partition is attached)
+    const ids = answers.confirmed.map((c) => c.id);
+    if (!ids.length) return;
+    await tx.execute(sql`set local lock_timeout = '1s'`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await tx.transaction((sp) => replaySpans(sp, ids));
+        return;
+      } catch (e) {
+        const code = sqlState(e);
+        if (attempt < 2 && (code === "23514" || code === "55P03")) continue;
+        onSpansError(e);
+        return;
+      }
+    }
   });
 }
 

@@ -315,11 +315,19 @@ describe("replay engine", () => {
       originalRoutingKey: q,
       ...extra,
     });
-    // 100 identical dead letters, one of hostile bytes, one whose routing key reaches no queue, one in the other vhost
-    const rows = [...Array.from({ length: 101 }, (_, i) => base(i, "/")), base(0, "/", { originalRoutingKey: `nowhere-${run}` }), base(200, v)];
+    // 100 identical dead letters, one of hostile bytes, one whose routing key reaches no queue, one in the other vhost,
+    // and one with a header name AMQP cannot carry (over 255 bytes) among the identical ones: refused alone, its
+    // neighbours' confirms still theirs
+    const rows = [
+      ...Array.from({ length: 50 }, (_, i) => base(i, "/")),
+      base(0, "/", { headers: { ["x-" + "n".repeat(300)]: "v" } }),
+      ...Array.from({ length: 51 }, (_, i) => base(50 + i, "/")),
+      base(0, "/", { originalRoutingKey: `nowhere-${run}` }),
+      base(200, v),
+    ];
     await storeDeadLetters(h.db, rows);
     const ids = (await h.pool.query<{ id: string }>("select id from dead_letters where source = $1 order by id", [`${q}.dlq`])).rows.map((r) => Number(r.id));
-    expect(ids).toHaveLength(103);
+    expect(ids).toHaveLength(104);
     const home = await consume(q);
     const other: Buffer[] = [];
     await vch.consume(q, (m) => {
@@ -333,15 +341,17 @@ describe("replay engine", () => {
       const r = (await getReplay(h.db, r1.id))!;
       return r.status === "done" ? r : null;
     }, 60_000);
-    expect(done).toMatchObject({ total: 103, confirmed: 102, skipped: 1 });
+    expect(done).toMatchObject({ total: 104, confirmed: 102, skipped: 2 });
     await waitUntil("101 on the home queue and 1 in the other vhost", async () => (home.got.length >= 101 && other.length >= 1 ? true : null), 30_000);
     await sleep(500);
     await home.close();
     expect(home.got).toHaveLength(101); // identical messages: every one arrives
     expect(other).toHaveLength(1);
     expect(other[0]!.equals(bytes)).toBe(true); // bytes exactly as captured
-    const skipped = (await listReplayItems(h.db, r1.id, { status: "skipped", limit: 10 }))!.items;
-    expect(skipped).toHaveLength(1);
+    const skippedBoth = (await listReplayItems(h.db, r1.id, { status: "skipped", limit: 10 }))!.items;
+    expect(skippedBoth).toHaveLength(2);
+    expect(skippedBoth.filter((i) => /^cannot be sent as AMQP/.test(i.error ?? ""))).toHaveLength(1);
+    const skipped = skippedBoth.filter((i) => !/^cannot be sent as AMQP/.test(i.error ?? ""));
     expect(skipped[0]!.error).toMatch(/no queue is bound to the default exchange with routing key nowhere-/);
     // the unroutable one is not lost: its dead letter is new again
     const st = await h.pool.query("select status from dead_letters where id = $1", [skipped[0]!.deadLetterId]);

@@ -308,4 +308,29 @@ describe("two replays of the same dead letters at once", () => {
     expect(again.rows[0]!.n).toBe(cases.length);
     expect((await getReplay(h.db, id))!.confirmed).toBe(cases.length);
   });
+  it("writes a batch's answers while the spans table is locked (partition maintenance): the spans are given up, the answers are not", async () => {
+    await h.db.insert(deadLetters).values(Array.from({ length: 5 }, (_, i) => ({ system: "rabbitmq", sourceName: "local", vhost: "/", source: "locked.dlq", dedupKey: `l${i}`, payload: Buffer.from("{}"), payloadSize: 2, originalExchange: "", originalRoutingKey: "orders" })));
+    const actor = { user: "otto", role: "operator", requestId: "req-locked", clientAddress: null };
+    const { id } = await createReplay(h.db, { selection: { filter: { source: "locked.dlq", exact: true } }, ratePerSecond: 50, force: false, dryRun: false, maxAttempts: 3 }, actor);
+    await h.pool.query("update replays set status = 'running' where id = $1", [id]);
+    const batch = (await claimItems(h.db, id, 10))!;
+    const holder = new pg.Client({ connectionString: fresh.url });
+    await holder.connect();
+    const refused: unknown[] = [];
+    try {
+      await holder.query("begin");
+      await holder.query("lock table spans in access exclusive mode");
+      const t0 = Date.now();
+      await writeAnswers(h.db, batch, { confirmed: batch.items.map((i) => ({ id: i.id })), refused: [], nacked: [] }, true, (e) => refused.push(e));
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      await holder.query("rollback").catch(() => undefined);
+      await holder.end();
+    }
+    expect(refused).toHaveLength(1);
+    expect((await getReplay(h.db, id))!.confirmed).toBe(5);
+    expect((await h.pool.query("select 1 from replay_batches where id = $1", [batch.id])).rows).toHaveLength(0);
+    const st = await h.pool.query<{ n: number }>("select count(*)::int n from dead_letters where source = 'locked.dlq' and status = 'replayed'");
+    expect(st.rows[0]!.n).toBe(5);
+  });
 });
