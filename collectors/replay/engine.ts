@@ -73,7 +73,7 @@ export class ReplayEngine {
 
   constructor(
     private readonly config: Pick<Config, "DATABASE_URL" | "KAFKA_CLUSTERS" | "RABBITMQ_BROKERS">,
-    private readonly dbh: DbHandle,
+    dbh: DbHandle,
     private readonly log: (s: string) => void,
     private readonly opts: { pollMs: number; settleMs: number } = { pollMs: 3000, settleMs: 1000 },
   ) {

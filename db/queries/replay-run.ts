@@ -438,8 +438,8 @@ export async function failReplay(db: Db, replayId: number, error: string): Promi
  * or failed again when that span erred; a dead letter captured with the item's header ends it failed again (whatever
  * a span said). The dead letters of items that failed again are marked so; the new dead letter links to the replay.
  * Looks at the items sent (and dead letters captured) in the last `window.minutes`, newest first: the engine runs it
- * every second over 2 minutes, every 10 seconds over 10 and every minute over a day (its settleTiers); an item no consumer span has reached in a day stays
- * "confirmed, not observed". Returns how many items moved.
+ * every second over 2 minutes, every 10 seconds over 10 and every minute over a day (its settleTiers); an item no
+ * consumer span has reached in a day stays "confirmed, not observed". Returns how many items moved.
  */
 export async function settleItems(db: Db, window: { minutes: number; limit: number } = { minutes: 10, limit: 20_000 }): Promise<number> {
   // only items the broker confirmed: one still sending is settled once its confirm is written (so a dead letter is
