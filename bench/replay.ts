@@ -487,9 +487,9 @@ async function main() {
     const mean = (rs: Result[]) => rs.reduce((a, r) => a + r.rate, 0) / rs.length;
     console.log(`\n| run | messages | time | messages/s |\n| --- | --- | --- | --- |`);
     for (const r of results) console.log(`| ${r.what} | ${n} | ${r.secs.toFixed(2)} s | ${Math.round(r.rate)} |`);
-    console.log(`\nRabbitMQ: Switchyard ${sy.map((r) => Math.round(r.rate)).join(", ")} msg/s, shovel ${sh.map((r) => Math.round(r.rate)).join(", ")} msg/s;` + ` Switchyard / shovel per round ${sy.map((r, i) => (r.rate / sh[i]!.rate).toFixed(2)).join(", ")}, of the means ${(mean(sy) / mean(sh)).toFixed(2)} (target ≥ 1.0)`);
+    if (sh.length) console.log(`\nRabbitMQ: Switchyard ${sy.map((r) => Math.round(r.rate)).join(", ")} msg/s, shovel ${sh.map((r) => Math.round(r.rate)).join(", ")} msg/s;` + ` Switchyard / shovel per round ${sy.map((r, i) => (r.rate / sh[i]!.rate).toFixed(2)).join(", ")}, of the means ${(mean(sy) / mean(sh)).toFixed(2)} (target ≥ 1.0)`);
     const fl = results.filter((r) => r.what.includes("the floor"));
-    console.log(`RabbitMQ floor (amqplib publish + confirms, no bookkeeping): ${fl.map((r) => Math.round(r.rate)).join(", ")} msg/s; floor / shovel per round ${fl.map((r, i) => (r.rate / sh[i]!.rate).toFixed(2)).join(", ")}`);
+    if (sh.length) console.log(`RabbitMQ floor (amqplib publish + confirms, no bookkeeping): ${fl.map((r) => Math.round(r.rate)).join(", ")} msg/s; floor / shovel per round ${fl.map((r, i) => (r.rate / sh[i]!.rate).toFixed(2)).join(", ")}`);
     if (kr) console.log(`Kafka: ${Math.round(kr.rate)} msg/s (acks=all)`);
   } finally {
     await engine.stop();

@@ -416,7 +416,10 @@ export class ReplayEngine {
             const targets = new Map(plan.targets.map((t) => [t.id, t]));
             const sendable = list.filter((i) => targets.has(i.id));
             // Kafka sends a batch at once: the pacer is paid for all of it first
-            for (let i = 0; i < sendable.length; i++) await pacer.take();
+            for (let i = 0; i < sendable.length; i++) {
+              const wait = pacer.take();
+              if (wait) await wait;
+            }
             const res = await sender.send(r.id, sendable, targets);
             outcome.confirmed.push(...res.confirmed.map((c) => ({ ...c, partition: targets.get(c.id)?.partition ?? null })));
             outcome.refused.push(...res.refused);
@@ -429,7 +432,7 @@ export class ReplayEngine {
           else if (typed && typed.includes(" / ") && !(await sender.exchangeExists(first.vhost ?? "/", sender.targetOf(first, typed)!.exchange)))
             missing = `exchange ${sender.targetOf(first, typed)!.exchange} does not exist in vhost ${first.vhost ?? "/"} of broker ${first.sourceName}`;
           else {
-            group.answers = (await sender.publish(r.id, list, typed, async () => pacer.take())).answers;
+            group.answers = (await sender.publish(r.id, list, typed, () => pacer.take())).answers;
           }
         }
         if (missing) break;
@@ -452,8 +455,8 @@ export class ReplayEngine {
             lost ??= e;
           }
         }
-        for (const { outcome } of sent) {
-          answers.confirmed.push(...outcome.confirmed);
+        for (const { system, outcome } of sent) {
+          answers.confirmed.push(...outcome.confirmed.map((c) => ({ ...c, system })));
           answers.refused.push(...outcome.refused);
           answers.nacked.push(...outcome.nacked);
         }

@@ -49,12 +49,17 @@ export class RabbitReplaySender {
     await this.reset();
   }
 
+  /** What is known of the exchange without asking the broker (the default one, or an answer under 10 s old). */
+  private knownExchange(vhost: string, exchange: string): boolean | undefined {
+    if (exchange === "" || exchange.startsWith("amq.")) return true;
+    const c = this.exchanges.get(`${vhost}\u0000${exchange}`);
+    return c && Date.now() - c.at < 10_000 ? c.exists : undefined;
+  }
+
   /** Whether the exchange exists in the vhost (the default exchange always does); checked on a channel of its own. */
   async exchangeExists(vhost: string, exchange: string): Promise<boolean> {
-    if (exchange === "" || exchange.startsWith("amq.")) return true;
-    const k = `${vhost}\u0000${exchange}`;
-    const c = this.exchanges.get(k);
-    if (c && Date.now() - c.at < 10_000) return c.exists;
+    const known = this.knownExchange(vhost, exchange);
+    if (known !== undefined) return known;
     const { conn } = await this.channel(vhost);
     const probe = await conn.createChannel();
     probe.on("error", () => undefined);
@@ -67,7 +72,7 @@ export class RabbitReplaySender {
     } finally {
       await probe.close().catch(() => undefined);
     }
-    this.exchanges.set(k, { at: Date.now(), exists });
+    this.exchanges.set(`${vhost}\u0000${exchange}`, { at: Date.now(), exists });
     return exists;
   }
 
@@ -92,14 +97,14 @@ export class RabbitReplaySender {
   }
 
   /**
-   * Publishes the items (`pace` is awaited before each, for the rate limit) and resolves once all are handed to the
+   * Publishes the items (what `pace` returns is awaited before each, for the rate limit) and resolves once all are handed to the
    * channel, with `answers`, which waits for the broker's confirm of each. So the engine publishes the next batch while
    * this one's confirms come in. Items whose exchange does not exist, whose routing key reaches no queue, or that
    * cannot be encoded as AMQP are refused (each alone: its neighbours still go); a nacked item is sent again later; a
    * channel closed before every confirm came makes `answers` throw (the items stay in their open batch and are
    * recovered).
    */
-  async publish(replayId: number, items: ClaimedItem[], typed: string | null, pace: () => Promise<void>): Promise<{ answers: () => Promise<SendOutcome> }> {
+  async publish(replayId: number, items: ClaimedItem[], typed: string | null, pace: () => Promise<void> | undefined): Promise<{ answers: () => Promise<SendOutcome> }> {
     const refused: SendOutcome["refused"] = [];
     const waits: { vhost: string; entry: Awaited<ReturnType<RabbitReplaySender["channel"]>>; confirms: Promise<{ it: ClaimedItem; ok: boolean }>[] }[] = [];
     const byVhost = new Map<string, ClaimedItem[]>();
@@ -114,11 +119,13 @@ export class RabbitReplaySender {
           refused.push({ id: it.id, error: "no original exchange and routing key in its death history; give a destination" });
           continue;
         }
-        if (!(await this.exchangeExists(vhost, t.exchange))) {
+        // no await per message where nothing is waited for (the exchange known, the rate not reached)
+        if (!(this.knownExchange(vhost, t.exchange) ?? (await this.exchangeExists(vhost, t.exchange)))) {
           refused.push({ id: it.id, error: `exchange ${t.exchange} does not exist in vhost ${vhost}` });
           continue;
         }
-        await pace();
+        const wait = pace();
+        if (wait) await wait;
         const headers = wireValue(replayedHeaders(it.headers, it.editedHeaders, { replayId, itemId: it.id, traceId: it.traceId, spanId: it.spanId })) as Record<string, unknown>;
         // the promise is made first and the publish called outside its executor, so that a throw reaches the catch
         let answered!: (a: { it: ClaimedItem; ok: boolean }) => void;

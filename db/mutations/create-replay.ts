@@ -8,7 +8,7 @@ import type { Db } from "../client";
 import { recordAudit } from "../queries/audit";
 import { auditSelection, lockStatusChanges, type Tx } from "../queries/dead-letter-status";
 import { planOf, planReplay, replayCandidates, type PlanOptions, type PlanRow, type ReplayPlan } from "../queries/replay-plan";
-import { replaySpanId, replayTraceId } from "../queries/replay-run";
+import { parentSpanOf, replaySpanId, replayTraceId } from "../queries/replay-run";
 import { replays } from "../schema";
 import { replayChannel } from "../queries/replay-control";
 
@@ -107,14 +107,13 @@ async function makeItems(tx: Tx, id: number, selection: DeadLetterSelection, opt
       from c where c.reason is null and d.id = c.id and d.status = c.status
       returning d.id),
     p as (
-      select c.id, c.system, c.destination, c.status, c.trace_id, case when c.reason is null and t.id is null then 'in_another_replay' else c.reason end as reason
+      select c.id, c.system, c.destination, c.status, c.trace_id, c.traceparent, case when c.reason is null and t.id is null then 'in_another_replay' else c.reason end as reason
       from c left join took t on t.id = c.id),
     ins as (
-      insert into replay_items (replay_id, dead_letter_id, status, skip_reason, destination, prior_status, trace_id, span_id)
+      insert into replay_items (replay_id, dead_letter_id, status, skip_reason, destination, prior_status, trace_id, span_id, parent_span_id)
       select ${id}, p.id, case when p.reason is null then 'pending' else 'skipped' end, p.reason, p.destination, p.status,
-        case when p.reason is null then ${replayTraceId(sql`p.trace_id`, sql`p.id`)} end,
-        case when p.reason is null then ${replaySpanId(sql`p.id`)} end
-      from p)
+        x.trace_id, case when p.reason is null then ${replaySpanId(sql`p.id`)} end, ${parentSpanOf(sql`p.traceparent`, sql`x.trace_id`)}
+      from p cross join lateral (select case when p.reason is null then ${replayTraceId(sql`p.trace_id`, sql`p.id`)} end as trace_id) x)
     select reason, system, destination, count(*)::int as n, max(id)::text as top from p group by 1, 2, 3`);
   return planOf(r.rows);
 }

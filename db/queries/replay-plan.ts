@@ -6,6 +6,7 @@ import type { Db } from "../client";
 import type { DeadLetterSystem } from "../../lib/dead-letters";
 import { deadLetters } from "../schema";
 import { selectionWhere } from "./dead-letter-selection";
+import { traceparentOf } from "./replay-run";
 
 export interface ReplayPlan {
   total: number;
@@ -43,9 +44,10 @@ export function replayCandidates(selection: DeadLetterSelection, opts: PlanOptio
       else case when ${deadLetters.originalRoutingKey} is null then null
         else coalesce(nullif(${deadLetters.originalExchange}, ''), '(default exchange)') || ' / ' || ${deadLetters.originalRoutingKey} end
     end`;
-  const count = sql`case when (${deadLetters.headers} ->> ${replayCountHeader}) ~ '^[0-9]{1,6}$' then (${deadLetters.headers} ->> ${replayCountHeader})::int else 0 end`;
+  // a length and '^[0-9]+$', not '^[0-9]{1,6}$': Postgres's regular expressions are slow with a counted repetition
+  const count = sql`case when length(${deadLetters.headers} ->> ${replayCountHeader}) <= 6 and (${deadLetters.headers} ->> ${replayCountHeader}) ~ '^[0-9]+$' then (${deadLetters.headers} ->> ${replayCountHeader})::int else 0 end`;
   return sql`
-    select id, system, status, destination, trace_id, case
+    select id, system, status, destination, trace_id, traceparent, case
         when status = 'discarded' then 'discarded'
         when status = 'replaying' then 'in_another_replay'
         when returned then 'came_back'
@@ -55,7 +57,7 @@ export function replayCandidates(selection: DeadLetterSelection, opts: PlanOptio
         when not ${opts.force} and replay_count >= ${opts.maxAttempts} then 'over_loop_limit'
       end as reason
     from (
-      select ${deadLetters.id} as id, ${deadLetters.system} as system, ${deadLetters.status} as status, ${deadLetters.traceId} as trace_id, ${opts.editedPayload ? sql`false` : deadLetters.payloadTruncated} as truncated,
+      select ${deadLetters.id} as id, ${deadLetters.system} as system, ${deadLetters.status} as status, ${deadLetters.traceId} as trace_id, ${traceparentOf(sql`${deadLetters.headers}`)} as traceparent, ${opts.editedPayload ? sql`false` : deadLetters.payloadTruncated} as truncated,
         ${deadLetters.returnedAs} is not null as returned,
         coalesce(${typed}::text, ${own}) as destination, ${count} as replay_count
       from ${deadLetters} where ${selectionWhere(selection)} ${opts.throughId ? sql`and ${deadLetters.id} <= ${opts.throughId}` : sql``}) c`;

@@ -4,6 +4,7 @@ import { replayItemHeader } from "../../lib/replay/message";
 import type { DeadLetterSystem } from "../../lib/dead-letters";
 import type { Db } from "../client";
 import { sqlState } from "../pg-errors";
+import { pushTo } from "../../lib/multimap";
 
 /**
  * The collectors' side of a replay (collectors/replay/engine.ts): claiming items, noting each send before and after
@@ -119,9 +120,30 @@ const toItem = (r: ItemRow): ClaimedItem => ({
   editedHeaders: r.edited_headers,
 });
 
+// Lengths are checked apart from the pattern: Postgres's regular expressions are slow with a counted repetition
+// ('^[0-9a-f]{32}$' cost 6 µs a row, 0.8 µs as a length and '^[0-9a-f]+$'), and these run once per item.
+
 /** The trace an item's replay span goes in: its dead letter's, when that is a valid trace id, else a new one. */
 export const replayTraceId = (deadLetterTrace: SQL, itemId: SQL): SQL =>
-  sql`case when ${deadLetterTrace} ~ '^[0-9a-f]{32}$' and ${deadLetterTrace} !~ '^0+$' then ${deadLetterTrace} else md5(random()::text || clock_timestamp()::text || ${itemId}) end`;
+  sql`case when length(${deadLetterTrace}) = 32 and ${deadLetterTrace} ~ '^[0-9a-f]+$' and ${deadLetterTrace} !~ '^0+$' then ${deadLetterTrace} else md5(random()::text || clock_timestamp()::text || ${itemId}) end`;
+
+/**
+ * A dead letter's traceparent header as the consumer's instrumentation reads it: any case of its name, surrounding
+ * blanks trimmed (null when it has none, or not as a string).
+ */
+export const traceparentOf = (headers: SQL): SQL => sql`btrim(coalesce(
+      case when jsonb_typeof(${headers} -> 'traceparent') = 'string' then ${headers} ->> 'traceparent' end,
+      case when jsonb_typeof(${headers}) = 'object' then
+        (select h.value #>> '{}' from jsonb_each(${headers}) h where lower(h.key) = 'traceparent' and jsonb_typeof(h.value) = 'string' limit 1) end), E' \t\n\r')`;
+
+/**
+ * The span a traceparent names (version-traceid-spanid-flags, lowercase hex), when it is in trace `traceId` and not
+ * all zeros: the parent of the replay's span. Null otherwise.
+ */
+export const parentSpanOf = (tp: SQL, traceId: SQL): SQL => sql`case
+      when length(${tp}) = 55 and substr(${tp}, 3, 1) = '-' and substr(${tp}, 36, 1) = '-' and substr(${tp}, 53, 1) = '-'
+        and ${tp} ~ '^[0-9a-f]+-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$' and substr(${tp}, 4, 32) = ${traceId} and substr(${tp}, 37, 16) !~ '^0+$'
+      then substr(${tp}, 37, 16) end`;
 
 /** The id of an item's replay span (its traceparent), given when the item is made. */
 export const replaySpanId = (itemId: SQL): SQL => sql`left(md5(random()::text || clock_timestamp()::text || ${itemId} || 's'), 16)`;
@@ -181,7 +203,8 @@ export async function closeBatch(db: Pick<Db, "execute">, batchId: number): Prom
 
 /** What the broker answered for a batch's items. */
 export interface BatchAnswers {
-  confirmed: { id: number; offset?: number | null; partition?: number | null }[];
+  /** with the system each was sent on (what its replay span says) */
+  confirmed: { id: number; system: DeadLetterSystem; offset?: number | null; partition?: number | null }[];
   refused: { id: number; error: string }[];
   nacked: number[];
 }
@@ -202,12 +225,15 @@ export async function writeAnswers(db: Db, batch: { id: number; startedAt: Date 
     // the replay's spans last, under a savepoint and a lock timeout: spans Postgres refuses, or a partition
     // maintenance holding the spans table, never keep the answers from being written (tried twice: the partition
     // check fails while a day's partition is attached)
-    const ids = answers.confirmed.map((c) => c.id);
-    if (!ids.length) return;
+    if (!answers.confirmed.length) return;
+    const bySystem = new Map<DeadLetterSystem, number[]>();
+    for (const c of answers.confirmed) pushTo(bySystem, c.system, c.id);
     await tx.execute(sql`set local lock_timeout = '1s'`);
     for (let attempt = 1; ; attempt++) {
       try {
-        await tx.transaction((sp) => replaySpans(sp, ids));
+        await tx.transaction(async (sp) => {
+          for (const [system, ids] of bySystem) await replaySpans(sp, ids, system);
+        });
         return;
       } catch (e) {
         const code = sqlState(e);
@@ -223,31 +249,23 @@ export async function writeAnswers(db: Db, batch: { id: number; startedAt: Date 
 const replayResource = JSON.stringify({ "service.name": "switchyard" });
 
 /**
- * The replay's own span for each of these confirmed items, in the dead letter's trace (a child of the span it died
- * under, from its traceparent header, when that is in the same trace), from its sending to the broker's confirm (the
- * item's sent_at and confirmed_at). Made in Postgres from the items and their dead letters, in the transaction of the
- * answers; a span stored already (by an earlier write of the same answers) is left as it is.
+ * The replay's own span for each of these confirmed items (all of `system`), in the dead letter's trace (a child of
+ * the span it died under: the item's parent_span_id, read from its traceparent when the item was made), from its
+ * sending to the broker's confirm (the item's sent_at and confirmed_at). Made in Postgres from the items, in the
+ * transaction of the answers; a span stored already (by an earlier write of the same answers) is left as it is.
  */
-export async function replaySpans(db: Pick<Db, "execute">, ids: number[]): Promise<void> {
+export async function replaySpans(db: Pick<Db, "execute">, ids: number[], system: DeadLetterSystem): Promise<void> {
   if (!ids.length) return;
   await db.execute(sql`insert into span_resources (id, attributes) values (md5(${replayResource}), ${replayResource}::jsonb) on conflict do nothing`);
-  // the traceparent header as the consumer's instrumentation reads it: any case of its name, surrounding blanks
-  // trimmed; read once per row (offset 0 keeps the planner from copying the expression into each use of it)
   await db.execute(sql`
     insert into spans (trace_id, span_id, parent_span_id, service, name, kind, start_time, start_unix_nano, duration_ms, status_code,
       attributes, resource_id, messaging_system, messaging_destination, messaging_operation)
-    select i.trace_id, i.span_id,
-      case when tp.v ~ '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$' and substr(tp.v, 4, 32) = i.trace_id and substr(tp.v, 37, 16) !~ '^0+$'
-        then substr(tp.v, 37, 16) end,
+    select i.trace_id, i.span_id, i.parent_span_id,
       'switchyard', btrim('replay ' || coalesce(i.destination, '')), 4, i.sent_at, (extract(epoch from i.sent_at) * 1000000)::bigint * 1000,
       greatest(0, extract(epoch from i.confirmed_at - i.sent_at) * 1000), 0,
       jsonb_build_object('switchyard.replay.id', i.replay_id, 'switchyard.replay.item', i.id, 'switchyard.dead_letter.id', i.dead_letter_id),
-      md5(${replayResource}), d.system, i.destination, 'publish'
-    from replay_items i join dead_letters d on d.id = i.dead_letter_id
-    cross join lateral (select btrim(coalesce(
-      case when jsonb_typeof(d.headers -> 'traceparent') = 'string' then d.headers ->> 'traceparent' end,
-      case when jsonb_typeof(d.headers) = 'object' then
-        (select h.value #>> '{}' from jsonb_each(d.headers) h where lower(h.key) = 'traceparent' and jsonb_typeof(h.value) = 'string' limit 1) end), E' \t\n\r') as v offset 0) tp
+      md5(${replayResource}), ${system}, i.destination, 'publish'
+    from replay_items i
     where ${idsIn("i.id", ids)} and i.span_id is not null and i.trace_id is not null and i.sent_at is not null and i.confirmed_at is not null
     on conflict do nothing`);
 }

@@ -1,5 +1,5 @@
 /**
- * A replay's rate limit: `take()` resolves when the next message may go, so that over any stretch the messages sent
+ * A replay's rate limit: what `take()` returns resolves when the next message may go, so that over any stretch the messages sent
  * are at most `rate` a second plus one. No burst is saved up: a pause, or a slow broker, does not earn a faster run
  * after it.
  */
@@ -11,13 +11,14 @@ export class Pacer {
     private readonly wait: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
-  async take(): Promise<void> {
+  /** A promise to wait for, or nothing when the message may go now (so a fast loop need not await each message). */
+  take(): Promise<void> | undefined {
     const t = this.now();
     if (this.next < t) this.next = t;
     const ahead = this.next - t;
     this.next += 1000 / this.rate;
     // timers are coarse: only sleep once a few milliseconds are owed
-    if (ahead >= 4) await this.wait(ahead);
+    return ahead >= 4 ? this.wait(ahead) : undefined;
   }
 }
 

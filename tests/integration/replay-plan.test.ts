@@ -286,7 +286,7 @@ describe("two replays of the same dead letters at once", () => {
     const rest = (await claimItems(h.db, id, 10))!;
     expect(rest.items).toHaveLength(cases.length - 3);
     const batches = [two, one, rest];
-    for (const b of batches) await writeAnswers(h.db, b, { confirmed: b.items.map((i) => ({ id: i.id })), refused: [], nacked: [] }, true);
+    for (const b of batches) await writeAnswers(h.db, b, { confirmed: b.items.map((i) => ({ id: i.id, system: i.system })), refused: [], nacked: [] }, true);
     const items = batches.flatMap((b) => b.items);
     const stored = await h.pool.query<{ trace_id: string; span_id: string; parent_span_id: string | null; service: string; name: string; kind: number; duration_ms: number; attributes: Record<string, unknown>; messaging_destination: string; messaging_operation: string; resource: Record<string, unknown>; sent: boolean }>(
       `select s.trace_id, s.span_id, s.parent_span_id, s.service, s.name, s.kind, s.duration_ms, s.attributes, s.messaging_destination, s.messaging_operation, r.attributes as resource,
@@ -303,7 +303,7 @@ describe("two replays of the same dead letters at once", () => {
       expect(row.duration_ms).toBeGreaterThanOrEqual(0);
     }
     // the same answers written again (a retry) neither fail nor store a span twice
-    await writeAnswers(h.db, rest, { confirmed: rest.items.map((i) => ({ id: i.id })), refused: [], nacked: [] }, true);
+    await writeAnswers(h.db, rest, { confirmed: rest.items.map((i) => ({ id: i.id, system: i.system })), refused: [], nacked: [] }, true);
     const again = await h.pool.query<{ n: number }>("select count(*)::int n from spans s join replay_items i on i.span_id = s.span_id where i.replay_id = $1", [id]);
     expect(again.rows[0]!.n).toBe(cases.length);
     expect((await getReplay(h.db, id))!.confirmed).toBe(cases.length);
@@ -321,7 +321,7 @@ describe("two replays of the same dead letters at once", () => {
       await holder.query("begin");
       await holder.query("lock table spans in access exclusive mode");
       const t0 = Date.now();
-      await writeAnswers(h.db, batch, { confirmed: batch.items.map((i) => ({ id: i.id })), refused: [], nacked: [] }, true, (e) => refused.push(e));
+      await writeAnswers(h.db, batch, { confirmed: batch.items.map((i) => ({ id: i.id, system: i.system })), refused: [], nacked: [] }, true, (e) => refused.push(e));
       expect(Date.now() - t0).toBeLessThan(10_000);
     } finally {
       await holder.query("rollback").catch(() => undefined);
