@@ -502,7 +502,7 @@ async function main() {
     await conn.close().catch(() => undefined);
     if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
     await admin.disconnect();
-    await bench.drop();
+    if (process.env.X_KEEP !== "1") await bench.drop(); else console.log("kept " + bench.url);
   }
 }
 
