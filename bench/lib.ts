@@ -5,8 +5,8 @@ import pg from "pg";
 import { createDb, type DbHandle } from "../db/client";
 import { runMigrations } from "../db/migrate";
 
-/** A migrated database of the benchmark's own, beside the configured one; `drop` removes it. */
-export async function benchDatabase(databaseUrl: string, run: string): Promise<{ handle: DbHandle; url: string; drop: () => Promise<void> }> {
+/** A migrated database of the benchmark's own, beside the configured one; `drop` removes it, `release` keeps it (closing the connections). */
+export async function benchDatabase(databaseUrl: string, run: string): Promise<{ handle: DbHandle; url: string; drop: () => Promise<void>; release: () => Promise<void> }> {
   const name = `switchyard_bench_${run}`;
   const adminUrl = new URL(databaseUrl);
   adminUrl.pathname = "/postgres";
@@ -23,6 +23,10 @@ export async function benchDatabase(databaseUrl: string, run: string): Promise<{
     drop: async () => {
       await handle.close();
       await admin.query(`drop database ${name} with (force)`);
+      await admin.end();
+    },
+    release: async () => {
+      await handle.close();
       await admin.end();
     },
   };

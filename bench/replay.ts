@@ -10,7 +10,8 @@
  * them all. And the floor under any replay from Node: the same messages published by amqplib with publisher
  * confirms and nothing else. The three alternate, BENCH_ROUNDS (default 2) each, so the host's drift weighs on all alike.
  *
- * BENCH_PEERS=0 runs only Switchyard's replays (for profiling a change; no comparison), BENCH_KAFKA=0 skips Kafka's.
+ * BENCH_PEERS=0 runs only Switchyard's replays (for profiling a change; no comparison), BENCH_KAFKA=0 skips Kafka's,
+ * BENCH_KEEP_DB=1 leaves the benchmark's database in place afterwards (to look at its plans and statistics).
  *
  * Kafka (skipped with BENCH_KAFKA=0): the same number of 1 KiB Kafka dead letters replayed (acks=all, idempotent producer) to a fresh topic of
  * 3 partitions; timed until the replay is done and the topic's end offsets add up to them.
@@ -502,7 +503,10 @@ async function main() {
     await conn.close().catch(() => undefined);
     if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
     await admin.disconnect();
-    if (process.env.X_KEEP !== "1") await bench.drop(); else console.log("kept " + bench.url);
+    if (process.env.BENCH_KEEP_DB === "1") {
+      await bench.release();
+      console.log(`kept the benchmark's database (BENCH_KEEP_DB=1): ${bench.url}`);
+    } else await bench.drop();
   }
 }
 
