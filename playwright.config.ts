@@ -18,6 +18,10 @@ const stackEnv = {
   WORKFLOW_STUCK_AFTER: "20s",
   // the Alerts page's rule fires within seconds (e2e/alerts.spec.ts)
   ALERT_EVAL_INTERVAL_MS: "2000",
+  // a consumer group of the e2e stack's own for the dead-letter topics: any other collectors on this Kafka (a demo, an
+  // integration test, one left running) in the default group would share shop.orders.DLT's partition with it and
+  // capture its records into another database (a CI run's flow map once had no dead-letter edge for 60 s)
+  KAFKA_DLT_GROUP: process.env.E2E_KAFKA_DLT_GROUP ?? "switchyard-dlt-e2e",
   E2E_RUN: process.env.E2E_RUN ?? String(Date.now()),
   NEXT_DIST_DIR: process.env.NEXT_DIST_DIR ?? ".next-test",
   NEXT_TELEMETRY_DISABLED: "1",

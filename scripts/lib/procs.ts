@@ -1,11 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
 import readline from "node:readline";
+import { pathToFileURL } from "node:url";
 
 /**
  * A small process supervisor for `npm run demo` and the demo services: each child's output is prefixed with its
  * name, a child that dies is restarted with backoff (when asked), and `stopAll` sends SIGTERM to every child, then
  * SIGKILL to what is left after a grace period. Children stay in this process's process group, so whatever stops
- * the group (Ctrl-C in a terminal, a test runner killing its web servers) stops them too.
+ * the group (Ctrl-C in a terminal, a test runner killing its web servers) stops them too; and each Node process under
+ * them stops itself when its parent is gone (exit-with-parent.mjs), so a supervisor killed with SIGKILL leaves no
+ * collectors or demo services running on.
  */
 export interface ProcSpec {
   name: string;
@@ -29,7 +33,7 @@ export class ProcGroup {
     const color = colors[this.n++ % colors.length];
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env },
+      env: withExitWithParent({ ...process.env, ...spec.env }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.children.set(spec.name, child);
@@ -69,4 +73,12 @@ function signal(c: ChildProcess, sig: NodeJS.Signals) {
   } catch {
     /* already gone */
   }
+}
+
+const exitWithParent = `--import=${pathToFileURL(path.join(__dirname, "exit-with-parent.mjs")).href}`;
+
+/** NODE_OPTIONS with exit-with-parent.mjs preloaded (once: a supervisor under a supervisor inherits it). */
+function withExitWithParent(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const options = env.NODE_OPTIONS ?? "";
+  return options.includes(exitWithParent) ? env : { ...env, NODE_OPTIONS: `${options} ${exitWithParent}`.trim() };
 }

@@ -39,7 +39,7 @@ describe("demo services", () => {
     before = { orders: await endOffsets(topology.kafka.orders), dlt: await endOffsets(topology.kafka.ordersDlt) };
     db = await freshDatabase("switchyard_demo");
     await runMigrations(db.url);
-    const env = await collectorsEnv({ DATABASE_URL: db.url, KAFKA_DLT_PATTERNS: topology.kafka.ordersDlt, RABBITMQ_DLQ_PATTERNS: topology.rabbit.paymentsDlq });
+    const env = await collectorsEnv({ DATABASE_URL: db.url, KAFKA_DLT_PATTERNS: topology.kafka.ordersDlt, KAFKA_DLT_GROUP: `it-demo-capture-${process.pid}`, RABBITMQ_DLQ_PATTERNS: topology.rabbit.paymentsDlq });
     collectors = runTs("collectors/main.ts", env);
     demo = runTs("demo/run.ts", {
       KAFKA_BROKERS: cluster.brokers.join(","),
