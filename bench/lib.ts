@@ -16,6 +16,12 @@ export async function benchDatabase(databaseUrl: string, run: string): Promise<{
   const url = new URL(databaseUrl);
   url.pathname = `/${name}`;
   await runMigrations(url.toString());
+  if (process.env.BENCH_SQL) {
+    const c = new pg.Client({ connectionString: url.toString() });
+    await c.connect();
+    await c.query(process.env.BENCH_SQL);
+    await c.end();
+  }
   const handle = createDb(url.toString(), { max: 3 });
   return {
     handle,

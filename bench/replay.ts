@@ -11,7 +11,8 @@
  * confirms and nothing else. The three alternate, BENCH_ROUNDS (default 2) each, so the host's drift weighs on all alike.
  *
  * BENCH_PEERS=0 runs only Switchyard's replays (for profiling a change; no comparison), BENCH_KAFKA=0 skips Kafka's,
- * BENCH_KEEP_DB=1 leaves the benchmark's database in place afterwards (to look at its plans and statistics).
+ * BENCH_KEEP_DB=1 leaves the benchmark's database in place afterwards (to look at its plans and statistics), and
+ * BENCH_SQL runs its SQL in the benchmark's database once it is migrated (to try a storage or index change first).
  *
  * Kafka (skipped with BENCH_KAFKA=0): the same number of 1 KiB Kafka dead letters replayed (acks=all, idempotent producer) to a fresh topic of
  * 3 partitions; timed until the replay is done and the topic's end offsets add up to them.
@@ -113,7 +114,7 @@ function statementKind(text: string): string {
 let inFlight = 0;
 
 /**
- * With BENCH_EXPLAIN=1 the engine's connections load auto_explain (as a superuser, which the local `postgres` is): the
+ * With BENCH_EXPLAIN=1 the engine's connections (and the replay's creation) load auto_explain (as a superuser, which the local `postgres` is): the
  * plan of each of its statements over 50 ms, with actual rows, times and buffers, goes to the Postgres server's log.
  */
 function explained(url: string): string {
@@ -274,7 +275,7 @@ async function main() {
   await maintainSpanPartitions(bench.handle.db, { retentionDays: config.RETENTION_SPANS_DAYS });
   const timings = new Timings();
   const createTimings = new Timings();
-  const creator = createDb(bench.url, { max: 2, application: "switchyard-bench-create" });
+  const creator = createDb(explained(bench.url), { max: 2, application: "switchyard-bench-create" });
   timeStatements(creator.pool, createTimings);
   const engineDb = createDb(explained(bench.url), { max: 10, application: "switchyard-replay-bench" });
   timeStatements(engineDb.pool, timings);

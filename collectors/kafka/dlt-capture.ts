@@ -4,6 +4,7 @@ import { backoffDelay } from "../../lib/backoff";
 import { errorMessage } from "../../lib/errors";
 import { kafkaDeadLetterRow, unreadableKafkaDeadLetter } from "../../lib/kafka/dead-letter-record";
 import type { RawHeaders } from "../../lib/kafka/dlt-headers";
+import { foreignMembers } from "../../lib/kafka/group-members";
 import { matchesAny } from "../../lib/patterns";
 import type { Db } from "../../db/client";
 import { storeDeadLetters, type StoreResult } from "../../db/queries/dead-letter-store";
@@ -22,7 +23,12 @@ export interface DltCaptureOptions {
   groupId: string;
   maxBytes: number;
   rediscoverMs: number;
+  /** how often the group's members are looked at (default 10 s) */
+  memberCheckMs?: number;
+  /** how long another member must stay in the group before it is reported (default 25 s) */
+  foreignAfterMs?: number;
 }
+
 
 export class DltCapture {
   private readonly kafka: Kafka;
@@ -35,11 +41,18 @@ export class DltCapture {
   private storeError: string | null = null;
   /** the consumer's last crash: reported for a minute, so a crash loop shows on the health page */
   private crash: { at: number; message: string } | null = null;
+  /** this process's member id in the group (from its last join) */
+  private memberId: string | null = null;
+  private readonly firstSeen = new Map<string, number>();
+  private memberTimer: NodeJS.Timeout | null = null;
+  /** other consumers in the group for a while now, or null */
+  private shared: string | null = null;
 
   /** why capture is not working right now, or null */
   get error(): string | null {
     if (this.storeError) return this.storeError;
-    return this.crash && Date.now() - this.crash.at < 60_000 ? this.crash.message : null;
+    if (this.crash && Date.now() - this.crash.at < 60_000) return this.crash.message;
+    return this.shared;
   }
 
   constructor(
@@ -57,12 +70,14 @@ export class DltCapture {
 
   start(): this {
     void this.tick();
+    void this.checkMembers();
     return this;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.memberTimer) clearTimeout(this.memberTimer);
     await this.consumer?.disconnect().catch(() => undefined);
   }
 
@@ -78,6 +93,30 @@ export class DltCapture {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  /** Looks at the group's members: another consumer that stays in it is reported (see foreignMembers). */
+  private async checkMembers(): Promise<void> {
+    if (this.stopped) return;
+    if (this.consumer && this.memberId) {
+      const admin = this.kafka.admin();
+      try {
+        await admin.connect();
+        const g = (await admin.describeGroups([this.opts.groupId])).groups[0];
+        const others = foreignMembers(g?.members ?? [], this.memberId, this.firstSeen, Date.now(), this.opts.foreignAfterMs ?? 25_000);
+        const was = this.shared;
+        this.shared = others.length
+          ? `dead-letter capture shares consumer group ${this.opts.groupId} with ${others.map((m) => `${m.clientId} at ${m.clientHost.replace(/^\//, "")}`).join(", ")}: ` +
+            "the partitions it holds are stored by it, not here; give each Switchyard its own KAFKA_DLT_GROUP"
+          : null;
+        if (this.shared && this.shared !== was) this.log(`[kafka-dlt:${this.cluster.name}] ${this.shared}`);
+      } catch {
+        // the cluster's own health check says when it does not answer
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    }
+    if (!this.stopped) this.memberTimer = setTimeout(() => void this.checkMembers(), this.opts.memberCheckMs ?? 10_000);
   }
 
   private async tick(): Promise<void> {
@@ -107,6 +146,9 @@ export class DltCapture {
   private async run(topics: string[]): Promise<void> {
     const consumer = this.kafka.consumer({ groupId: this.opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
     this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.memberId = (e.payload as { memberId: string }).memberId;
+    });
     consumer.on(consumer.events.CRASH, (e) => {
       const { error, restart } = e.payload as { error: Error; restart: boolean };
       this.log(`[kafka-dlt:${this.cluster.name}] consumer crashed: ${describeKafkaError(error)}${restart ? " (kafkajs restarts it)" : ""}`);
