@@ -19,8 +19,11 @@ export async function benchDatabase(databaseUrl: string, run: string): Promise<{
   if (process.env.BENCH_SQL) {
     const c = new pg.Client({ connectionString: url.toString() });
     await c.connect();
-    await c.query(process.env.BENCH_SQL);
-    await c.end();
+    try {
+      await c.query(process.env.BENCH_SQL);
+    } finally {
+      await c.end();
+    }
   }
   const handle = createDb(url.toString(), { max: 3 });
   return {

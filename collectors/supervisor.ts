@@ -2,6 +2,7 @@ import { backoffDelay, defaultBackoff, type BackoffOptions } from "../lib/backof
 import { errorMessage } from "../lib/errors";
 import type { HealthRegistry, System } from "./health-registry";
 import { sourceReconnects } from "./metrics";
+import { CollectorProblem } from "./sources/problem";
 
 /**
  * Keeps one connection to a source alive: connect, check it every interval, and on failure or loss close it and
@@ -75,7 +76,20 @@ export class Supervisor<C> {
         });
         while (!this.stopped) {
           if (lostError) throw lostError;
-          const details = await this.driver.check(conn);
+          let details: Awaited<ReturnType<typeof this.driver.check>>;
+          try {
+            details = await this.driver.check(conn);
+          } catch (e) {
+            if (!(e instanceof CollectorProblem) || lostError) throw e;
+            // the source answers, but something Switchyard does with it is not working (dead-letter capture paused,
+            // its group shared): reported, the connection kept (it is not what failed), looked at again next interval
+            const msg = this.describe(e);
+            this.health.report(system, name, false, msg);
+            if (wasHealthy !== false) this.log(`[${system}:${name}] unhealthy: ${msg}`);
+            wasHealthy = false;
+            await this.sleep(this.intervalMs);
+            continue;
+          }
           if (lostError) throw lostError;
           this.health.report(system, name, true, null, details);
           if (wasHealthy !== true) this.log(`[${system}:${name}] healthy`);

@@ -98,7 +98,11 @@ export class DltCapture {
   /** Looks at the group's members: another consumer that stays in it is reported (see foreignMembers). */
   private async checkMembers(): Promise<void> {
     if (this.stopped) return;
-    if (this.consumer && this.memberId) {
+    if (!this.consumer) {
+      // nothing to capture now (or the consumer is being made again after a crash): nothing shared to report
+      this.shared = null;
+      this.firstSeen.clear();
+    } else if (this.memberId) {
       const admin = this.kafka.admin();
       try {
         await admin.connect();
@@ -144,6 +148,8 @@ export class DltCapture {
   }
 
   private async run(topics: string[]): Promise<void> {
+    // the member id is the new consumer's once it has joined: until then the old one's would name it another member
+    this.memberId = null;
     const consumer = this.kafka.consumer({ groupId: this.opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {

@@ -18,14 +18,9 @@ describe("Kafka dead-letter capture in a group another consumer shares", () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let env: Record<string, string>;
   const procs: RunningProcess[] = [];
-  const shared = async () => source(await healthz(env), "kafka", "local")?.error ?? null;
-
-  beforeAll(async () => {
-    await admin.connect();
-    db = await freshDatabase("switchyard_dlt_shared");
-    await runMigrations(db.url);
-    await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
-    env = await collectorsEnv({
+  /** A collectors process's environment (ports of its own) capturing the topic in the group. */
+  const envFor = () =>
+    collectorsEnv({
       DATABASE_URL: db.url,
       KAFKA_CLUSTERS: `local=${cluster.brokers.join(",")}`,
       KAFKA_DLT_PATTERNS: topic,
@@ -33,6 +28,14 @@ describe("Kafka dead-letter capture in a group another consumer shares", () => {
       KAFKA_DLT_GROUP: group,
       KAFKA_POLL_INTERVAL_MS: "60000",
     });
+  const shared = async () => source(await healthz(env), "kafka", "local")?.error ?? null;
+
+  beforeAll(async () => {
+    await admin.connect();
+    db = await freshDatabase("switchyard_dlt_shared");
+    await runMigrations(db.url);
+    await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
+    env = await envFor();
   });
 
   afterAll(async () => {
@@ -45,15 +48,17 @@ describe("Kafka dead-letter capture in a group another consumer shares", () => {
 
   const members = async () => (await admin.describeGroups([group])).groups[0]?.members.length ?? 0;
 
-  it("reports another consumer in its group while it stays, not its own killed predecessor", async () => {
+  it("reports another consumer in its group while it stays, not a second collectors process killed after 5 s", async () => {
     const first = runTs("collectors/main.ts", env);
     procs.push(first);
     await waitUntil("the first collectors in the group", async () => (await members()) === 1, 60_000, 500);
-    await first.stop("SIGKILL");
-    const second = runTs("collectors/main.ts", env);
+    // a second one (its own ports) joins, shares the group for 5 s and is killed: a member until its 10 s session
+    // runs out, seen by the first for ~15 s in all, under the 25 s that would make it another consumer
+    const second = runTs("collectors/main.ts", await envFor());
     procs.push(second);
-    // the killed one stays a member until its 10 s session runs out, then the group is the new one's alone
-    await waitUntil("the second collectors answering", async () => (await healthz(env)).sources.length > 0, 60_000, 500);
+    await waitUntil("both collectors in the group", async () => (await members()) === 2, 60_000, 500);
+    await new Promise((r) => setTimeout(r, 5000));
+    await second.stop("SIGKILL");
     const until = Date.now() + 40_000;
     while (Date.now() < until) {
       expect(await shared()).toBeNull();
