@@ -29,7 +29,6 @@ export interface DltCaptureOptions {
   foreignAfterMs?: number;
 }
 
-
 export class DltCapture {
   private readonly kafka: Kafka;
   private consumer: Consumer | null = null;

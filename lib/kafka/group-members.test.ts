@@ -21,7 +21,7 @@ describe("foreignMembers", () => {
     expect(foreignMembers([m("own"), m("ghost")], "own", seen, 55_000, 25_000)).toHaveLength(1);
   });
 
-  it("before its own join, every member counts as another (none for long yet)", () => {
+  it("with no id of its own (not joined yet), every member counts as another once it has stayed", () => {
     const seen = new Map<string, number>();
     expect(foreignMembers([m("a"), m("b")], null, seen, 0, 25_000)).toEqual([]);
     expect(foreignMembers([m("a"), m("b")], null, seen, 25_000, 25_000)).toHaveLength(2);
