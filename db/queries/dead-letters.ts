@@ -100,6 +100,8 @@ export function deadLetterWhere(f: Omit<DeadLetterFilter, "limit">): SQL | undef
         ilike(deadLetters.source, like),
         eq(deadLetters.traceId, f.q.toLowerCase()),
         eq(deadLetters.dedupKey, f.q),
+        // a Kafka record's position (topic/partition/offset) leads its key
+        sql`${deadLetters.dedupKey} like ${`${escapeLike(f.q)}/%`}`,
         sql`${deadLetters.headers}::text ilike ${jsonTextLike(f.q)}`,
         inBytes(deadLetters.messageKey),
         inBytes(deadLetters.payload),

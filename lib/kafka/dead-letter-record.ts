@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { capPayload } from "../dead-letters";
 import { errorMessage } from "../errors";
 import { storableDate } from "../pg-safe";
@@ -15,6 +16,32 @@ export interface KafkaDltRecord {
   headers: RawHeaders;
 }
 
+/**
+ * What makes a captured record the same record read again (a crash between the Postgres commit and the offset
+ * commit): where it is (topic, partition, offset) and what it is (its timestamp and a digest of its key, value and
+ * headers). An offset alone names a record only within one life of its topic: a topic deleted and made again, or a
+ * cluster set up afresh under the same name, counts from 0 again, and its dead letters were dropped as the old ones.
+ * Never throws: a record whose headers cannot be read is keyed too (unreadableKafkaDeadLetter).
+ */
+export function kafkaDedupKey(r: Pick<KafkaDltRecord, "topic" | "partition" | "offset" | "timestamp" | "key" | "value" | "headers">): string {
+  const h = createHash("sha256");
+  const part = (b: Buffer | string | null | undefined) => {
+    const buf = b === null || b === undefined ? null : typeof b === "string" ? Buffer.from(b, "utf8") : Buffer.isBuffer(b) ? b : Buffer.from(String(b), "utf8");
+    // length-prefixed, so no two different records hash alike by shifting bytes between parts (-1: absent)
+    const len = Buffer.alloc(4);
+    len.writeInt32BE(buf === null ? -1 : buf.length);
+    h.update(len);
+    if (buf) h.update(buf);
+  };
+  part(r.key);
+  part(r.value);
+  for (const [name, v] of Object.entries(r.headers ?? {})) {
+    part(name);
+    for (const x of Array.isArray(v) ? v : [v]) part(x);
+  }
+  return `${r.topic}/${r.partition}/${r.offset}/${r.timestamp}/${h.digest("hex").slice(0, 32)}`;
+}
+
 export function kafkaDeadLetterRow(r: KafkaDltRecord, maxBytes: number) {
   const info = parseDltHeaders(r.headers);
   const { payload, size, truncated } = capPayload(r.value ?? Buffer.alloc(0), maxBytes);
@@ -28,7 +55,7 @@ export function kafkaDeadLetterRow(r: KafkaDltRecord, maxBytes: number) {
     sourceName: r.cluster,
     vhost: null,
     source: r.topic,
-    dedupKey: `${r.topic}/${r.partition}/${r.offset}`,
+    dedupKey: kafkaDedupKey(r),
     messageKey: r.key,
     payload,
     payloadSize: size,
@@ -88,7 +115,7 @@ function kafkaDeadLetterRowShape(r: KafkaDltRecord) {
     sourceName: r.cluster,
     vhost: null,
     source: r.topic,
-    dedupKey: `${r.topic}/${r.partition}/${r.offset}`,
+    dedupKey: kafkaDedupKey(r),
     messageKey: r.key,
     properties: {},
     kafkaPartition: r.partition,

@@ -166,6 +166,15 @@ describe("dead-letter list and search", () => {
     expect(last.nextCursor).toBeNull();
   });
 
+  it("free text finds a Kafka dead letter by its position, topic/partition/offset, and no other offset", async () => {
+    await insert("position", row({ source: "pos.DLT", dedupKey: "pos.DLT/1/12/1700000000000/0123456789abcdef0123456789abcdef", lastDeadAt: new Date(base + 200) }));
+    await insert("position123", row({ source: "pos.DLT", dedupKey: "pos.DLT/1/123/1700000000000/0123456789abcdef0123456789abcdef", lastDeadAt: new Date(base + 200) }));
+    expect((await listDeadLetters(h.db, { q: "pos.DLT/1/12", limit: 100 })).map((r) => r.id)).toEqual([ids.position]);
+    expect((await listDeadLetters(h.db, { q: "pos.DLT/1/123", limit: 100 })).map((r) => r.id)).toEqual([ids.position123]);
+    // a LIKE character in the search is a character
+    expect((await listDeadLetters(h.db, { q: "pos.DLT/1/1_", limit: 100 })).map((r) => r.id)).toEqual([]);
+  });
+
   it("refuses a cursor it did not give out", async () => {
     for (const bad of ["abc", Buffer.from("12").toString("base64url"), Buffer.from(JSON.stringify({ t: "nope", id: 1 })).toString("base64url"), Buffer.from(JSON.stringify({ t: "2026-01-01T00:00:00.000000Z", id: -1 })).toString("base64url")]) {
       await expect(listDeadLetterPage(h.db, { cursor: bad, limit: 10 })).rejects.toBeInstanceOf(ValidationError);
