@@ -12,6 +12,7 @@ describe("Kafka dead-letter capture", () => {
   const admin = kafka.admin();
   const run = Date.now().toString(36);
   const topic = `it-${run}.payments.DLT`;
+  const again = `it-${run}.again.DLT`;
   const group = `it-dlt-capture-${run}`;
   const n = 3000;
   let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -67,7 +68,7 @@ describe("Kafka dead-letter capture", () => {
     for (const p of procs) await p.stop("SIGKILL");
     await client?.end();
     await admin.deleteGroups([group]).catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic, again] }).catch(() => undefined);
     await admin.disconnect();
     await db?.drop();
   });
@@ -121,7 +122,6 @@ describe("Kafka dead-letter capture", () => {
   it("a topic deleted and made again under its name: the new records, at the same offsets, are captured, not taken for the old", async () => {
     // also what a Kafka cluster set up afresh under the same name does to every topic (a CI run's flow map once had no
     // dead-letter edge for minutes: its new .DLT's records were dropped as the previous cluster's, offset for offset)
-    const again = `it-${run}.again.DLT`;
     const countAgain = async () => Number((await client.query("select count(*)::int as n from dead_letters where source = $1", [again])).rows[0].n);
     const produce = async (tag: string) => {
       const producer = kafka.producer();
@@ -146,6 +146,5 @@ describe("Kafka dead-letter capture", () => {
     const keys = await client.query("select convert_from(message_key, 'UTF8') as k, kafka_offset from dead_letters where source = $1 order by 1", [again]);
     expect(keys.rows.map((r) => `${r.k}@${r.kafka_offset}`)).toEqual([0, 1, 2, 3, 4].map((i) => `first-${i}@${i}`).concat([0, 1, 2, 3, 4].map((i) => `second-${i}@${i}`)));
     await two.stop();
-    await admin.deleteTopics({ topics: [again] }).catch(() => undefined);
   });
 });
