@@ -2,12 +2,12 @@ import { Kafka, logLevel, type Consumer } from "kafkajs";
 import type { KafkaClusterConfig } from "../../lib/config/env";
 import { backoffDelay } from "../../lib/backoff";
 import { errorMessage } from "../../lib/errors";
-import { kafkaDeadLetterRow, unreadableKafkaDeadLetter } from "../../lib/kafka/dead-letter-record";
+import { kafkaDeadLetterRow, kafkaDedupKey, unreadableKafkaDeadLetter } from "../../lib/kafka/dead-letter-record";
 import type { RawHeaders } from "../../lib/kafka/dlt-headers";
 import { foreignMembers } from "../../lib/kafka/group-members";
 import { matchesAny } from "../../lib/patterns";
 import type { Db } from "../../db/client";
-import { storeDeadLetters, type StoreResult } from "../../db/queries/dead-letter-store";
+import { storeKafkaDeadLetters, type StoreResult } from "../../db/queries/dead-letter-store";
 import { deadLettersCaptured } from "../metrics";
 import { describeKafkaError } from "../sources/probes";
 
@@ -16,7 +16,9 @@ import { describeKafkaError } from "../sources/probes";
  * the dead-letters table with Switchyard's own consumer group. Offsets are committed only after the batch is
  * committed in Postgres, and the insert is idempotent on topic/partition/offset: a crash in between neither loses
  * nor duplicates a dead letter. A record Postgres cannot take as it is never stops its partition (see
- * storeDeadLetters); an outage pauses capture without committing anything.
+ * storeDeadLetters); an outage pauses capture without committing anything. A record is keyed by its position, or,
+ * where a topic deleted and made again (or a cluster set up afresh) put another record there first, by what it is
+ * (storeKafkaDeadLetters).
  */
 export interface DltCaptureOptions {
   patterns: string[];
@@ -174,6 +176,7 @@ export class DltCapture {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const identityKeys: string[] = [];
         const rows = batch.messages.map((m) => {
           const record = {
             cluster: this.cluster.name,
@@ -185,6 +188,7 @@ export class DltCapture {
             value: m.value ?? null,
             headers: (m.headers ?? {}) as RawHeaders,
           };
+          identityKeys.push(kafkaDedupKey(record));
           try {
             return kafkaDeadLetterRow(record, this.opts.maxBytes);
           } catch (e) {
@@ -198,7 +202,7 @@ export class DltCapture {
         let stored: StoreResult | null = null;
         for (let attempt = 1; !stored; attempt++) {
           try {
-            stored = await storeDeadLetters(this.db, rows);
+            stored = await storeKafkaDeadLetters(this.db, rows, identityKeys);
           } catch (e) {
             this.storeError = `dead-letter capture paused, cannot write to Postgres: ${errorMessage(e)}`;
             if (attempt === 1) this.log(`[kafka-dlt:${this.cluster.name}] ${this.storeError}`);

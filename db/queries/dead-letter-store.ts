@@ -109,6 +109,48 @@ export async function storeDeadLetters(db: Db, captured: NewDeadLetter[]): Promi
   return { inserted, quarantined };
 }
 
+const md5 = (b: Buffer | null | undefined) => (b === null || b === undefined ? null : createHash("md5").update(b).digest("hex"));
+
+/**
+ * Kafka dead letters are stored under their position (topic/partition/offset), so a record read again meets its row.
+ * A position can hold another record, though: a topic deleted and made again, or a cluster set up afresh under the
+ * same name, counts offsets from 0 again. Each row whose position is taken by a row of another record (another key,
+ * payload or timestamp) gets `identityKeys[i]` instead (lib/kafka/dead-letter-record.ts kafkaDedupKey: position,
+ * timestamp and a digest of the record), which the same record read again gives again. One indexed read per source.
+ */
+export async function kafkaKeysFor(db: Db, rows: NewDeadLetter[], identityKeys: string[]): Promise<NewDeadLetter[]> {
+  const bySource = new Map<string, number[]>();
+  rows.forEach((r, i) => {
+    const k = JSON.stringify([r.sourceName, r.source]);
+    const list = bySource.get(k);
+    if (list) list.push(i);
+    else bySource.set(k, [i]);
+  });
+  const out = [...rows];
+  for (const idx of bySource.values()) {
+    const first = rows[idx[0]!]!;
+    const found = await db.execute<{ dedup_key: string; p: string; k: string | null; ts: string | null }>(sql`
+      select dedup_key, md5(payload) as p, md5(message_key) as k, properties ->> 'timestamp' as ts from dead_letters
+      where system = 'kafka' and source_name = ${pgText(first.sourceName)} and vhost is null and source = ${pgText(first.source)}
+        and dedup_key = any(${sql.param(idx.map((i) => indexableKey(rows[i]!.dedupKey)))}::text[])`);
+    const held = new Map(found.rows.map((x) => [x.dedup_key, x]));
+    for (const i of idx) {
+      const r = rows[i]!;
+      const there = held.get(indexableKey(r.dedupKey));
+      if (!there) continue;
+      const ts = (r.properties as { timestamp?: unknown } | null | undefined)?.timestamp;
+      const same = there.p === md5(r.payload) && there.k === md5(r.messageKey) && (there.ts === null || typeof ts !== "string" || there.ts === ts);
+      if (!same) out[i] = { ...r, dedupKey: identityKeys[i]! };
+    }
+  }
+  return out;
+}
+
+/** storeDeadLetters for Kafka rows, each under its position or, where that holds another record, its identity key. */
+export async function storeKafkaDeadLetters(db: Db, rows: NewDeadLetter[], identityKeys: string[]): Promise<StoreResult> {
+  return storeDeadLetters(db, await kafkaKeysFor(db, rows, identityKeys));
+}
+
 /** One RabbitMQ queue's rows: the scope of the pending-row queries below. */
 export interface RabbitQueueScope {
   broker: string;

@@ -16,30 +16,44 @@ export interface KafkaDltRecord {
   headers: RawHeaders;
 }
 
+/** Where a Kafka record is: the key its dead letter is stored under (see kafkaDedupKey for a second life of a topic). */
+export const kafkaPositionKey = (r: Pick<KafkaDltRecord, "topic" | "partition" | "offset">): string => `${r.topic}/${r.partition}/${r.offset}`;
+
 /**
- * What makes a captured record the same record read again (a crash between the Postgres commit and the offset
- * commit): where it is (topic, partition, offset) and what it is (its timestamp and a digest of its key, value and
- * headers). An offset alone names a record only within one life of its topic: a topic deleted and made again, or a
- * cluster set up afresh under the same name, counts from 0 again, and its dead letters were dropped as the old ones.
- * Never throws: a record whose headers cannot be read is keyed too (unreadableKafkaDeadLetter).
+ * Where a Kafka record is and what it is (its timestamp and a digest of its key, value and headers): the key of a
+ * dead letter whose position is taken already by another record. An offset names a record only within one life of its
+ * topic: a topic deleted and made again, or a cluster set up afresh under the same name, counts from 0 again, and its
+ * dead letters were dropped as the old ones. The capture stores a record under its position key, and under this one
+ * when the row at its position holds another record (db/queries/dead-letter-store.ts kafkaKeysFor), so rows stored
+ * before this key existed still meet their records read again. Never throws.
  */
 export function kafkaDedupKey(r: Pick<KafkaDltRecord, "topic" | "partition" | "offset" | "timestamp" | "key" | "value" | "headers">): string {
   const h = createHash("sha256");
+  const int = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(n);
+    h.update(b);
+  };
   const part = (b: Buffer | string | null | undefined) => {
     const buf = b === null || b === undefined ? null : typeof b === "string" ? Buffer.from(b, "utf8") : Buffer.isBuffer(b) ? b : Buffer.from(String(b), "utf8");
     // length-prefixed, so no two different records hash alike by shifting bytes between parts (-1: absent)
-    const len = Buffer.alloc(4);
-    len.writeInt32BE(buf === null ? -1 : buf.length);
-    h.update(len);
+    int(buf === null ? -1 : buf.length);
     if (buf) h.update(buf);
   };
   part(r.key);
   part(r.value);
   for (const [name, v] of Object.entries(r.headers ?? {})) {
     part(name);
-    for (const x of Array.isArray(v) ? v : [v]) part(x);
+    // how many values the name has (-2: one, not a list), so a repeated header is not read as further headers
+    if (Array.isArray(v)) {
+      int(v.length);
+      for (const x of v) part(x);
+    } else {
+      int(-2);
+      part(v);
+    }
   }
-  return `${r.topic}/${r.partition}/${r.offset}/${r.timestamp}/${h.digest("hex").slice(0, 32)}`;
+  return `${kafkaPositionKey(r)}/${r.timestamp}/${h.digest("hex").slice(0, 32)}`;
 }
 
 export function kafkaDeadLetterRow(r: KafkaDltRecord, maxBytes: number) {
@@ -55,7 +69,7 @@ export function kafkaDeadLetterRow(r: KafkaDltRecord, maxBytes: number) {
     sourceName: r.cluster,
     vhost: null,
     source: r.topic,
-    dedupKey: kafkaDedupKey(r),
+    dedupKey: kafkaPositionKey(r),
     messageKey: r.key,
     payload,
     payloadSize: size,
@@ -115,7 +129,7 @@ function kafkaDeadLetterRowShape(r: KafkaDltRecord) {
     sourceName: r.cluster,
     vhost: null,
     source: r.topic,
-    dedupKey: kafkaDedupKey(r),
+    dedupKey: kafkaPositionKey(r),
     messageKey: r.key,
     properties: {},
     kafkaPartition: r.partition,

@@ -42,10 +42,8 @@ export function rabbitDeadLetterRow(m: RabbitDeadMessage, maxBytes: number) {
   let contentKey: string | null = null;
   let dedupKey: string;
   if (m.streamOffset !== undefined) {
-    // an offset names a message only within one life of the stream (one deleted and declared again counts from 0
-    // again): its content says which
     kind = "fixed";
-    dedupKey = `stream:${m.streamOffset}|${rabbitContentKey(m.content, rawHeaders, props, death)}`;
+    dedupKey = `stream:${m.streamOffset}`;
   } else if (messageId !== null && death.firstDeadAt !== null) {
     // a message id with the broker's death record: a redelivery repeats both. A message id alone does not tell one
     // death from the next (a recoverer that republishes to the DLQ keeps the id and adds no x-death), so such a
