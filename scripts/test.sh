@@ -25,7 +25,7 @@ step "integration tests against the real servers"
 $bin/vitest run --project integration --reporter=default --reporter=json --outputFile.json="$reports/integration.json"
 step "dashboard build ($NEXT_DIST_DIR)"
 $bin/next build
-step "end-to-end tests in Chromium (on a fresh $DATABASE_URL: no earlier run's rows)"
+step "end-to-end tests in Chromium (on the test database made afresh: no earlier run's rows)"
 $bin/tsx db/migrate-cli.ts --fresh-test-db
 PLAYWRIGHT_JSON_OUTPUT_NAME="$reports/e2e.json" $bin/playwright test --reporter=list,json
 
