@@ -7,7 +7,7 @@ import type { RawHeaders } from "../../lib/kafka/dlt-headers";
 import { foreignMembers } from "../../lib/kafka/group-members";
 import { matchesAny } from "../../lib/patterns";
 import type { Db } from "../../db/client";
-import { storeKafkaDeadLetters, type StoreResult } from "../../db/queries/dead-letter-store";
+import { storeByPosition, type StoreResult } from "../../db/queries/dead-letter-store";
 import { deadLettersCaptured } from "../metrics";
 import { describeKafkaError } from "../sources/probes";
 
@@ -18,7 +18,7 @@ import { describeKafkaError } from "../sources/probes";
  * nor duplicates a dead letter. A record Postgres cannot take as it is never stops its partition (see
  * storeDeadLetters); an outage pauses capture without committing anything. A record is keyed by its position, or,
  * where a topic deleted and made again (or a cluster set up afresh) put another record there first, by what it is
- * (storeKafkaDeadLetters).
+ * (storeByPosition).
  */
 export interface DltCaptureOptions {
   patterns: string[];
@@ -202,7 +202,7 @@ export class DltCapture {
         let stored: StoreResult | null = null;
         for (let attempt = 1; !stored; attempt++) {
           try {
-            stored = await storeKafkaDeadLetters(this.db, rows, identityKeys);
+            stored = await storeByPosition(this.db, rows, identityKeys);
           } catch (e) {
             this.storeError = `dead-letter capture paused, cannot write to Postgres: ${errorMessage(e)}`;
             if (attempt === 1) this.log(`[kafka-dlt:${this.cluster.name}] ${this.storeError}`);

@@ -7,7 +7,7 @@ import type { DeadLetterQueueRef } from "../../lib/rabbitmq/dead-letter-queue";
 import { rabbitDeadLetterRow, unreadableRabbitDeadLetter, type RabbitCaptured, type RabbitDeadMessage } from "../../lib/rabbitmq/dead-letter-record";
 import { queueKey, queueKeyPrefix } from "../../lib/rabbitmq/queue-key";
 import type { Db } from "../../db/client";
-import { claimPendingDeadLetters, clearPendingDeadLetters, confirmCaptured, storeDeadLetters, type RabbitQueueScope } from "../../db/queries/dead-letter-store";
+import { claimPendingDeadLetters, clearPendingDeadLetters, confirmCaptured, storeByPosition, type RabbitQueueScope } from "../../db/queries/dead-letter-store";
 import { deadLettersCaptured } from "../metrics";
 import { describeAmqpError } from "../sources/probes";
 import { guardedAmqplib } from "./amqp-decode-guard";
@@ -200,6 +200,7 @@ export class DlqCapture {
     const claimed = await claimPendingDeadLetters(this.db, scope, wanted);
     const claimedIds: string[] = [];
     const rows: RabbitCaptured["row"][] = [];
+    const identityKeys: (string | undefined)[] = [];
     const pendingKeys: string[] = [];
     for (const d of batch) {
       const ids = d.cap.kind === "redelivered" && d.cap.contentKey ? claimed.get(d.cap.contentKey) : undefined;
@@ -209,9 +210,10 @@ export class DlqCapture {
         continue;
       }
       rows.push(d.cap.row);
+      identityKeys.push(d.cap.identityKey);
       if (d.cap.row.capturePending) pendingKeys.push(d.cap.row.dedupKey);
     }
-    const { inserted, quarantined } = await storeDeadLetters(this.db, rows);
+    const { inserted, quarantined } = await storeByPosition(this.db, rows, identityKeys);
     return { inserted, quarantined, pendingKeys, claimedIds };
   }
 

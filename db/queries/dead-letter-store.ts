@@ -112,16 +112,18 @@ export async function storeDeadLetters(db: Db, captured: NewDeadLetter[]): Promi
 const md5 = (b: Buffer | null | undefined) => (b === null || b === undefined ? null : createHash("md5").update(b).digest("hex"));
 
 /**
- * Kafka dead letters are stored under their position (topic/partition/offset), so a record read again meets its row.
- * A position can hold another record, though: a topic deleted and made again, or a cluster set up afresh under the
- * same name, counts offsets from 0 again. Each row whose position is taken by a row of another record (another key,
- * payload or timestamp) gets `identityKeys[i]` instead (lib/kafka/dead-letter-record.ts kafkaDedupKey: position,
- * timestamp and a digest of the record), which the same record read again gives again. One indexed read per source.
+ * Dead letters keyed by where they are (a Kafka record's topic/partition/offset, a stream message's offset), so one
+ * read again meets its row. A position can hold another message, though: a topic or stream deleted and made again, or
+ * a cluster set up afresh under the same name, counts offsets from 0 again. Each row whose position is taken by a row
+ * of another message (another key, payload or timestamp) gets `identityKeys[i]` instead (position and content: Kafka's
+ * kafkaDedupKey, a stream's offset with its content key), which the same message read again gives again. Rows with no
+ * identity key are left as they are. One indexed read per source.
  */
-export async function kafkaKeysFor(db: Db, rows: NewDeadLetter[], identityKeys: string[]): Promise<NewDeadLetter[]> {
+export async function keysFor(db: Db, rows: NewDeadLetter[], identityKeys: (string | undefined)[]): Promise<NewDeadLetter[]> {
   const bySource = new Map<string, number[]>();
   rows.forEach((r, i) => {
-    const k = JSON.stringify([r.sourceName, r.source]);
+    if (identityKeys[i] === undefined) return;
+    const k = JSON.stringify([r.system, r.sourceName, r.vhost ?? null, r.source]);
     const list = bySource.get(k);
     if (list) list.push(i);
     else bySource.set(k, [i]);
@@ -131,8 +133,8 @@ export async function kafkaKeysFor(db: Db, rows: NewDeadLetter[], identityKeys: 
     const first = rows[idx[0]!]!;
     const found = await db.execute<{ dedup_key: string; p: string; k: string | null; ts: string | null }>(sql`
       select dedup_key, md5(payload) as p, md5(message_key) as k, properties ->> 'timestamp' as ts from dead_letters
-      where system = 'kafka' and source_name = ${pgText(first.sourceName)} and vhost is null and source = ${pgText(first.source)}
-        and dedup_key = any(${sql.param(idx.map((i) => indexableKey(rows[i]!.dedupKey)))}::text[])`);
+      where system = ${first.system} and source_name = ${pgText(first.sourceName)} and vhost is not distinct from ${first.vhost === null || first.vhost === undefined ? null : pgText(first.vhost)}::text
+        and source = ${pgText(first.source)} and dedup_key = any(${sql.param(idx.map((i) => indexableKey(rows[i]!.dedupKey)))}::text[])`);
     const held = new Map(found.rows.map((x) => [x.dedup_key, x]));
     for (const i of idx) {
       const r = rows[i]!;
@@ -146,9 +148,9 @@ export async function kafkaKeysFor(db: Db, rows: NewDeadLetter[], identityKeys: 
   return out;
 }
 
-/** storeDeadLetters for Kafka rows, each under its position or, where that holds another record, its identity key. */
-export async function storeKafkaDeadLetters(db: Db, rows: NewDeadLetter[], identityKeys: string[]): Promise<StoreResult> {
-  return storeDeadLetters(db, await kafkaKeysFor(db, rows, identityKeys));
+/** storeDeadLetters for rows keyed by position: each under its position or, where that holds another message, its identity key. */
+export async function storeByPosition(db: Db, rows: NewDeadLetter[], identityKeys: (string | undefined)[]): Promise<StoreResult> {
+  return storeDeadLetters(db, await keysFor(db, rows, identityKeys));
 }
 
 /** One RabbitMQ queue's rows: the scope of the pending-row queries below. */

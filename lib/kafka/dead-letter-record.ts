@@ -24,7 +24,7 @@ export const kafkaPositionKey = (r: Pick<KafkaDltRecord, "topic" | "partition" |
  * dead letter whose position is taken already by another record. An offset names a record only within one life of its
  * topic: a topic deleted and made again, or a cluster set up afresh under the same name, counts from 0 again, and its
  * dead letters were dropped as the old ones. The capture stores a record under its position key, and under this one
- * when the row at its position holds another record (db/queries/dead-letter-store.ts kafkaKeysFor), so rows stored
+ * when the row at its position holds another record (db/queries/dead-letter-store.ts keysFor), so rows stored
  * before this key existed still meet their records read again. Never throws.
  */
 export function kafkaDedupKey(r: Pick<KafkaDltRecord, "topic" | "partition" | "offset" | "timestamp" | "key" | "value" | "headers">): string {

@@ -41,9 +41,13 @@ export function rabbitDeadLetterRow(m: RabbitDeadMessage, maxBytes: number) {
   let kind: RabbitCaptureKind;
   let contentKey: string | null = null;
   let dedupKey: string;
+  let identityKey: string | undefined;
   if (m.streamOffset !== undefined) {
+    // keyed by its offset; by offset and content where a row of another message holds the offset (a stream deleted
+    // and declared again counts from 0 again: db/queries/dead-letter-store.ts keysFor)
     kind = "fixed";
     dedupKey = `stream:${m.streamOffset}`;
+    identityKey = `stream:${m.streamOffset}|${rabbitContentKey(m.content, rawHeaders, props, death)}`;
   } else if (messageId !== null && death.firstDeadAt !== null) {
     // a message id with the broker's death record: a redelivery repeats both. A message id alone does not tell one
     // death from the next (a recoverer that republishes to the DLQ keeps the id and adds no x-death), so such a
@@ -81,7 +85,7 @@ export function rabbitDeadLetterRow(m: RabbitDeadMessage, maxBytes: number) {
     traceId: death.traceId,
     capturePending: kind !== "fixed",
   };
-  return { row, kind, contentKey };
+  return { row, kind, contentKey, identityKey };
 }
 
 export type RabbitCaptured = ReturnType<typeof rabbitDeadLetterRow>;
@@ -97,6 +101,7 @@ export function unreadableRabbitDeadLetter(m: RabbitDeadMessage, maxBytes: numbe
   return {
     kind,
     contentKey,
+    identityKey: undefined,
     row: {
       system: "rabbitmq" as const,
       sourceName: m.broker,

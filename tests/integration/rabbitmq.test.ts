@@ -314,6 +314,21 @@ describe("RabbitMQ without draining, and without the management API", () => {
     const got = await rows("source = $1", [stream]);
     expect(got.map((x) => x.payload.toString())).toEqual(["s0", "s1", "s2", "s3", "s4"]);
     expect(got[0]).toMatchObject({ reason: "rejected", original_destination: "orders" });
+
+    // the stream deleted and declared again counts offsets from 0 again: its new messages are kept, not taken for the
+    // old ones at the same offsets, and a run that reads it again from its start still stores each once
+    await ch.deleteQueue(stream);
+    await ch.assertQueue(stream, { durable: true, arguments: { "x-queue-type": "stream" } });
+    for (let i = 0; i < 5; i++) ch.sendToQueue(stream, Buffer.from(`t${i}`), { headers: { "x-first-death-queue": "orders", "x-first-death-reason": "rejected" } });
+    await ch.waitForConfirms();
+    for (let round = 0; round < 2; round++) {
+      const p = runTs("collectors/main.ts", env);
+      procs.push(p);
+      await waitUntil("the declared-again stream read", async () => (await rows("source = $1", [stream])).length === 10, 60_000, 500);
+      await sleep(2000);
+      await p.stop();
+    }
+    expect((await rows("source = $1", [stream])).map((x) => x.payload.toString()).sort()).toEqual(["s0", "s1", "s2", "s3", "s4", "t0", "t1", "t2", "t3", "t4"]);
     expect(await rows("source = $1", [classic])).toEqual([]);
     await waitUntil("classic still holds its 3", async () => (await depth(classic)) === 3, 20_000, 500);
     const q = (await client.query("select name, capture_mode from rabbitmq_queues where name in ($1, $2) order by name", [classic, stream])).rows;
