@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { errorMessage } from "../../lib/errors";
 import { failureGroupId, failureSignature } from "../../lib/failure-groups";
 import { pgJson, pgText, pgTextCut } from "../../lib/pg-safe";
+import { canonicalJson } from "../../lib/rabbitmq/x-death";
 import { replayIdOf } from "../../lib/replay/headers";
 import type { Db } from "../client";
 import { isRowRejected } from "../pg-errors";
@@ -115,9 +116,9 @@ const md5 = (b: Buffer | null | undefined) => (b === null || b === undefined ? n
  * Dead letters keyed by where they are (a Kafka record's topic/partition/offset, a stream message's offset), so one
  * read again meets its row. A position can hold another message, though: a topic or stream deleted and made again, or
  * a cluster set up afresh under the same name, counts offsets from 0 again. Each row whose position is taken by a row
- * of another message (another key, payload or timestamp) gets `identityKeys[i]` instead (position and content: Kafka's
- * kafkaDedupKey, a stream's offset with its content key), which the same message read again gives again. Rows with no
- * identity key are left as they are. One indexed read per source.
+ * of another message gets `identityKeys[i]` instead (position and content: Kafka's kafkaDedupKey, a stream's offset
+ * with its content key), which the same message read again gives again. Rows with no identity key are left as they
+ * are. One read of the unique index per source; only rows found at their position are compared (sameMessage).
  */
 export async function keysFor(db: Db, rows: NewDeadLetter[], identityKeys: (string | undefined)[]): Promise<NewDeadLetter[]> {
   const bySource = new Map<string, number[]>();
@@ -131,21 +132,51 @@ export async function keysFor(db: Db, rows: NewDeadLetter[], identityKeys: (stri
   const out = [...rows];
   for (const idx of bySource.values()) {
     const first = rows[idx[0]!]!;
-    const found = await db.execute<{ dedup_key: string; p: string; k: string | null; ts: string | null }>(sql`
-      select dedup_key, md5(payload) as p, md5(message_key) as k, properties ->> 'timestamp' as ts from dead_letters
-      where system = ${first.system} and source_name = ${pgText(first.sourceName)} and vhost is not distinct from ${first.vhost === null || first.vhost === undefined ? null : pgText(first.vhost)}::text
-        and source = ${pgText(first.source)} and dedup_key = any(${sql.param(idx.map((i) => indexableKey(rows[i]!.dedupKey)))}::text[])`);
+    // vhost by equality or `is null`, so the unique index serves the whole key (`is not distinct from` cannot use it)
+    const vhost = first.vhost === null || first.vhost === undefined ? sql`vhost is null` : sql`vhost = ${pgText(first.vhost)}`;
+    const found = await db.execute<StoredAtPosition & { dedup_key: string }>(sql`
+      select dedup_key, payload_size, octet_length(payload) as stored_length, md5(payload) as payload_md5, md5(message_key) as key_md5,
+        properties -> 'timestamp' as timestamp, case when capture_error is null then headers end as headers
+      from dead_letters
+      where system = ${first.system} and source_name = ${pgText(first.sourceName)} and ${vhost} and source = ${pgText(first.source)}
+        and dedup_key = any(${sql.param(idx.map((i) => indexableKey(rows[i]!.dedupKey)))}::text[])`);
     const held = new Map(found.rows.map((x) => [x.dedup_key, x]));
     for (const i of idx) {
-      const r = rows[i]!;
-      const there = held.get(indexableKey(r.dedupKey));
-      if (!there) continue;
-      const ts = (r.properties as { timestamp?: unknown } | null | undefined)?.timestamp;
-      const same = there.p === md5(r.payload) && there.k === md5(r.messageKey) && (there.ts === null || typeof ts !== "string" || there.ts === ts);
-      if (!same) out[i] = { ...r, dedupKey: identityKeys[i]! };
+      const there = held.get(indexableKey(rows[i]!.dedupKey));
+      if (there && !sameMessage(there, rows[i]!)) out[i] = { ...rows[i]!, dedupKey: identityKeys[i]! };
     }
   }
   return out;
+}
+
+/** What keysFor reads of the row at a position. */
+export type StoredAtPosition = {
+  payload_size: number;
+  stored_length: number;
+  payload_md5: string;
+  key_md5: string | null;
+  timestamp: unknown;
+  /** null for a row kept in quarantine form (its headers are not as captured) */
+  headers: unknown;
+};
+
+/**
+ * Whether the row at a position holds this message (read again) rather than another: the same key, the same real
+ * size and the same payload bytes as far as both were kept (DEAD_LETTER_MAX_BYTES may have changed between the two
+ * reads), the same timestamp and the same headers where the row has them as captured. Errs toward "another": at
+ * worst a message read again is stored twice, never a new one dropped.
+ */
+export function sameMessage(there: StoredAtPosition, r: NewDeadLetter): boolean {
+  if (there.key_md5 !== md5(r.messageKey)) return false;
+  if (Number(there.payload_size) !== (r.payloadSize ?? r.payload.length)) return false;
+  // the bytes as far as both reads kept them; where the row kept more than this read did, the real size (above) and
+  // the timestamp and headers (below) tell
+  const kept = Number(there.stored_length);
+  if (kept <= r.payload.length && there.payload_md5 !== md5(r.payload.subarray(0, kept))) return false;
+  const ts = (r.properties as { timestamp?: unknown } | null | undefined)?.timestamp;
+  if (there.timestamp !== null && there.timestamp !== undefined && ts !== undefined && canonicalJson(pgJson(ts)) !== canonicalJson(there.timestamp)) return false;
+  if (there.headers !== null && there.headers !== undefined && canonicalJson(pgJson(r.headers ?? {})) !== canonicalJson(there.headers)) return false;
+  return true;
 }
 
 /** storeDeadLetters for rows keyed by position: each under its position or, where that holds another message, its identity key. */

@@ -112,7 +112,7 @@ export function rabbitDedupKey(messageId: string, death: RabbitDeath): string {
 }
 
 /** JSON with object keys sorted at every level (values already JSON, nesting already bounded). */
-function canonicalJson(v: unknown): string {
+export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
   const o = v as Record<string, unknown>;

@@ -2,7 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
-import { storeDeadLetters, type NewDeadLetter } from "../../db/queries/dead-letter-store";
+import { keysFor, storeDeadLetters, type NewDeadLetter } from "../../db/queries/dead-letter-store";
 import { deadLetters } from "../../db/schema";
 import { deadLetterStatuses } from "../../lib/dead-letters";
 import { freshDatabase } from "./helpers";
@@ -34,6 +34,40 @@ describe("storeDeadLetters on the real Postgres", () => {
   afterAll(async () => {
     await h?.close();
     await fresh?.drop();
+  });
+
+  it("keysFor: a message read again keeps its position key; another message at a taken position gets its identity key", async () => {
+    const at = (key: string, extra: Partial<NewDeadLetter> = {}) =>
+      row(key, { system: "rabbitmq", vhost: "v1", source: "keys.stream", payload: Buffer.from("abcdefgh"), payloadSize: 8, headers: { "x-death": [{ count: 1, time: { "!": "timestamp", value: 1 } }], "x-nul": "a\u0000b" }, properties: { timestamp: 1700000000 }, ...extra });
+    await storeDeadLetters(h.db, [
+      at("stream:1"),
+      // kept at 4 bytes under an older DEAD_LETTER_MAX_BYTES
+      at("stream:2", { payload: Buffer.from("abcd"), payloadTruncated: true }),
+      at("stream:4"),
+      at("stream:5"),
+      // the same key in another vhost: not this position
+      at("stream:6", { vhost: "v2" }),
+    ]);
+    // kept in quarantine form, headers not as captured (a batch of its own: a batch's columns are its first row's)
+    await storeDeadLetters(h.db, [at("stream:3", { headers: { "switchyard.raw": { base64: "e30=" } }, captureError: "Postgres refused the captured row: x" })]);
+    const asked = [
+      at("stream:1"), // read again
+      at("stream:2"), // read again, now kept whole
+      at("stream:3"), // read again
+      at("stream:4", { payload: Buffer.from("abcdefgX") }), // other bytes
+      at("stream:5", { headers: { "x-death": [{ count: 1, time: { "!": "timestamp", value: 2 } }], "x-nul": "a\u0000b" } }), // same body, another death
+      at("stream:6"), // nothing at this position in v1
+      at("stream:7", { properties: { timestamp: 1700000001 } }), // no row at all
+      at("stream:1", { payloadSize: 9 }), // another real size
+    ];
+    const keyed = await keysFor(h.db, asked, asked.map((r, i) => `${r.dedupKey}|identity-${i}`));
+    expect(keyed.map((r) => r.dedupKey)).toEqual(["stream:1", "stream:2", "stream:3", "stream:4|identity-3", "stream:5|identity-4", "stream:6", "stream:7", "stream:1|identity-7"]);
+    // a row without an identity key is never looked at or changed
+    expect((await keysFor(h.db, [at("stream:4", { payload: Buffer.from("zz") })], [undefined])).map((r) => r.dedupKey)).toEqual(["stream:4"]);
+    // a Kafka position (no vhost), a timestamp that differs
+    await storeDeadLetters(h.db, [row("t.DLT/0/1", { system: "kafka", vhost: null, source: "t.DLT", properties: { timestamp: "2026-12-06T00:00:00.000Z" } })]);
+    const k = (ts: string) => row("t.DLT/0/1", { system: "kafka", vhost: null, source: "t.DLT", properties: { timestamp: ts } });
+    expect((await keysFor(h.db, [k("2026-12-06T00:00:00.000Z"), k("2026-12-06T00:00:00.001Z")], ["a", "b"])).map((r) => r.dedupKey)).toEqual(["t.DLT/0/1", "b"]);
   });
 
   it("stores NUL bytes and lone surrogates in headers, names and texts faithfully, beside ordinary rows", async () => {
